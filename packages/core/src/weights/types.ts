@@ -5,7 +5,18 @@
  * `WeightMap`; every model piece consumes one. Names are the official checkpoint keys
  * (DESIGN.md §2), without any `module.` prefix.
  */
-export type StorageDtype = 'float32' | 'float16' | 'bfloat16' | 'int8' | 'uint8' | 'int32' | 'int64' | 'float64';
+export type StorageDtype =
+  | 'float32'
+  | 'float16'
+  | 'bfloat16'
+  | 'int8'
+  | 'uint8'
+  | 'int32'
+  | 'int64'
+  | 'float64'
+  // Added for torch ShortStorage/BoolStorage and safetensors I16/BOOL (still widened to float32 on read).
+  | 'int16'
+  | 'bool';
 
 export interface WeightTensor {
   /** Row-major shape, e.g. OIHW for convolutions. */
