@@ -88,6 +88,17 @@ export async function assertParentDirectory(target: string): Promise<void> {
 }
 
 /**
+ * Throws unless `target` could be written now: not a protected file, not a directory, in an existing
+ * directory. Callers run it before any expensive work so that a doomed job fails at once.
+ */
+export async function assertFileWritable(target: string, protect: readonly string[] = []): Promise<void> {
+  await assertNotProtected(target, protect);
+  await assertParentDirectory(target);
+  const existing = await statOrNull(target);
+  if (existing?.isDirectory()) throw new Error(`cannot write '${target}': it is a directory`);
+}
+
+/**
  * Writes `data` (or whatever `write(tmpPath)` puts in the temporary file) to `target` atomically.
  * An existing target is replaced unless it is protected; a directory at `target` is an error.
  */
@@ -98,10 +109,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const { protect = [], signal } = options;
   signal?.throwIfAborted();
-  await assertNotProtected(target, protect);
-  await assertParentDirectory(target);
-  const existing = await statOrNull(target);
-  if (existing?.isDirectory()) throw new Error(`cannot write '${target}': it is a directory`);
+  await assertFileWritable(target, protect);
 
   const tmp = temporaryName(target, 'tmp');
   pending.add(tmp);

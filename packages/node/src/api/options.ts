@@ -1,0 +1,77 @@
+/**
+ * Options of the Node API, each with its default. The CLI's help reads the defaults from here.
+ */
+import type { PixelImage } from '../types.js';
+import type { BackendName } from './backends.js';
+
+/** Longer side, in pixels, that inputs are resized to unless told otherwise. The authors test at 512. */
+export const DEFAULT_SIZE = 512;
+export const DEFAULT_ATTENTION = 'sampled' as const;
+
+export type AttentionMode = 'sampled' | 'exact';
+
+export interface CreateStylizerOptions {
+  /**
+   * Model directory: `model.json` + safetensors files, or a directory holding the authors' four `.pth`
+   * files. Default: `<repo>/models/adaattn-image` (see `defaultModelDir()`).
+   */
+  model?: string;
+  /**
+   * Which runtime computes: `'auto'` picks the fastest that starts (tensorflow if @tensorflow/tfjs-node
+   * is installed, else wasm); a name forces that one. Default: `'auto'`.
+   */
+  backend?: BackendName | 'auto';
+  /** CPU threads, for backends that honour it (tfjs-node; tfjs-wasm is single-threaded in Node). Default: the runtime's choice. */
+  threads?: number;
+  /** Inputs given as paths or bytes with more pixels than this are refused (decompression bombs). Default: 100 000 000. */
+  maxPixels?: number;
+}
+
+export interface EncodeStyleOptions {
+  /** Resize the style image so its longer side is this many pixels; `0` keeps its size. Default: 512. */
+  size?: number;
+  /** Cancels the work; the promise rejects with an AbortError. Default: none. */
+  signal?: AbortSignal;
+}
+
+export interface StylizeProgress {
+  /** What is being computed, e.g. `'content features'`. */
+  stage: string;
+  /** Overall progress of this call, 0 to 1. */
+  fraction: number;
+}
+
+export interface StylizeOptions {
+  /**
+   * Resize the content (and the style, when given as an image) so the longer side is this many pixels;
+   * `0` keeps the input size. The output has the resized content's size. Default: 512.
+   */
+  size?: number;
+  /** `'sampled'` attends to a seeded sample of style positions (the authors' cap); `'exact'` to all. Default: `'sampled'`. */
+  attention?: AttentionMode;
+  /** Seed of the style-position sample (sampled attention only). Default: the model's seed (6666). */
+  seed?: number;
+  /** Cancels the work; the promise rejects with an AbortError. Default: none. */
+  signal?: AbortSignal;
+  /** Called as the work advances. Default: none. */
+  onProgress?: (progress: StylizeProgress) => void;
+}
+
+/** A style encoded once by `encodeStyle` and reusable across many `stylize` calls; free it with `dispose()`. */
+export interface EncodedStyle {
+  readonly width: number;
+  readonly height: number;
+  dispose(): void;
+}
+
+export interface NodeStylizer {
+  /** The backend actually in use (what `'auto'` resolved to). */
+  readonly backend: BackendName;
+  /** Encodes a style image once for reuse (many contents or frames, one style). */
+  encodeStyle(style: PixelImage | string | Uint8Array, options?: EncodeStyleOptions): Promise<EncodedStyle>;
+  /** Stylizes `content` with `style` (an image, or a style from `encodeStyle`), returning RGB pixels. */
+  stylize(content: PixelImage | string | Uint8Array, style: PixelImage | string | Uint8Array | EncodedStyle, options?: StylizeOptions): Promise<PixelImage>;
+  /** Frees the model and the backend's memory. Safe to call twice. */
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}

@@ -1,0 +1,96 @@
+/** `adaattn stylize`: decode two images, stylize, encode by extension, write atomically. */
+import { basename } from 'node:path';
+import { createStylizer } from '../../api/create-stylizer.js';
+import { BACKEND_CHOICES } from '../../api/backends.js';
+import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../../api/options.js';
+import { assertFileWritable, isSameFile, writeFileAtomic } from '../../io/atomic-write.js';
+import { DEFAULT_MAX_PIXELS, encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
+import { inspectModelDir } from '../../io/model-dir.js';
+import { choice, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
+import type { CliContext } from '../context.js';
+import { EXIT_OK, UsageError } from '../errors.js';
+import { progressLine } from '../progress.js';
+
+const COMMAND = 'stylize';
+
+const OPTIONS = {
+  content: { type: 'string', short: 'c' },
+  style: { type: 'string', short: 's' },
+  output: { type: 'string', short: 'o' },
+  model: { type: 'string', short: 'm' },
+  size: { type: 'string' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  attention: { type: 'string' },
+  seed: { type: 'string' },
+  quality: { type: 'string' },
+  'max-pixels': { type: 'string' },
+} as const satisfies OptionSpec;
+
+/** Largest --size accepted: past this one image's features no longer fit a typical machine's memory. */
+const MAX_SIZE = 8192;
+
+export async function stylizeCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  // Everything that can be checked from the command line alone is checked first (exit 2, nothing read).
+  const { values } = parseOptions(COMMAND, argv, OPTIONS);
+  const content = required(values, 'content', 'file', COMMAND);
+  const style = required(values, 'style', 'file', COMMAND);
+  const output = required(values, 'output', 'file', COMMAND);
+  const model = optional(values, 'model', COMMAND);
+  const size =
+    integer(values, 'size', COMMAND, {
+      min: 0,
+      max: MAX_SIZE,
+      what: `the longer side in pixels, a whole number from 0 (keep the input size) to ${MAX_SIZE}`,
+    }) ?? DEFAULT_SIZE;
+  const backend = choice(values, 'backend', COMMAND, BACKEND_CHOICES) ?? 'auto';
+  const threads = integer(values, 'threads', COMMAND, { min: 1, max: 1024, what: 'a whole number of threads ≥ 1' });
+  const attention: AttentionMode = choice(values, 'attention', COMMAND, ['sampled', 'exact'] as const) ?? DEFAULT_ATTENTION;
+  const seed = integer(values, 'seed', COMMAND, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' });
+  const quality = integer(values, 'quality', COMMAND, { min: 1, max: 100, what: 'a whole number from 1 to 100' });
+  const maxPixels = pixelCount(values, 'max-pixels', COMMAND) ?? DEFAULT_MAX_PIXELS;
+  let format;
+  try {
+    format = outputFormatForPath(output);
+  } catch (err) {
+    throw new UsageError((err as Error).message, COMMAND);
+  }
+  for (const [role, input] of [['content', content], ['style', style]] as const) {
+    if (await isSameFile(output, input)) {
+      throw new UsageError(`--output '${output}' is the ${role} image; write the result to another path`, COMMAND);
+    }
+  }
+
+  // Then the cheap checks of the outside world, so a doomed run fails before minutes of compute.
+  await assertFileWritable(output, [content, style]);
+  await inspectModelDir(model);
+  const contentImage = await readImage(content, { size, maxPixels, label: 'content image' });
+  const styleImage = await readImage(style, { size, maxPixels, label: 'style image' });
+  ctx.signal.throwIfAborted();
+
+  const started = Date.now();
+  const stylizer = await createStylizer({ model, backend, threads, maxPixels });
+  const line = progressLine(ctx.stderr, 'adaattn: ');
+  try {
+    ctx.stderr.write(
+      `adaattn: stylizing ${basename(content)} (${contentImage.width}×${contentImage.height}) with ` +
+        `${basename(style)} (${styleImage.width}×${styleImage.height}) on ${stylizer.backend}, ${attention} attention\n`,
+    );
+    const result = await stylizer.stylize(contentImage, styleImage, {
+      size: 0, // already resized above, where the pixel limit applied
+      attention,
+      seed,
+      signal: ctx.signal,
+      onProgress: (p) => line.update(p),
+    });
+    line.clear();
+    const bytes = await encodeImage(result, format, { quality });
+    await writeFileAtomic(output, bytes, { protect: [content, style], signal: ctx.signal });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    ctx.stderr.write(`adaattn: wrote ${output} (${result.width}×${result.height}, ${format}) in ${seconds} s\n`);
+  } finally {
+    line.clear();
+    await stylizer.dispose();
+  }
+  return EXIT_OK;
+}

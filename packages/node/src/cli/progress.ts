@@ -1,0 +1,33 @@
+/**
+ * Progress on stderr: redrawn in place on a terminal, silent otherwise (a log file full of carriage
+ * returns helps nobody); the caller prints start and finish lines in both cases.
+ */
+import type { StylizeProgress } from '../api/options.js';
+import type { TextSink } from './context.js';
+
+export interface ProgressLine {
+  update(progress: StylizeProgress): void;
+  /** Erases the line so the next message starts clean. */
+  clear(): void;
+}
+
+export function progressLine(stderr: TextSink, prefix: string): ProgressLine {
+  if (!stderr.isTTY) return { update() {}, clear() {} };
+  let last = '';
+  let drawn = false;
+  return {
+    update({ stage, fraction }) {
+      const percent = Math.max(0, Math.min(100, Math.floor(fraction * 100)));
+      const text = `${prefix}${stage} ${String(percent).padStart(3)}%`;
+      if (text === last) return; // redraw only on change: onProgress may fire per attention chunk
+      last = text;
+      drawn = true;
+      stderr.write(`\r\x1b[2K${text}`);
+    },
+    clear() {
+      if (drawn) stderr.write('\r\x1b[2K');
+      drawn = false;
+      last = '';
+    },
+  };
+}

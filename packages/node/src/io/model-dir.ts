@@ -1,0 +1,108 @@
+/**
+ * Model directories on disk.
+ *
+ * Two layouts load: ours (`model.json` + safetensors files, docs/ARCHITECTURE.md) and a directory holding
+ * the authors' four released `.pth` files. Anything else gets a message listing what was found, because
+ * the usual mistake is pointing at the wrong folder of the authors' release (the VGG file and the three
+ * checkpoints live in different folders there).
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The authors' file for each component of the image model. */
+export const OFFICIAL_FILES = Object.freeze({
+  encoder: 'vgg_normalised.pth',
+  transformer: 'latest_net_transformer.pth',
+  decoder: 'latest_net_decoder.pth',
+  adaattn3: 'latest_net_adaattn_3.pth',
+} as const);
+
+export const MODEL_JSON = 'model.json';
+
+export type ModelDirKind = 'adaattn-model' | 'official';
+
+export interface ModelDirInfo {
+  /** Absolute path of the directory. */
+  readonly dir: string;
+  /** `'adaattn-model'`: model.json + safetensors; `'official'`: the authors' four `.pth` files. */
+  readonly kind: ModelDirKind;
+}
+
+/**
+ * `<repo>/models/adaattn-image`, found from this file's location: `src/io/` and `dist/io/` are both two
+ * levels below packages/node, so the same relative path works from sources (tests) and the build.
+ */
+export function defaultModelDir(): string {
+  return fileURLToPath(new URL('../../../../models/adaattn-image', import.meta.url));
+}
+
+const LAYOUTS =
+  `a directory with model.json and its safetensors files, or with the authors' four files ${Object.values(OFFICIAL_FILES).join(', ')}`;
+const HOW_TO_PASS = `pass --model <dir> (API: the 'model' option) naming ${LAYOUTS}`;
+
+/**
+ * Decides which layout `dir` holds (`undefined` means the default directory), without reading weights.
+ * Throws a message that says what is missing and how to point at a model.
+ */
+export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
+  const isDefault = dir === undefined;
+  const abs = resolve(dir ?? defaultModelDir());
+  let info;
+  try {
+    info = await stat(abs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (isDefault) {
+      throw new Error(`no model given and the default model directory '${abs}' does not exist (the trained model is not installed); ${HOW_TO_PASS}`);
+    }
+    throw new Error(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
+  }
+  if (!info.isDirectory()) {
+    throw new Error(`model '${abs}' is a file, but a model is ${LAYOUTS}`);
+  }
+
+  const entries = (await readdir(abs)).sort();
+  if (entries.includes(MODEL_JSON)) return { dir: abs, kind: 'adaattn-model' };
+
+  const official = Object.values(OFFICIAL_FILES) as string[];
+  const present = official.filter((f) => entries.includes(f));
+  if (present.length === official.length) return { dir: abs, kind: 'official' };
+
+  const shown = entries.length === 0 ? 'it is empty' : `it holds ${listSome(entries)}`;
+  if (present.length > 0) {
+    const missing = official.filter((f) => !entries.includes(f));
+    throw new Error(
+      `model directory '${abs}' has only some of the authors' files: missing ${missing.join(', ')} ` +
+        `(in the authors' release vgg_normalised.pth sits in models/ and the others in checkpoints/AdaAttN/; put all four in one directory)`,
+    );
+  }
+  throw new Error(`'${abs}' is not a model directory (${shown}); ${HOW_TO_PASS}`);
+}
+
+function listSome(names: readonly string[], max = 8): string {
+  const shown = names.slice(0, max).join(', ');
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/**
+ * A reader rooted at `dir`, in the shape core's loaders take (a name relative to the model directory).
+ * Names come from model.json, so a name that would leave the directory is refused.
+ */
+export function directoryReader(dir: string): (name: string) => Promise<Uint8Array> {
+  const root = resolve(dir);
+  return async (name: string) => {
+    const path = resolve(root, name);
+    const rel = relative(root, path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+      throw new Error(`model file name '${name}' points outside the model directory '${root}'`);
+    }
+    try {
+      return await readFile(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new Error(`model file '${path}' does not exist`);
+      throw new Error(`model file '${path}' cannot be read (${code ?? String(err)})`);
+    }
+  };
+}
