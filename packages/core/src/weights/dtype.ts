@@ -28,7 +28,9 @@ export function widenToFloat32(bytes: Uint8Array, dtype: StorageDtype, count: nu
   const size = DTYPE_BYTES[dtype];
   if (!HOST_LITTLE_ENDIAN) return widenPortable(bytes, dtype, count);
   // Copying first gives an aligned buffer whatever bytes.byteOffset is, which typed-array views require.
-  const copy = bytes.slice(0, count * size);
+  // (An explicit copy: Node's Buffer.slice returns a view, not a copy.)
+  const copy = new Uint8Array(count * size);
+  copy.set(bytes.subarray(0, count * size));
   const buffer = copy.buffer;
   switch (dtype) {
     case 'float32':
@@ -81,4 +83,12 @@ function widenPortable(bytes: Uint8Array, dtype: StorageDtype, count: number): F
     }
   }
   return dtype === 'float16' ? halfBits(bits16) : out;
+}
+
+/**
+ * A plain Uint8Array view of the caller's bytes. Node's Buffer is a Uint8Array whose `slice` does not copy;
+ * viewing it as a plain Uint8Array makes `slice` copy as everywhere else.
+ */
+export function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
+  return input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
 }

@@ -7,7 +7,7 @@
  * implementation (offsets tile the buffer with no gap or overlap, sizes match shapes) because a file that
  * fails here would fail in every other safetensors tool too; the writer produces what the reference writes.
  */
-import { DTYPE_BYTES, HOST_LITTLE_ENDIAN, widenToFloat32 } from './dtype.js';
+import { asBytes, DTYPE_BYTES, HOST_LITTLE_ENDIAN, widenToFloat32 } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
 import { float32ToFloat16Bits, FLOAT16_MAX } from './float16.js';
 import type { StorageDtype, WeightMap, WeightTensor } from './types.js';
@@ -53,7 +53,7 @@ const KNOWN_UNSUPPORTED = new Set(['U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'F
 const MAX_HEADER_BYTES = 100_000_000;
 
 export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSafetensorsOptions = {}): SafetensorsContents {
-  const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
+  const bytes = asBytes(input);
   const label = fileLabel(options.file);
   const fail = (code: 'truncated' | 'corrupt' | 'not-safetensors' | 'unsupported-dtype', message: string) =>
     new WeightsError(code, label + message, { file: options.file });
