@@ -1,0 +1,298 @@
+"""Train the AdaAttN image model or video model with the paper's losses (DESIGN.md §2).
+
+    PYTHONPATH=tools/pysrc /usr/bin/python3 tools/train/train.py --bundle .bundle --out runs/image \
+        --variant image --iters 20000
+
+Resumable: `--out` holds checkpoint.pt (model, Adam, iteration, every RNG state); rerunning the same command
+continues exactly where it stopped. Every checkpoint also validates on the sample pairs (same losses),
+exports float16 weights under export/, and draws a sample grid. See tools/train/README.md.
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pysrc"))
+from adaattn_torch import safetensors_io  # noqa: E402
+from adaattn_torch.losses import (global_style_loss, image_similarity_loss, local_feature_loss,  # noqa: E402
+                                  local_feature_targets)
+from adaattn_torch.model import ImageModel, VideoModel, init_official  # noqa: E402
+
+from data import ImageBank, frame_pair  # noqa: E402
+from report import sample_grid  # noqa: E402
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bundle", required=True, help="folder made by make_bundle.py")
+    ap.add_argument("--out", required=True, help="run folder: checkpoint, logs, exports")
+    ap.add_argument("--variant", choices=("image", "video"), default="image")
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--crop", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=2e-4, help="the authors' scripts use 2e-4 (the paper says 1e-4)")
+    ap.add_argument("--constant-frac", type=float, default=0.4,
+                    help="share of iterations at full lr before linear decay to 0 (authors: 2 of 5 epochs)")
+    ap.add_argument("--iters", type=int, default=20000, help="total iterations (unless --time-budget)")
+    ap.add_argument("--time-budget", type=float, default=0,
+                    help="seconds for this invocation: checkpoint and stop in time (rerun to resume)")
+    ap.add_argument("--fit-iters-to-budget", action="store_true",
+                    help="one-shot runs: after a warm-up, set the total iterations to what fits the budget")
+    ap.add_argument("--session-iters", type=int, default=0,
+                    help="run at most this many iterations now, then checkpoint and stop (rerun to resume)")
+    ap.add_argument("--reserve", type=float, default=25, help="seconds kept for the final checkpoint")
+    ap.add_argument("--ckpt-every", type=int, default=500, help="iterations between checkpoints")
+    ap.add_argument("--log-every", type=int, default=25)
+    ap.add_argument("--lambda-global", type=float, default=10.0)
+    ap.add_argument("--lambda-local", type=float, default=3.0)
+    ap.add_argument("--lambda-is", type=float, default=100.0)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--amp", choices=("auto", "bf16", "off"), default="auto",
+                    help="bf16 autocast for convolutions (attention and statistics stay float32)")
+    ap.add_argument("--channels-last", action="store_true")
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", help="folder of float16 safetensors (an export/) to start from instead of N(0,0.02)")
+    ap.add_argument("--grid-size", type=int, default=160)
+    return ap.parse_args(argv)
+
+
+# --- setup ------------------------------------------------------------------------------------------------
+
+def build_model(variant, bundle, device):
+    model = ImageModel() if variant == "image" else VideoModel()
+    loss_encoder = ImageModel().encoder if variant == "video" else model.encoder
+    enc_state = safetensors_io.load(os.path.join(bundle, "encoder.safetensors"))
+    for enc in {id(model.encoder): model.encoder, id(loss_encoder): loss_encoder}.values():
+        enc.load_state_dict({k: v for k, v in enc_state.items() if int(k.split(".")[0]) in enc.indices})
+        enc.requires_grad_(False)
+    torch.manual_seed(0)  # the init is part of the run's identity; data and sampling RNGs are separate
+    for part in trainable_parts(model).values():
+        init_official(part)
+    return model.to(device), loss_encoder.to(device)
+
+
+def trainable_parts(model):
+    if isinstance(model, ImageModel):
+        return {"transformer": model.transformer, "adaattn3": model.adaattn_3, "decoder": model.decoder}
+    return {"adaattn3": model.adaattn_3, "decoder": model.decoder}
+
+
+def lr_at(args, it, total):
+    flat = int(total * args.constant_frac)
+    if it < flat:
+        return args.lr
+    return args.lr * max(0.0, 1.0 - (it - flat) / max(1, total - flat))
+
+
+# --- one training step per variant ------------------------------------------------------------------------
+
+def image_losses(model, enc, c, s, gen, lam):
+    with torch.no_grad():
+        cf, sf = enc(c), enc(s)
+        targets = local_feature_targets(cf, sf, gen)
+    out = model.stylize_features(cf, sf, generator=gen)[0]
+    of = enc(out)
+    parts = {"global": lam["global"] * global_style_loss(of, sf), "local": lam["local"] * local_feature_loss(of, targets)}
+    return parts, out
+
+
+def video_losses(model, enc, frames, s, gen, lam):
+    fa, fb = frames
+    with torch.no_grad():
+        cfa, cfb, sf = enc(fa), enc(fb), enc(s)
+        targets = local_feature_targets(cfa, sf, gen)
+    outa = model.stylize_features(cfa[:3], sf[:3], generator=gen)
+    outb = model.stylize_features(cfb[:3], sf[:3], generator=gen)
+    ofa, ofb = enc(outa), enc(outb)
+    parts = {"global": lam["global"] * global_style_loss(ofa, sf),
+             "local": lam["local"] * local_feature_loss(ofa, targets),
+             "is": lam["is"] * image_similarity_loss(cfa[3], cfb[3], ofa[3], ofb[3])}
+    return parts, outa
+
+
+# --- validation, export, checkpoints ----------------------------------------------------------------------
+
+@torch.no_grad()
+def validate(args, model, enc, val, device, amp):
+    """Mean weighted losses over every (sample photo, sample painting) pair, with a fixed sampling seed."""
+    model.eval()
+    gen = torch.Generator().manual_seed(6666)
+    lam = lambdas(args)
+    totals, n = {}, 0
+    for si in range(len(val["style"])):
+        s = val["style"][si:si + 1].to(device)
+        for ci in range(0, len(val["content"]), 4):
+            c = val["content"][ci:ci + 4].to(device)
+            sb = s.expand(c.shape[0], -1, -1, -1)
+            with amp():
+                if args.variant == "image":
+                    parts, _ = image_losses(model, enc, c, sb, gen, lam)
+                else:
+                    shifted = torch.roll(c, shifts=(4, 4), dims=(2, 3))  # a fixed small shift as the 2nd frame
+                    parts, _ = video_losses(model, enc, (c, shifted), sb, gen, lam)
+            for k, v in parts.items():
+                totals[k] = totals.get(k, 0.0) + float(v) * c.shape[0]
+            n += c.shape[0]
+    model.train()
+    out = {k: v / n for k, v in totals.items()}
+    out["total"] = sum(out.values())
+    return out
+
+
+def export(args, model, out_dir, info):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, part in trainable_parts(model).items():
+        state = {k: v.detach().float().cpu().half() for k, v in part.state_dict().items()}
+        safetensors_io.save(state, os.path.join(out_dir, f"{name}.safetensors"))
+    with open(os.path.join(out_dir, "training.json"), "w") as f:
+        json.dump(info, f, indent=1)
+
+
+def atomic_torch_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def lambdas(args):
+    return {"global": args.lambda_global, "local": args.lambda_local, "is": args.lambda_is}
+
+
+# --- main loop --------------------------------------------------------------------------------------------
+
+def main(argv=None):
+    args = parse_args(argv)
+    t_start = time.time()
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    use_bf16 = args.amp == "bf16" or (args.amp == "auto" and device.type == "cuda")
+    amp = lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16)  # noqa: E731
+    os.makedirs(args.out, exist_ok=True)
+
+    model, enc = build_model(args.variant, args.bundle, device)
+    if args.init:
+        for name, part in trainable_parts(model).items():
+            part.load_state_dict(safetensors_io.load(os.path.join(args.init, f"{name}.safetensors")))
+    if args.channels_last:
+        model.to(memory_format=torch.channels_last)
+        enc.to(memory_format=torch.channels_last)
+    params = [p for part in trainable_parts(model).values() for p in part.parameters()]
+    opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.999))
+
+    gen_data = torch.Generator().manual_seed(args.seed)
+    gen_attn = torch.Generator().manual_seed(args.seed + 1)
+    start_it, total, history = 0, args.iters, []
+    ckpt_path = os.path.join(args.out, "checkpoint.pt")
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location="cpu")
+        for name, part in trainable_parts(model).items():
+            part.load_state_dict(ck["model"][name])
+        opt.load_state_dict(ck["opt"])
+        gen_data.set_state(ck["gen_data"])
+        gen_attn.set_state(ck["gen_attn"])
+        start_it, total, history = ck["it"], ck["total"], ck["history"]
+        print(f"resumed at iteration {start_it}/{total}", flush=True)
+
+    content = ImageBank(os.path.join(args.bundle, "content"), device)
+    style = ImageBank(os.path.join(args.bundle, "style"), device)
+    val = {k: ImageBank(os.path.join(args.bundle, "val", k), "cpu").stack(args.crop) for k in ("content", "style")}
+    with open(os.path.join(args.bundle, "bundle.json")) as f:
+        bundle_info = json.load(f)
+    lam = lambdas(args)
+    print(f"{args.variant}: {len(content)} photos, {len(style)} artworks, device {device}, bf16 {use_bf16}, "
+          f"setup {time.time() - t_start:.1f}s", flush=True)
+
+    log = open(os.path.join(args.out, "log.jsonl"), "a")
+    t_warm = time.time()
+    train_seconds = 0.0
+    it = start_it
+    running = {}
+
+    def checkpoint(final=False):
+        v = validate(args, model, enc, val, device, amp)
+        history.append({"it": it, "val": v, "time": round(time.time() - t_start, 1)})
+        info = {"variant": args.variant, "iterations": it, "plannedIterations": total,
+                "config": {k: v for k, v in vars(args).items() if k not in ("bundle", "out", "init")},
+                "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
+                "torch": torch.__version__, "trainSeconds": round(train_seconds, 1),
+                "validation": v, "history": history[-20:], "bundle": {k: bundle_info[k] for k in bundle_info
+                                                                      if k != "channelMeans"}}
+        export(args, model, os.path.join(args.out, "export"), info)
+        atomic_torch_save({"model": {n: p.state_dict() for n, p in trainable_parts(model).items()},
+                           "opt": opt.state_dict(), "gen_data": gen_data.get_state(), "gen_attn": gen_attn.get_state(),
+                           "it": it, "total": total, "history": history}, ckpt_path)
+        grid_fn = (lambda c, s: model(c, s, generator=torch.Generator().manual_seed(6666)))
+        with torch.no_grad(), amp():
+            sample_grid(grid_fn, val, device, os.path.join(args.out, f"grid-{it:06d}.png"), args.grid_size)
+        print(json.dumps({"checkpoint": it, "val": {k: round(x, 4) for k, x in v.items()}}), flush=True)
+
+    while it < total:
+        t0 = time.time()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(args, it, total)
+        s = style.batch(args.batch, args.crop, gen_data)
+        with amp():
+            if args.variant == "image":
+                c = content.batch(args.batch, args.crop, gen_data)
+                if args.channels_last:
+                    c, s = c.contiguous(memory_format=torch.channels_last), s.contiguous(memory_format=torch.channels_last)
+                parts, _ = image_losses(model, enc, c, s, gen_attn, lam)
+            else:
+                frames = frame_pair(content, args.batch, args.crop, gen_data)
+                parts, _ = video_losses(model, enc, frames, s, gen_attn, lam)
+            loss = sum(parts.values())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        it += 1
+        if not math.isfinite(float(loss)):
+            sys.exit(f"loss became {float(loss)} at iteration {it}: stopping without overwriting the checkpoint")
+        for k, v in parts.items():
+            running[k] = running.get(k, 0.0) + float(v)
+        dt = time.time() - t0
+        train_seconds += dt
+
+        if it == start_it + 10:
+            t_warm = time.time()  # the first iterations include cuDNN autotuning: time the ones after
+        if args.fit_iters_to_budget and args.time_budget and it == start_it + 40:
+            # Re-plan the run so that it ends inside the budget; the lr schedule follows the new total.
+            per_it = (time.time() - t_warm) / 30
+            left = args.time_budget - (time.time() - t_start) - args.reserve
+            total = it + max(0, int(left / per_it * 0.95))
+            print(f"{per_it * 1000:.0f} ms/iteration → planning {total} iterations", flush=True)
+        if it % args.log_every == 0 or it == total:
+            n = args.log_every if it % args.log_every == 0 else (it % args.log_every)
+            rec = {"it": it, "lr": opt.param_groups[0]["lr"], "sPerIt": round(dt, 4),
+                   **{k: round(v / n, 5) for k, v in running.items()}}
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            running = {}
+            if it % (args.log_every * 8) == 0:
+                print(json.dumps(rec), flush=True)
+        stop_now = bool(args.time_budget and time.time() - t_start > args.time_budget - args.reserve) or \
+            bool(args.session_iters and it - start_it >= args.session_iters)
+        if it % args.ckpt_every == 0 or it == total or stop_now:
+            checkpoint()
+            if stop_now and it < total:
+                print(f"stopping at iteration {it} of {total}; rerun the same command to resume", flush=True)
+                break
+    if it == start_it:
+        checkpoint()
+    print(f"done: {it} iterations, {time.time() - t_start:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    random.seed(0)
+    main()
