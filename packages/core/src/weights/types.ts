@@ -47,3 +47,14 @@ export interface VideoModelWeights {
   /** `decoder.{1,4,7,10,14,17,21,24}.*`. */
   readonly decoder: WeightMap;
 }
+
+/** The released image model, or the authors' per-frame video model (inference_frame.py). */
+export type ModelVariant = 'image' | 'video';
+
+/** A model's weight files, one per component; the video model has no `transformer`. */
+export type ComponentName = 'encoder' | 'transformer' | 'adaattn3' | 'decoder';
+
+/** Weights of either variant, tagged so code can narrow without inspecting keys. */
+export type ModelWeights =
+  | { readonly variant: 'image'; readonly weights: ImageModelWeights }
+  | { readonly variant: 'video'; readonly weights: VideoModelWeights };
