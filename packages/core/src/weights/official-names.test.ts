@@ -111,7 +111,7 @@ describe('validateComponent', () => {
   it('names the component a misplaced file actually holds', () => {
     const e = error(() => validateComponent(fake('image', 'transformer'), 'image', 'decoder', { file: 'latest_net_decoder.pth' }));
     expect(e.code).toBe('wrong-component');
-    expect(e.message).toMatch(/^latest_net_decoder\.pth: checkpoint given as the decoder .* holds the transformer .*`attn_adain_4_1\.f\.weight`.*check which file goes in which slot/);
+    expect(e.message).toMatch(/^latest_net_decoder\.pth: checkpoint given as the decoder holds the transformer .*`attn_adain_4_1\.f\.weight`.*check which file goes in which slot/);
     const video = error(() => validateComponent(fake('video', 'adaattn3'), 'image', 'transformer'));
     expect(video.message).toMatch(/video model's latest_net_transformer\.pth.*pass \{ variant: 'video' \}/);
   });

@@ -168,10 +168,10 @@ export function identifyComponent(weights: WeightMap): Identification | undefine
 }
 
 const DESCRIPTIONS: Readonly<Record<ComponentName, string>> = {
-  encoder: 'VGG encoder (vgg_normalised.pth)',
-  transformer: 'transformer (latest_net_transformer.pth: attn_adain_4_1, attn_adain_5_1, merge_conv)',
+  encoder: 'VGG encoder (`0.weight` … `42.weight`)',
+  transformer: 'transformer (attn_adain_4_1, attn_adain_5_1, merge_conv)',
   adaattn3: 'relu3_1 AdaAttN module (f, g, h)',
-  decoder: 'decoder (latest_net_decoder.pth)',
+  decoder: 'decoder',
 };
 
 export interface ValidateOptions {

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { WeightsError } from './errors.js';
+import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+import { loadModelFromFiles, writeModel, type ModelFile } from './model-files.js';
+import { parseModelJson } from './model-json.js';
+import { readPth } from './pth.js';
+import { sha256Hex } from './sha256.js';
+import { fakeComponent, fakeModel, memoryReader } from './test-utils/fake-weights.js';
+import { readOfficialAdaattn3 } from './test-utils/paths.js';
+import type { ImageModelWeights, VideoModelWeights, WeightMap } from './types.js';
+
+const asDir = (files: ModelFile[]) => new Map(files.map((f) => [f.path, f.bytes]));
+
+async function rejection(p: Promise<unknown>): Promise<WeightsError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(WeightsError);
+    return e as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
+
+function expectSameValues(actual: WeightMap, expected: WeightMap, round: (x: number) => number = (x) => x): void {
+  expect([...actual.keys()]).toEqual([...expected.keys()]);
+  for (const [key, tensor] of expected) {
+    const got = actual.get(key)!;
+    expect(got.shape, key).toEqual(tensor.shape);
+    const want = Float32Array.from(tensor.data, round);
+    let same = got.data.length === want.length;
+    for (let i = 0; same && i < want.length; i++) same = got.data[i] === want[i];
+    expect(same, key).toBe(true);
+  }
+}
+
+const videoWeights = (): VideoModelWeights => {
+  const m = fakeModel('video');
+  return { encoder: m.encoder, adaattn3: m.adaattn3, decoder: m.decoder };
+};
+
+describe('writeModel + loadModelFromFiles', () => {
+  it('round-trips the video model in float32 exactly, model.json last, variant inferred', async () => {
+    const weights = videoWeights();
+    const files = await writeModel(weights, { name: 'test-video', provenance: { note: 'unit test' } }, { dtype: 'float32' });
+    expect(files.map((f) => f.path)).toEqual(['encoder.safetensors', 'adaattn3.safetensors', 'decoder.safetensors', 'model.json']);
+    const config = parseModelJson(files[3].bytes);
+    expect(config.variant).toBe('video');
+    expect(config.files.decoder).toEqual({ path: 'decoder.safetensors', dtype: 'float32', bytes: files[2].bytes.length, sha256: await sha256Hex(files[2].bytes) });
+    expect(config.provenance).toEqual({ note: 'unit test' });
+
+    const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
+    expect(loaded.config).toEqual(config);
+    if (loaded.config.variant !== 'video') throw new Error('expected video');
+    expectSameValues(loaded.weights.encoder, weights.encoder);
+    expectSameValues(loaded.weights.adaattn3, weights.adaattn3);
+    expectSameValues(loaded.weights.decoder, weights.decoder);
+  });
+
+  it('round-trips the image model in float16 (values rounded to nearest even), with the genuine adaattn3 weights', async () => {
+    const m = fakeModel('image');
+    const adaattn3 = readPth(readOfficialAdaattn3()).tensors;
+    const weights: ImageModelWeights = { encoder: m.encoder, transformer: m.transformer, adaattn3, decoder: m.decoder };
+    const files = await writeModel(weights, { name: 'test-image' }, { dtype: 'float16' });
+    const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
+    expect(loaded.config.variant).toBe('image');
+    expect(loaded.config.architecture.maxSample).toEqual({ relu3_1: 4096, relu4_1: 65536, relu5_1: 65536 });
+    const half = (x: number) => float16BitsToFloat32(float32ToFloat16Bits(x));
+    const w = loaded.weights as ImageModelWeights;
+    expectSameValues(w.adaattn3, adaattn3, half);
+    expectSameValues(w.transformer, weights.transformer, half);
+    expectSameValues(w.decoder, weights.decoder, half);
+  }, 60_000);
+
+  it('drops encoder layers the variant never runs', async () => {
+    const weights = videoWeights();
+    const encoder = new Map(weights.encoder);
+    for (const [k, v] of fakeComponent('image', 'encoder')) if (!encoder.has(k)) encoder.set(k, v);
+    const files = await writeModel({ ...weights, encoder }, { name: 'trim' }, { dtype: 'float32' });
+    const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
+    expect([...loaded.weights.encoder.keys()].at(-1)).toBe('16.bias');
+  });
+
+  it('refuses to write a component that does not match the official layout', async () => {
+    const weights = videoWeights();
+    const e = await rejection(writeModel({ ...weights, decoder: weights.adaattn3 }, { name: 'x' }, { dtype: 'float32' }));
+    expect(e.code).toBe('wrong-component');
+  });
+});
+
+describe('loadModelFromFiles failures', () => {
+  async function videoDir(): Promise<Map<string, Uint8Array>> {
+    return asDir(await writeModel(videoWeights(), { name: 'v' }, { dtype: 'float16' }));
+  }
+
+  it('sha256 mismatch names the file and both digests', async () => {
+    const dir = await videoDir();
+    const decoder = dir.get('decoder.safetensors')!.slice();
+    decoder[decoder.length - 1] ^= 1;
+    dir.set('decoder.safetensors', decoder);
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('checksum-mismatch');
+    expect(e.file).toBe('decoder.safetensors');
+    expect(e.message).toMatch(/^decoder\.safetensors: sha256 is [0-9a-f]{64} but model\.json says files\.decoder is [0-9a-f]{64}/);
+  });
+
+  it('a truncated file is reported by its size before hashing', async () => {
+    const dir = await videoDir();
+    dir.set('encoder.safetensors', dir.get('encoder.safetensors')!.subarray(0, 100));
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('checksum-mismatch');
+    expect(e.message).toMatch(/^encoder\.safetensors: is 100 bytes but model\.json says files\.encoder has \d+ \(truncated download\?\)/);
+  });
+
+  it('a missing component file or model.json is missing-file, naming it', async () => {
+    const dir = await videoDir();
+    dir.delete('adaattn3.safetensors');
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('missing-file');
+    expect(e.message).toMatch(/^adaattn3\.safetensors: missing \(files\.adaattn3 in model\.json\)/);
+    const none = await rejection(loadModelFromFiles(memoryReader(new Map())));
+    expect(none.code).toBe('missing-file');
+    expect(none.file).toBe('model.json');
+  });
+
+  it('other read failures are read-failed with the cause kept', async () => {
+    const e = await rejection(
+      loadModelFromFiles(async () => {
+        throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      }),
+    );
+    expect(e.code).toBe('read-failed');
+    expect((e.cause as Error).message).toMatch(/EACCES/);
+  });
+
+  it('a component file in the wrong slot (checksums fine) is wrong-component', async () => {
+    const dir = await videoDir();
+    const config = JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
+    [config.files.decoder, config.files.adaattn3] = [config.files.adaattn3, config.files.decoder];
+    dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('wrong-component');
+    expect(e.message).toMatch(/^decoder\.safetensors: checkpoint given as the relu3_1 AdaAttN module .* holds the decoder/);
+  });
+
+  it('a declared dtype that differs from the stored one is invalid-model-json', async () => {
+    const dir = await videoDir();
+    const config = JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
+    config.files.encoder.dtype = 'float32';
+    dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('invalid-model-json');
+    expect(e.message).toMatch(/stored as float16 but model\.json declares files\.encoder\.dtype "float32"/);
+  });
+
+  it('a corrupt safetensors file whose checksum was recorded is still caught by the reader', async () => {
+    const dir = await videoDir();
+    const config = JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
+    const junk = new TextEncoder().encode('not a weights file at all');
+    dir.set('decoder.safetensors', junk);
+    config.files.decoder.bytes = junk.length;
+    config.files.decoder.sha256 = await sha256Hex(junk);
+    dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
+    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('not-safetensors');
+    expect(e.file).toBe('decoder.safetensors');
+  });
+});

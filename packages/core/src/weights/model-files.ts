@@ -1,0 +1,152 @@
+/**
+ * Model directories (model.json + one safetensors file per component): load with verification, and produce
+ * the bytes of a new one. The caller does the I/O (Node writes files atomically, a browser stores blobs).
+ */
+import { fileLabel, WeightsError } from './errors.js';
+import {
+  defaultArchitecture,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  parseModelJson,
+  serializeModelJson,
+  type ModelArchitecture,
+  type ModelConfig,
+  type ModelFileDtype,
+  type ModelFileEntry,
+  validateModelConfig,
+} from './model-json.js';
+import { componentsOf, validateComponent } from './official-names.js';
+import { readRequired, type ReadFile } from './read-file.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { sha256Hex } from './sha256.js';
+import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap } from './types.js';
+
+export const MODEL_JSON_PATH = 'model.json';
+
+export type LoadedModel =
+  | { readonly config: ModelConfig & { readonly variant: 'image' }; readonly weights: ImageModelWeights }
+  | { readonly config: ModelConfig & { readonly variant: 'video' }; readonly weights: VideoModelWeights };
+
+export interface LoadModelOptions {
+  /** Called after each component is read and verified (for progress bars on large downloads). */
+  readonly onComponent?: (component: ComponentName, index: number, count: number) => void;
+}
+
+/**
+ * Reads `model.json` through `readFile`, then each component file, checking size, sha256, dtype and the
+ * official keys and shapes. Files are read one at a time so peak memory is one file plus the decoded weights.
+ */
+export async function loadModelFromFiles(readFile: ReadFile, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const config = parseModelJson(await readRequired(readFile, MODEL_JSON_PATH, 'the model description'), { file: MODEL_JSON_PATH });
+  const components = componentsOf(config.variant);
+  const maps: Partial<Record<ComponentName, WeightMap>> = {};
+  for (const [index, component] of components.entries()) {
+    const entry = config.files[component]!;
+    const bytes = await readRequired(readFile, entry.path, `files.${component} in ${MODEL_JSON_PATH}`);
+    await verifyFile(bytes, entry, component);
+    const { tensors, dtypes } = readSafetensors(bytes, { file: entry.path });
+    for (const [key, dtype] of dtypes) {
+      if (dtype !== entry.dtype) {
+        throw new WeightsError(
+          'invalid-model-json',
+          `${fileLabel(entry.path)}tensor \`${key}\` is stored as ${dtype} but ${MODEL_JSON_PATH} declares files.${component}.dtype "${entry.dtype}"`,
+          { file: entry.path },
+        );
+      }
+    }
+    maps[component] = validateComponent(tensors, config.variant, component, { file: entry.path });
+    options.onComponent?.(component, index, components.length);
+  }
+  if (config.variant === 'image') {
+    const weights: ImageModelWeights = { encoder: maps.encoder!, transformer: maps.transformer!, adaattn3: maps.adaattn3!, decoder: maps.decoder! };
+    return { config: config as ModelConfig & { variant: 'image' }, weights };
+  }
+  const weights: VideoModelWeights = { encoder: maps.encoder!, adaattn3: maps.adaattn3!, decoder: maps.decoder! };
+  return { config: config as ModelConfig & { variant: 'video' }, weights };
+}
+
+async function verifyFile(bytes: Uint8Array, entry: ModelFileEntry, component: ComponentName): Promise<void> {
+  if (bytes.length !== entry.bytes) {
+    const why = bytes.length < entry.bytes ? 'truncated download?' : 'replaced or appended to?';
+    throw new WeightsError(
+      'checksum-mismatch',
+      `${fileLabel(entry.path)}is ${bytes.length} bytes but ${MODEL_JSON_PATH} says files.${component} has ${entry.bytes} (${why})`,
+      { file: entry.path },
+    );
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== entry.sha256) {
+    throw new WeightsError(
+      'checksum-mismatch',
+      `${fileLabel(entry.path)}sha256 is ${actual} but ${MODEL_JSON_PATH} says files.${component} is ${entry.sha256} (corrupted or modified file; re-download or re-convert the model)`,
+      { file: entry.path },
+    );
+  }
+}
+
+export interface ModelMeta {
+  readonly name: string;
+  /** Inferred from the weights (a `transformer` means image) when absent. */
+  readonly variant?: ModelVariant;
+  /** Overrides of the official defaults (see defaultArchitecture). */
+  readonly architecture?: Partial<ModelArchitecture>;
+  readonly provenance?: Readonly<Record<string, unknown>>;
+}
+
+export interface WriteModelOptions {
+  /** Storage of every tensor: float16 halves the download; float32 is exact. */
+  readonly dtype: ModelFileDtype;
+  /** File names per component (default `<component>.safetensors`). */
+  readonly fileNames?: Readonly<Partial<Record<ComponentName, string>>>;
+}
+
+export interface ModelFile {
+  /** Relative to the model directory. */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The files of a model directory for `weights`: one safetensors file per component (official keys only;
+ * extra encoder layers are dropped), then `model.json` last, so a caller writing in order never leaves a
+ * model.json that points at files not yet written.
+ */
+export async function writeModel(
+  weights: ImageModelWeights | VideoModelWeights,
+  meta: ModelMeta,
+  options: WriteModelOptions,
+): Promise<ModelFile[]> {
+  const variant: ModelVariant = meta.variant ?? ('transformer' in weights ? 'image' : 'video');
+  const outputs: ModelFile[] = [];
+  const files: Partial<Record<ComponentName, ModelFileEntry>> = {};
+  for (const component of componentsOf(variant)) {
+    const map = (weights as Partial<Record<ComponentName, WeightMap>>)[component];
+    if (map === undefined) {
+      throw new WeightsError('weights-mismatch', `cannot write the ${variant} model: weights have no ${component} (expected ${componentsOf(variant).join(', ')})`);
+    }
+    const official = validateComponent(map, variant, component);
+    const path = options.fileNames?.[component] ?? `${component}.safetensors`;
+    const bytes = writeSafetensors(official, { dtype: options.dtype, metadata: { component, variant } });
+    files[component] = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+    outputs.push({ path, bytes });
+  }
+  const config = buildModelConfig({ ...meta, variant }, files);
+  outputs.push({ path: MODEL_JSON_PATH, bytes: new TextEncoder().encode(serializeModelJson(config)) });
+  return outputs;
+}
+
+/** A validated ModelConfig from metadata and file entries (defaults fill the architecture). */
+export function buildModelConfig(meta: ModelMeta & { readonly variant: ModelVariant }, files: Partial<Record<ComponentName, ModelFileEntry>>): ModelConfig {
+  const defaults = defaultArchitecture(meta.variant);
+  const raw = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name: meta.name,
+    variant: meta.variant,
+    architecture: { ...defaults, ...meta.architecture, maxSample: { ...defaults.maxSample, ...meta.architecture?.maxSample } },
+    files,
+    provenance: meta.provenance ?? {},
+  };
+  // Validate what we are about to write with the reader's own rules: a writer bug surfaces here, not at load time.
+  return validateModelConfig(JSON.parse(JSON.stringify(raw)) as unknown, { file: MODEL_JSON_PATH });
+}

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { WeightsError } from './errors.js';
+import { defaultArchitecture, parseModelJson, serializeModelJson, validateModelConfig, type ModelConfig } from './model-json.js';
+
+const sha = 'a'.repeat(64);
+const entry = (path: string) => ({ path, dtype: 'float16', bytes: 10, sha256: sha });
+
+function imageJson(): Record<string, unknown> {
+  return {
+    format: 'adaattn-model',
+    formatVersion: 1,
+    name: 'adaattn-sdk-image-v1',
+    variant: 'image',
+    architecture: {
+      encoder: 'vgg19-relu5_1',
+      shallowLayer: true,
+      skipConnection3: true,
+      maxSample: { relu3_1: 4096, relu4_1: 65536, relu5_1: 65536 },
+      seed: 6666,
+    },
+    files: {
+      encoder: entry('encoder.safetensors'),
+      transformer: entry('transformer.safetensors'),
+      adaattn3: entry('adaattn3.safetensors'),
+      decoder: entry('decoder.safetensors'),
+    },
+    provenance: { source: 'test' },
+  };
+}
+
+function fails(value: unknown): WeightsError {
+  try {
+    validateModelConfig(value);
+  } catch (e) {
+    expect(e).toBeInstanceOf(WeightsError);
+    return e as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
+
+function edit(f: (j: any) => void): Record<string, unknown> {
+  const j = imageJson();
+  f(j);
+  return j;
+}
+
+describe('model.json', () => {
+  it('parses the documented example and round-trips through serializeModelJson', () => {
+    const config = parseModelJson(JSON.stringify(imageJson()));
+    expect(config.variant).toBe('image');
+    expect(config.files.decoder).toEqual(entry('decoder.safetensors'));
+    expect(config.architecture).toEqual(defaultArchitecture('image'));
+    expect(parseModelJson(new TextEncoder().encode(serializeModelJson(config)))).toEqual(config);
+  });
+
+  it('parses a video model without transformer and with a relu3_1-only maxSample', () => {
+    const video = {
+      ...imageJson(),
+      variant: 'video',
+      architecture: defaultArchitecture('video'),
+      files: { encoder: entry('e.safetensors'), adaattn3: entry('a.safetensors'), decoder: entry('d.safetensors') },
+    };
+    const config: ModelConfig = validateModelConfig(video);
+    expect(Object.keys(config.files)).toEqual(['encoder', 'adaattn3', 'decoder']);
+    expect(config.architecture.maxSample).toEqual({ relu3_1: 65536 });
+  });
+
+  it('names the JSON path of each problem', () => {
+    const cases: Array<[Record<string, unknown> | unknown, RegExp]> = [
+      [[], /^model\.json: is not a JSON object/],
+      [edit((j) => (j.format = 'onnx')), /`format` is "onnx", expected "adaattn-model"/],
+      [edit((j) => (j.formatVersion = 0)), /`formatVersion` is 0, expected 1/],
+      [edit((j) => (j.name = '')), /`name` must be a non-empty string/],
+      [edit((j) => (j.variant = 'audio')), /`variant` is "audio"/],
+      [edit((j) => (j.architecture.encoder = 'vgg19-relu3_1')), /`architecture\.encoder` is "vgg19-relu3_1", but the image model uses "vgg19-relu5_1"/],
+      [edit((j) => delete j.architecture.maxSample.relu4_1), /`architecture\.maxSample\.relu4_1` must be a positive integer/],
+      [edit((j) => delete j.files.transformer), /`files\.transformer` is missing: the image model needs encoder, transformer, adaattn3, decoder/],
+      [edit((j) => (j.files.extra = entry('x'))), /`files\.extra` is not a component of the image model/],
+      [edit((j) => (j.files.decoder.sha256 = 'ABC')), /`files\.decoder\.sha256` must be 64 lowercase hex digits, got "ABC"/],
+      [edit((j) => (j.files.decoder.dtype = 'int8')), /`files\.decoder\.dtype` is "int8"/],
+      [edit((j) => (j.files.decoder.bytes = -1)), /`files\.decoder\.bytes` must be a non-negative integer/],
+      [edit((j) => (j.files.decoder.path = 'encoder.safetensors')), /is also the path of files\.encoder/],
+      [edit((j) => delete j.architecture), /`architecture` is missing/],
+    ];
+    for (const [value, message] of cases) {
+      const e = fails(value);
+      expect(e.code).toBe('invalid-model-json');
+      expect(e.message).toMatch(message);
+    }
+  });
+
+  it('refuses paths that leave the model directory', () => {
+    for (const path of ['../secret', '/etc/passwd', 'a/../../b', 'C:/x', 'a\\b', '', './a', 'a//b']) {
+      expect(fails(edit((j) => (j.files.decoder.path = path))).message).toMatch(/`files\.decoder\.path` must be a relative path/);
+    }
+    expect(validateModelConfig(edit((j) => (j.files.decoder.path = 'weights/decoder.v1.safetensors'))).files.decoder!.path).toBe(
+      'weights/decoder.v1.safetensors',
+    );
+  });
+
+  it('says a newer formatVersion needs a newer SDK', () => {
+    const e = fails(edit((j) => (j.formatVersion = 2)));
+    expect(e.code).toBe('unsupported-format');
+    expect(e.message).toMatch(/formatVersion 2 was written by a newer SDK.*upgrade/);
+  });
+
+  it('reports invalid JSON with the file name', () => {
+    try {
+      parseModelJson('{"format": ', { file: 'models/x/model.json' });
+      throw new Error('expected a WeightsError');
+    } catch (e) {
+      expect((e as WeightsError).code).toBe('invalid-model-json');
+      expect((e as WeightsError).message).toMatch(/^models\/x\/model\.json: not valid JSON/);
+    }
+  });
+});

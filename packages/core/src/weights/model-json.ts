@@ -1,0 +1,217 @@
+/**
+ * `model.json`: the description of a model directory (docs/ARCHITECTURE.md, "Model directory").
+ *
+ * Parsing is strict about everything a loader acts on (variant, files, dtypes, checksums, architecture) and
+ * lenient about unknown top-level keys, so a later version-1 writer may add informational fields. Every
+ * error names the JSON path at fault, e.g. "model.json: `files.decoder.sha256` must be …".
+ */
+import { fileLabel, WeightsError } from './errors.js';
+import { componentsOf } from './official-names.js';
+import type { ComponentName, ModelVariant } from './types.js';
+
+export const MODEL_FORMAT = 'adaattn-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** The storage dtypes a model directory may use (plugins want float16 for size). */
+export type ModelFileDtype = 'float16' | 'float32';
+
+export interface ModelFileEntry {
+  /** Relative to the model directory, `/`-separated, never leaving it. */
+  readonly path: string;
+  readonly dtype: ModelFileDtype;
+  readonly bytes: number;
+  /** Lowercase hex. */
+  readonly sha256: string;
+}
+
+export type FeatureLevel = 'relu3_1' | 'relu4_1' | 'relu5_1';
+
+export interface ModelArchitecture {
+  readonly encoder: 'vgg19-relu5_1' | 'vgg19-relu3_1';
+  /** Keys concatenate the shallower levels' normalised features (the released model's `shallow_layer`). */
+  readonly shallowLayer: boolean;
+  /** The relu3_1 AdaAttN skip into the decoder (`skip_connection_3`); image model only. */
+  readonly skipConnection3?: boolean;
+  /** Cap on sampled style positions per level (the official defaults); the levels the variant attends at. */
+  readonly maxSample: Readonly<Partial<Record<FeatureLevel, number>>>;
+  /** Seed of the style-position sampling. */
+  readonly seed: number;
+}
+
+export interface ModelConfig {
+  readonly format: typeof MODEL_FORMAT;
+  readonly formatVersion: typeof MODEL_FORMAT_VERSION;
+  readonly name: string;
+  readonly variant: ModelVariant;
+  readonly architecture: ModelArchitecture;
+  /** Exactly the variant's components (image: encoder, transformer, adaattn3, decoder; video: no transformer). */
+  readonly files: Readonly<Partial<Record<ComponentName, ModelFileEntry>>>;
+  /** Free-form: source, training configuration, data hash, iterations, losses. */
+  readonly provenance: Readonly<Record<string, unknown>>;
+}
+
+const ENCODER_BY_VARIANT: Readonly<Record<ModelVariant, ModelArchitecture['encoder']>> = {
+  image: 'vgg19-relu5_1',
+  video: 'vgg19-relu3_1',
+};
+
+const LEVELS_BY_VARIANT: Readonly<Record<ModelVariant, readonly FeatureLevel[]>> = {
+  image: ['relu3_1', 'relu4_1', 'relu5_1'],
+  video: ['relu3_1'],
+};
+
+/** The official settings: image from test_adaattn.sh, video from inference_frame.py (max_sample 256·256). */
+export function defaultArchitecture(variant: ModelVariant): ModelArchitecture {
+  return variant === 'image'
+    ? {
+        encoder: 'vgg19-relu5_1',
+        shallowLayer: true,
+        skipConnection3: true,
+        maxSample: { relu3_1: 64 * 64, relu4_1: 256 * 256, relu5_1: 256 * 256 },
+        seed: 6666,
+      }
+    : { encoder: 'vgg19-relu3_1', shallowLayer: true, maxSample: { relu3_1: 256 * 256 }, seed: 6666 };
+}
+
+export interface ParseModelJsonOptions {
+  /** How to name the file in messages (default `model.json`). */
+  readonly file?: string;
+}
+
+export function parseModelJson(input: string | Uint8Array, options: ParseModelJsonOptions = {}): ModelConfig {
+  const file = options.file ?? 'model.json';
+  let text: string;
+  try {
+    text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: true }).decode(input);
+  } catch (cause) {
+    throw new WeightsError('invalid-model-json', `${fileLabel(file)}not UTF-8 text`, { file, cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new WeightsError('invalid-model-json', `${fileLabel(file)}not valid JSON (${(cause as Error).message})`, { file, cause });
+  }
+  return validateModelConfig(value, { file });
+}
+
+export function validateModelConfig(value: unknown, options: ParseModelJsonOptions = {}): ModelConfig {
+  const file = options.file ?? 'model.json';
+  const fail = (path: string, message: string) =>
+    new WeightsError('invalid-model-json', `${fileLabel(file)}${path === '' ? '' : `\`${path}\` `}${message}`, { file });
+  const root = object(value, '', fail);
+
+  if (root['format'] !== MODEL_FORMAT) {
+    throw fail('format', `is ${JSON.stringify(root['format'])}, expected "${MODEL_FORMAT}" (is this an AdaAttN model directory?)`);
+  }
+  const version = root['formatVersion'];
+  if (typeof version === 'number' && Number.isInteger(version) && version > MODEL_FORMAT_VERSION) {
+    throw new WeightsError(
+      'unsupported-format',
+      `${fileLabel(file)}formatVersion ${version} was written by a newer SDK; this one reads version ${MODEL_FORMAT_VERSION} — upgrade @adaattn/core`,
+      { file },
+    );
+  }
+  if (version !== MODEL_FORMAT_VERSION) throw fail('formatVersion', `is ${JSON.stringify(version)}, expected ${MODEL_FORMAT_VERSION}`);
+
+  const name = root['name'];
+  if (typeof name !== 'string' || name.trim() === '') throw fail('name', 'must be a non-empty string');
+  const variant = root['variant'];
+  if (variant !== 'image' && variant !== 'video') throw fail('variant', `is ${JSON.stringify(variant)}, expected "image" or "video"`);
+
+  const architecture = parseArchitecture(object(root['architecture'], 'architecture', fail), variant, fail);
+  const files = parseFiles(object(root['files'], 'files', fail), variant, fail);
+  const provenance = root['provenance'] === undefined ? {} : object(root['provenance'], 'provenance', fail);
+
+  return { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, name, variant, architecture, files, provenance };
+}
+
+type Fail = (path: string, message: string) => WeightsError;
+
+function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, fail: Fail): ModelArchitecture {
+  const encoder = raw['encoder'];
+  if (encoder !== ENCODER_BY_VARIANT[variant]) {
+    throw fail('architecture.encoder', `is ${JSON.stringify(encoder)}, but the ${variant} model uses "${ENCODER_BY_VARIANT[variant]}"`);
+  }
+  const shallowLayer = raw['shallowLayer'];
+  if (typeof shallowLayer !== 'boolean') throw fail('architecture.shallowLayer', 'must be true or false');
+  const skip = raw['skipConnection3'];
+  if (variant === 'image' && typeof skip !== 'boolean') throw fail('architecture.skipConnection3', 'must be true or false for the image model');
+  if (variant === 'video' && skip !== undefined && skip !== false) throw fail('architecture.skipConnection3', 'does not apply to the video model');
+
+  const sample = object(raw['maxSample'], 'architecture.maxSample', fail);
+  const maxSample: Partial<Record<FeatureLevel, number>> = {};
+  for (const level of LEVELS_BY_VARIANT[variant]) {
+    const n = sample[level];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw fail(`architecture.maxSample.${level}`, 'must be a positive integer');
+    maxSample[level] = n;
+  }
+  for (const key of Object.keys(sample)) {
+    if (!(LEVELS_BY_VARIANT[variant] as readonly string[]).includes(key)) {
+      throw fail(`architecture.maxSample.${key}`, `is not a level the ${variant} model attends at (${LEVELS_BY_VARIANT[variant].join(', ')})`);
+    }
+  }
+  const seed = raw['seed'];
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw fail('architecture.seed', 'must be an integer');
+  return {
+    encoder: encoder as ModelArchitecture['encoder'],
+    shallowLayer,
+    ...(variant === 'image' ? { skipConnection3: skip as boolean } : {}),
+    maxSample,
+    seed,
+  };
+}
+
+function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: Fail): Partial<Record<ComponentName, ModelFileEntry>> {
+  const wanted = componentsOf(variant);
+  for (const key of Object.keys(raw)) {
+    if (!(wanted as readonly string[]).includes(key)) {
+      const why = key === 'transformer' ? 'the video model has no transformer' : `expected only ${wanted.join(', ')}`;
+      throw fail(`files.${key}`, `is not a component of the ${variant} model (${why})`);
+    }
+  }
+  const files: Partial<Record<ComponentName, ModelFileEntry>> = {};
+  const seen = new Map<string, string>();
+  for (const component of wanted) {
+    const where = `files.${component}`;
+    if (raw[component] === undefined) throw fail(where, `is missing: the ${variant} model needs ${wanted.join(', ')}`);
+    const entry = object(raw[component], where, fail);
+    const path = entry['path'];
+    if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+      throw fail(`${where}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${JSON.stringify(path)}`);
+    }
+    if (seen.has(path)) throw fail(`${where}.path`, `"${path}" is also the path of files.${seen.get(path)}`);
+    seen.set(path, component);
+    const dtype = entry['dtype'];
+    if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${JSON.stringify(dtype)}, expected "float16" or "float32"`);
+    const bytes = entry['bytes'];
+    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw fail(`${where}.bytes`, 'must be a non-negative integer');
+    const sha256 = entry['sha256'];
+    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${JSON.stringify(sha256)}`);
+    }
+    files[component] = { path, dtype, bytes, sha256 };
+  }
+  return files;
+}
+
+/**
+ * model.json comes with downloaded models, so its paths are untrusted: only plain relative paths
+ * (no `..`, no absolute or drive paths, no backslashes) may reach the caller's readFile.
+ */
+function isSafeRelativePath(path: string): boolean {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || /^[a-zA-Z]:/.test(path) || path.includes('\0')) return false;
+  return path.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+}
+
+function object(value: unknown, path: string, fail: Fail): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail(path, path === '' ? 'is not a JSON object' : value === undefined ? 'is missing' : 'must be an object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Pretty, stable JSON (two-space indent, trailing newline) so model.json diffs read well in review. */
+export function serializeModelJson(config: ModelConfig): string {
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
