@@ -1,0 +1,53 @@
+/**
+ * The VGG-19 encoder in the official vgg_normalised layout, returning relu1_1 … relu5_1.
+ */
+import type { Backend } from '../tensor/backend.js';
+import { disposeAll, type Tensor } from '../tensor/tensor.js';
+import type { WeightMap } from '../weights/types.js';
+import { conv3x3, disposeLayer, uploadConv, type Conv } from './layers.js';
+import type { RunContext, StylizeStage } from './run-context.js';
+import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep } from './spec.js';
+
+export class Encoder {
+  private readonly input: Conv;
+  private readonly convs: readonly Conv[];
+
+  private constructor(input: Conv, convs: readonly Conv[]) {
+    this.input = input;
+    this.convs = convs;
+  }
+
+  static upload(b: Backend, map: WeightMap): Encoder {
+    return new Encoder(uploadConv(b, map, ENCODER_INPUT), ENCODER_STEPS.map((s) => uploadConv(b, map, s)));
+  }
+
+  /**
+   * x [N,3,H,W] RGB in [0,1] (layer 0 does the normalisation) → [relu1_1, …, relu5_1], owned by the caller.
+   * One scope per layer, with a `run.step` between layers.
+   */
+  async encode(b: Backend, x: Tensor, run: RunContext, stage: StylizeStage): Promise<Tensor[]> {
+    const taps: Tensor[] = [];
+    // Layer 0: the 1×1 colour conv, no padding and no ReLU.
+    let h = b.conv2d(x, this.input.weight, this.input.bias, false);
+    try {
+      for (let i = 0; i < this.convs.length; i++) {
+        const conv = this.convs[i] as Conv;
+        const step = conv.spec as EncoderStep;
+        const prev = h;
+        h = b.scope(() => conv3x3(b, step.pool ? b.maxPool2x2Ceil(prev) : prev, conv, true));
+        if (!taps.includes(prev)) prev.dispose();
+        if (step.tap !== undefined) taps.push(h);
+        await run.step(stage, i + 1, this.convs.length);
+      }
+      return taps;
+    } catch (error) {
+      disposeAll(taps, h);
+      throw error;
+    }
+  }
+
+  dispose(): void {
+    disposeLayer(this.input);
+    this.convs.forEach(disposeLayer);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Weights on the backend and the few layer shapes the model is made of.
+ */
+import type { Backend } from '../tensor/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { WeightMap, WeightTensor } from '../weights/types.js';
+import type { ConvSpec } from './spec.js';
+
+/** A conv's weight [O,I,k,k] and bias [O], kept (scopes never free them; the owner disposes). */
+export interface Conv {
+  readonly spec: ConvSpec;
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+}
+
+/** A 1×1 conv as a matrix over positions: weight [1,O,I], bias [1,1,O]. */
+export interface Projection {
+  readonly spec: ConvSpec;
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+}
+
+function get(map: WeightMap, key: string): WeightTensor {
+  const t = map.get(key);
+  if (t === undefined) throw new Error(`internal: ${key} missing after validation`);
+  return t;
+}
+
+export function uploadConv(b: Backend, map: WeightMap, spec: ConvSpec): Conv {
+  const w = get(map, `${spec.key}.weight`);
+  const bias = get(map, `${spec.key}.bias`);
+  return { spec, weight: b.keep(b.upload(w.data, w.shape)), bias: b.keep(b.upload(bias.data, bias.shape)) };
+}
+
+export function uploadProjection(b: Backend, map: WeightMap, spec: ConvSpec): Projection {
+  // [O,I,1,1] and [O,I] share their row-major data.
+  const w = get(map, `${spec.key}.weight`);
+  const bias = get(map, `${spec.key}.bias`);
+  return {
+    spec,
+    weight: b.keep(b.upload(w.data, [1, spec.cout, spec.cin])),
+    bias: b.keep(b.upload(bias.data, [1, 1, spec.cout])),
+  };
+}
+
+export function disposeLayer(layer: Conv | Projection): void {
+  layer.weight.dispose();
+  layer.bias.dispose();
+}
+
+/** Reflection pad 1, 3×3 conv, optional ReLU: every 3×3 conv of the model. */
+export function conv3x3(b: Backend, x: Tensor, conv: Conv, relu: boolean): Tensor {
+  return b.scope(() => b.conv2d(b.reflectPad(x, [1, 1, 1, 1]), conv.weight, conv.bias, relu));
+}
+
+/** A 1×1 conv applied to positions x [B,N,I] → [B,N,O]. */
+export function project(b: Backend, x: Tensor, p: Projection): Tensor {
+  return b.scope(() => b.add(b.matmul(x, p.weight, false, true), p.bias));
+}
+
+/** nn.Upsample(scale_factor=2, mode='nearest'). */
+export function up2(b: Backend, x: Tensor): Tensor {
+  return b.resizeNearest(x, (x.shape[2] as number) * 2, (x.shape[3] as number) * 2);
+}

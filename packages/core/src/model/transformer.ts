@@ -1,0 +1,31 @@
+/**
+ * The transformer's merge (networks.py `Transformer.forward`):
+ * merge_conv(reflect_pad(AdaAttN_4 + up2(AdaAttN_5))), a 3×3 conv 512 → 512 without ReLU.
+ * The two AdaAttN modules it owns run through `AdaAttnModule.apply`; this file holds the merge.
+ */
+import type { Backend } from '../tensor/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { WeightMap } from '../weights/types.js';
+import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
+import { MERGE_CONV } from './spec.js';
+
+export class Merge {
+  private readonly conv: Conv;
+
+  private constructor(conv: Conv) {
+    this.conv = conv;
+  }
+
+  static upload(b: Backend, map: WeightMap): Merge {
+    return new Merge(uploadConv(b, map, MERGE_CONV));
+  }
+
+  /** out4 [1,512,H/8,W/8], out5 [1,512,H/16,W/16] → [1,512,H/8,W/8]. */
+  apply(b: Backend, out4: Tensor, out5: Tensor): Tensor {
+    return b.scope(() => conv3x3(b, b.add(out4, up2(b, out5)), this.conv, false));
+  }
+
+  dispose(): void {
+    disposeLayer(this.conv);
+  }
+}
