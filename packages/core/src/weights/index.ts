@@ -44,7 +44,6 @@ export {
   VIDEO_COMPONENTS,
   type ComponentCheck,
   type Identification,
-  type Shape,
   type ShapeMismatch,
   type ValidateOptions,
 } from './official-names.js';
