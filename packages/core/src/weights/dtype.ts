@@ -64,8 +64,8 @@ export function widenToFloat32(bytes: Uint8Array, dtype: StorageDtype, count: nu
   }
 }
 
-/** Big-endian hosts are rare but real (some embedded browsers): read element by element through a DataView. */
-function widenPortable(bytes: Uint8Array, dtype: StorageDtype, count: number): Float32Array {
+/** Big-endian hosts are rare but real (some embedded browsers): read element by element through a DataView. Exported for tests. */
+export function widenPortable(bytes: Uint8Array, dtype: StorageDtype, count: number): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   const bits16 = new Uint16Array(count);

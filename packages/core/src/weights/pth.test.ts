@@ -173,6 +173,16 @@ describe('readPth on damaged and hostile input', () => {
   });
 });
 
+describe('readPth on absurd shapes', () => {
+  it('refuses to materialise a stride-0 view of billions of elements', () => {
+    const main = legacyStateDict([['w', { stride: [0, 0], size: [65536, 65536], offset: 0, storage: ['k', 1] }]]);
+    const keys = new PickleWriter().proto().mark().str('k').list().stop().bytes();
+    const e = error(() => readPth(concat(legacyHeader(), main, keys, legacyFloatStorage([1]))));
+    expect(e.code).toBe('corrupt');
+    expect(e.message).toMatch(/`w` \[65536, 65536\] has 4294967296 elements/);
+  });
+});
+
 describe('readPth on legacy variants torch 1.13 no longer writes', () => {
   it('reads Python 2 OrderedDict pickles, `_rebuild_tensor` v1 and pre-0.4 storage views', () => {
     // OrderedDict([['a', tensor], ['b', view tensor]]) with Python 2 str keys.

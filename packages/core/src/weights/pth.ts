@@ -47,6 +47,9 @@ const STORAGE_DTYPES: Readonly<Record<string, StorageDtype>> = {
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 
+/** 2^30 float32 values = 4 GiB; the largest official tensor has 2.4 M. */
+const MAX_TENSOR_ELEMENTS = 2 ** 30;
+
 class StorageType {
   constructor(readonly dtype: StorageDtype) {}
 }
@@ -330,6 +333,11 @@ function materialise(tensor: TensorRef, key: string, file: string | undefined): 
   }
   const shapeCopy = [...shape];
   if (numel === 0) return { shape: shapeCopy, data: new Float32Array(0) };
+  // Stride-0 views (expand) are legal, so the storage bound below does not cap the size: refuse absurd shapes
+  // here instead of failing inside the allocator.
+  if (numel > MAX_TENSOR_ELEMENTS) {
+    throw corrupt(file, `tensor \`${key}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises (${MAX_TENSOR_ELEMENTS})`);
+  }
 
   let last = base;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
