@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WeightsError } from './errors.js';
-import { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+import { float16ToFloat32Array, float32ToFloat16Array } from './float16.js';
 import { loadModelFromFiles, writeModel, type ModelFile } from './model-files.js';
 import { parseModelJson } from './model-json.js';
 import { readPth } from './pth.js';
@@ -21,12 +21,12 @@ async function rejection(p: Promise<unknown>): Promise<WeightsError> {
   throw new Error('expected a WeightsError');
 }
 
-function expectSameValues(actual: WeightMap, expected: WeightMap, round: (x: number) => number = (x) => x): void {
+function expectSameValues(actual: WeightMap, expected: WeightMap, round: (x: Float32Array) => Float32Array = (x) => x): void {
   expect([...actual.keys()]).toEqual([...expected.keys()]);
   for (const [key, tensor] of expected) {
     const got = actual.get(key)!;
     expect(got.shape, key).toEqual(tensor.shape);
-    const want = Float32Array.from(tensor.data, round);
+    const want = round(tensor.data);
     let same = got.data.length === want.length;
     for (let i = 0; same && i < want.length; i++) same = got.data[i] === want[i];
     expect(same, key).toBe(true);
@@ -64,7 +64,7 @@ describe('writeModel + loadModelFromFiles', () => {
     const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
     expect(loaded.config.variant).toBe('image');
     expect(loaded.config.architecture.maxSample).toEqual({ relu3_1: 4096, relu4_1: 65536, relu5_1: 65536 });
-    const half = (x: number) => float16BitsToFloat32(float32ToFloat16Bits(x));
+    const half = (x: Float32Array) => float16ToFloat32Array(float32ToFloat16Array(x));
     const w = loaded.weights as ImageModelWeights;
     expectSameValues(w.adaattn3, adaattn3, half);
     expectSameValues(w.transformer, weights.transformer, half);

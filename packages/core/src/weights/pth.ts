@@ -344,13 +344,17 @@ function materialise(tensor: TensorRef, key: string, file: string | undefined): 
   if (last >= limit) {
     throw corrupt(file, `tensor \`${key}\` [${shape.join(', ')}] with stride [${stride.join(', ')}] and offset ${tensor.offset} reads past its storage of ${limit} elements`);
   }
-  const values = source.values();
   let contiguous = true;
   for (let d = shape.length - 1, expected = 1; d >= 0; d--) {
     if (shape[d] !== 1 && stride[d] !== expected) contiguous = false;
     expected *= shape[d];
   }
-  if (contiguous) return { shape: shapeCopy, data: values.slice(base, base + numel) };
+  // The common case (every tensor of an official checkpoint): widen straight from the file bytes, one copy.
+  if (contiguous) {
+    const size = DTYPE_BYTES[source.dtype];
+    return { shape: shapeCopy, data: widenToFloat32(source.bytes!.subarray(base * size, (base + numel) * size), source.dtype, numel) };
+  }
+  const values = source.values();
 
   // Odometer over the index space: innermost dimension fastest, as in row-major order.
   const out = new Float32Array(numel);
