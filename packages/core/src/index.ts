@@ -37,13 +37,10 @@ export {
   ATTENTION_LEVELS,
   DEFAULT_SEED,
   FEATURE_CHANNELS,
-  IMAGE_MODEL_CONVS,
   KEY_CHANNELS,
   LEVELS,
   MAX_SAMPLE,
   type AttentionLevel,
-  type ConvSpec,
-  type ImageComponent,
   type Level,
 } from './model/spec.js';
 export { StyleFeatures, type AttentionMode } from './model/style-features.js';
@@ -59,12 +56,10 @@ export {
   type StylizeFloatResult,
   type StylizeOptions,
 } from './model/stylizer.js';
-export { expectedParams, validateImageWeights } from './model/validate.js';
+export { validateImageWeights } from './model/validate.js';
 
 // Backends without dependencies
 export { createReferenceBackend, registerReferenceBackend } from './backends/ref-cpu/index.js';
 
-// Weights
-// TODO(weights helper): replace these two lines with `export * from './weights/index.js';` once it exists.
-export type { ImageModelWeights, StorageDtype, VideoModelWeights, WeightMap, WeightTensor } from './weights/types.js';
-export { WeightsError, type WeightsErrorCode } from './weights/errors.js';
+// Weights: formats, model directories, official names
+export * from './weights/index.js';

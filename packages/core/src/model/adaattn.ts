@@ -14,7 +14,7 @@ import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { disposeLayer, project, uploadProjection, type Projection } from './layers.js';
-import { adaAttnConvs, type AttentionLevel } from './spec.js';
+import { adaAttnLayers, type AttentionLevel } from './spec.js';
 
 /** One level's precomputed style side; the tensors belong to the StyleFeatures that holds it. */
 export interface StyleLevel {
@@ -47,7 +47,7 @@ export class AdaAttnModule {
   }
 
   static upload(b: Backend, map: WeightMap, level: AttentionLevel): AdaAttnModule {
-    const [f, g, h] = adaAttnConvs(level).map((spec) => uploadProjection(b, map, spec)) as [Projection, Projection, Projection];
+    const [f, g, h] = adaAttnLayers(level).map((spec) => uploadProjection(b, map, spec)) as [Projection, Projection, Projection];
     return new AdaAttnModule(level, f, g, h);
   }
 

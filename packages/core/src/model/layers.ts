@@ -4,18 +4,18 @@
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap, WeightTensor } from '../weights/types.js';
-import type { ConvSpec } from './spec.js';
+import type { LayerSpec } from './spec.js';
 
 /** A conv's weight [O,I,k,k] and bias [O], kept (scopes never free them; the owner disposes). */
 export interface Conv {
-  readonly spec: ConvSpec;
+  readonly spec: LayerSpec;
   readonly weight: Tensor;
   readonly bias: Tensor;
 }
 
 /** A 1×1 conv as a matrix over positions: weight [1,O,I], bias [1,1,O]. */
 export interface Projection {
-  readonly spec: ConvSpec;
+  readonly spec: LayerSpec;
   readonly weight: Tensor;
   readonly bias: Tensor;
 }
@@ -26,20 +26,21 @@ function get(map: WeightMap, key: string): WeightTensor {
   return t;
 }
 
-export function uploadConv(b: Backend, map: WeightMap, spec: ConvSpec): Conv {
+export function uploadConv(b: Backend, map: WeightMap, spec: LayerSpec): Conv {
   const w = get(map, `${spec.key}.weight`);
   const bias = get(map, `${spec.key}.bias`);
   return { spec, weight: b.keep(b.upload(w.data, w.shape)), bias: b.keep(b.upload(bias.data, bias.shape)) };
 }
 
-export function uploadProjection(b: Backend, map: WeightMap, spec: ConvSpec): Projection {
-  // [O,I,1,1] and [O,I] share their row-major data.
+export function uploadProjection(b: Backend, map: WeightMap, spec: LayerSpec): Projection {
+  // [O,I,1,1] and [1,O,I] share their row-major data.
   const w = get(map, `${spec.key}.weight`);
   const bias = get(map, `${spec.key}.bias`);
+  const [out, input] = w.shape as [number, number];
   return {
     spec,
-    weight: b.keep(b.upload(w.data, [1, spec.cout, spec.cin])),
-    bias: b.keep(b.upload(bias.data, [1, 1, spec.cout])),
+    weight: b.keep(b.upload(w.data, [1, out, input])),
+    bias: b.keep(b.upload(bias.data, [1, 1, out])),
   };
 }
 

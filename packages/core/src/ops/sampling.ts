@@ -8,8 +8,8 @@
  * The same indices select both keys and values. Callers that need torch's exact indices pass them in.
  */
 
-/** splitmix32: spreads a 32-bit seed over the generator's state. */
-function splitmix32(seed: number): () => number {
+/** A Weyl sequence through murmur3's fmix32 finaliser: spreads a 32-bit seed over the generator's state. */
+function seedSequence(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x9e3779b9) >>> 0;
@@ -22,7 +22,7 @@ function splitmix32(seed: number): () => number {
 
 /** xoshiro128**: a small, fast, well-tested 32-bit generator. Returns uint32 values. */
 export function createRng(seed: number): () => number {
-  const init = splitmix32(seed);
+  const init = seedSequence(seed);
   let s0 = init();
   let s1 = init();
   let s2 = init();
