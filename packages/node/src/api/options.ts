@@ -1,6 +1,7 @@
 /**
  * Options of the Node API, each with its default. The CLI's help reads the defaults from here.
  */
+import type { StyleFeatures, StylizeProgress as CoreProgress } from '@adaattn/core';
 import type { PixelImage } from '../types.js';
 import type { BackendName } from './backends.js';
 
@@ -30,16 +31,16 @@ export interface CreateStylizerOptions {
 export interface EncodeStyleOptions {
   /** Resize the style image so its longer side is this many pixels; `0` keeps its size. Default: 512. */
   size?: number;
+  /** Attention the style will be used with (a stylize call must match). Default: `'sampled'`. */
+  attention?: AttentionMode;
+  /** Seed of the style-position sample. Default: the model's seed (6666). */
+  seed?: number;
   /** Cancels the work; the promise rejects with an AbortError. Default: none. */
   signal?: AbortSignal;
 }
 
-export interface StylizeProgress {
-  /** What is being computed, e.g. `'content features'`. */
-  stage: string;
-  /** Overall progress of this call, 0 to 1. */
-  fraction: number;
-}
+/** Progress of a call: `stage` is 'encode-style', 'encode-content', 'attention' or 'decode'; `fraction` of the whole call, 0–1, never decreasing. */
+export type StylizeProgress = CoreProgress;
 
 export interface StylizeOptions {
   /**
@@ -47,9 +48,12 @@ export interface StylizeOptions {
    * `0` keeps the input size. The output has the resized content's size. Default: 512.
    */
   size?: number;
-  /** `'sampled'` attends to a seeded sample of style positions (the authors' cap); `'exact'` to all. Default: `'sampled'`. */
+  /**
+   * `'sampled'` attends to a seeded sample of style positions (the authors' cap); `'exact'` to all.
+   * Default: `'sampled'`, or what an encoded style was encoded with.
+   */
   attention?: AttentionMode;
-  /** Seed of the style-position sample (sampled attention only). Default: the model's seed (6666). */
+  /** Seed of the style-position sample (sampled attention only). Default: the model's seed (6666), or the encoded style's. */
   seed?: number;
   /** Cancels the work; the promise rejects with an AbortError. Default: none. */
   signal?: AbortSignal;
@@ -58,15 +62,13 @@ export interface StylizeOptions {
 }
 
 /** A style encoded once by `encodeStyle` and reusable across many `stylize` calls; free it with `dispose()`. */
-export interface EncodedStyle {
-  readonly width: number;
-  readonly height: number;
-  dispose(): void;
-}
+export type EncodedStyle = StyleFeatures;
 
 export interface NodeStylizer {
   /** The backend actually in use (what `'auto'` resolved to). */
   readonly backend: BackendName;
+  /** The loaded model: its directory, layout and name. */
+  readonly model: { readonly dir: string; readonly kind: 'adaattn-model' | 'official'; readonly name: string };
   /** Encodes a style image once for reuse (many contents or frames, one style). */
   encodeStyle(style: PixelImage | string | Uint8Array, options?: EncodeStyleOptions): Promise<EncodedStyle>;
   /** Stylizes `content` with `style` (an image, or a style from `encodeStyle`), returning RGB pixels. */

@@ -5,7 +5,7 @@
  * `main()` takes its streams, environment and abort signal as arguments and returns the exit code, so
  * tests run it in-process; only the block at the bottom touches `process`.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { removePendingTemporariesSync } from '../io/atomic-write.js';
 import { wantsHelp } from './args.js';
@@ -14,6 +14,9 @@ import { stylizeCommand } from './commands/stylize.js';
 import type { CliContext } from './context.js';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, isAbortError, oneLine } from './errors.js';
 import { convertHelp, programHelp, stylizeHelp } from './help.js';
+import { version } from './version.js';
+
+export { version };
 
 interface Command {
   help: () => string;
@@ -24,12 +27,6 @@ const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   stylize: { help: stylizeHelp, run: stylizeCommand },
   convert: { help: convertHelp, run: convertCommand },
 });
-
-/** The package version; src/cli and dist/cli are both two levels below package.json. */
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [first, ...rest] = argv;

@@ -5,6 +5,14 @@
 import type { StylizeProgress } from '../api/options.js';
 import type { TextSink } from './context.js';
 
+/** Words for core's stage names. */
+const STAGE_WORDS: Readonly<Record<string, string>> = {
+  'encode-style': 'encoding style',
+  'encode-content': 'encoding content',
+  attention: 'attention',
+  decode: 'decoding',
+};
+
 export interface ProgressLine {
   update(progress: StylizeProgress): void;
   /** Erases the line so the next message starts clean. */
@@ -18,7 +26,7 @@ export function progressLine(stderr: TextSink, prefix: string): ProgressLine {
   return {
     update({ stage, fraction }) {
       const percent = Math.max(0, Math.min(100, Math.floor(fraction * 100)));
-      const text = `${prefix}${stage} ${String(percent).padStart(3)}%`;
+      const text = `${prefix}${String(percent).padStart(3)}% ${STAGE_WORDS[stage] ?? stage}`;
       if (text === last) return; // redraw only on change: onProgress may fire per attention chunk
       last = text;
       drawn = true;

@@ -9,6 +9,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, type ImageModelWeights } from '@adaattn/core';
 
 /** The authors' file for each component of the image model. */
 export const OFFICIAL_FILES = Object.freeze({
@@ -105,4 +106,44 @@ export function directoryReader(dir: string): (name: string) => Promise<Uint8Arr
       throw new Error(`model file '${path}' cannot be read (${code ?? String(err)})`);
     }
   };
+}
+
+/** A model directory read into memory, ready for `Stylizer.create`. */
+export interface LoadedModelDir extends ModelDirInfo {
+  readonly weights: ImageModelWeights;
+  /** Name from model.json, or a description for the authors' files. */
+  readonly name: string;
+  /** Default seed of the sampled attention (model.json `architecture.seed`; the authors' 6666 otherwise). */
+  readonly seed: number;
+}
+
+/**
+ * Loads the image model from `dir` (default: {@link defaultModelDir}), verifying sizes, checksums, keys
+ * and shapes through core's loaders. The video model is refused with a message saying so.
+ */
+export async function loadModelDir(dir?: string): Promise<LoadedModelDir> {
+  const info = await inspectModelDir(dir);
+  const read = directoryReader(info.dir);
+  const where = `model directory '${info.dir}'`;
+  if (info.kind === 'official') {
+    const weights = await withContext(where, () => loadOfficialFiles(read, { variant: 'image' }));
+    return { ...info, weights, name: "the authors' released AdaAttN image model", seed: DEFAULT_SEED };
+  }
+  const loaded = await withContext(where, () => loadModelFromFiles(read));
+  if (loaded.config.variant !== 'image') {
+    throw new Error(`${where} holds the ${loaded.config.variant} model ('${loaded.config.name}'); image stylization needs the image model`);
+  }
+  // The variant check above is the union's discriminant; TypeScript does not narrow through `config`.
+  const weights = loaded.weights as ImageModelWeights;
+  return { ...info, weights, name: loaded.config.name, seed: loaded.config.architecture.seed };
+}
+
+/** Core's messages name the file relative to the directory; prefix the directory so the line is complete. */
+async function withContext<T>(where: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && !err.message.includes(where)) err.message = `${where}: ${err.message}`;
+    throw err;
+  }
 }

@@ -9,13 +9,24 @@ export interface CliRun {
 
 export async function runCli(
   argv: readonly string[],
-  { env = {}, signal = new AbortController().signal, tty = false }: { env?: Record<string, string>; signal?: AbortSignal; tty?: boolean } = {},
+  {
+    env = {},
+    signal = new AbortController().signal,
+    tty = false,
+    onStderr,
+  }: { env?: Record<string, string>; signal?: AbortSignal; tty?: boolean; onStderr?: (text: string) => void } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, {
     stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: tty },
+    stderr: {
+      write: (s: string) => {
+        stderr += s;
+        onStderr?.(s);
+      },
+      isTTY: tty,
+    },
     env,
     signal,
   });

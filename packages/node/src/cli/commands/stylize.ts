@@ -74,7 +74,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   try {
     ctx.stderr.write(
       `adaattn: stylizing ${basename(content)} (${contentImage.width}×${contentImage.height}) with ` +
-        `${basename(style)} (${styleImage.width}×${styleImage.height}) on ${stylizer.backend}, ${attention} attention\n`,
+        `${basename(style)} (${styleImage.width}×${styleImage.height}) using ${stylizer.model.name} on ${stylizer.backend}, ${attention} attention\n`,
     );
     const result = await stylizer.stylize(contentImage, styleImage, {
       size: 0, // already resized above, where the pixel limit applied
