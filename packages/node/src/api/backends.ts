@@ -19,7 +19,7 @@ export const BACKENDS = Object.freeze({
   tensorflow: {
     runtime: 'tfjs',
     runtimeName: 'tensorflow',
-    description: 'TensorFlow.js native (libtensorflow); needs @tensorflow/tfjs-node installed',
+    description: 'TensorFlow.js native (libtensorflow); needs @tensorflow/tfjs-node',
   },
   wasm: { runtime: 'tfjs', runtimeName: 'wasm', description: 'TensorFlow.js WebAssembly (portable, 1 thread in Node)' },
   cpu: { runtime: 'tfjs', runtimeName: 'cpu', description: 'TensorFlow.js plain JavaScript (very slow; for checks)' },

@@ -4,6 +4,9 @@ import { DEFAULT_SIZE, DEFAULT_ATTENTION } from '../api/options.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { OFFICIAL_FILES, defaultModelDir } from '../io/model-dir.js';
 
+const [f1, f2, f3, f4] = Object.values(OFFICIAL_FILES);
+const officialList = `${f1}, ${f2},\n                          ${f3}, ${f4}`;
+
 export function programHelp(): string {
   return `adaattn — AdaAttN arbitrary style transfer (Liu et al., ICCV 2021)
 
@@ -24,7 +27,7 @@ Set ADAATTN_DEBUG=1 to print stack traces.
 
 export function stylizeHelp(): string {
   const backends = Object.entries(BACKENDS)
-    .map(([name, b]) => `                      ${name.padEnd(11)} ${b.description}`)
+    .map(([name, b]) => `                            ${name.padEnd(11)} ${b.description}`)
     .join('\n');
   return `Usage: adaattn stylize --content <file> --style <file> --output <file> [options]
 
@@ -40,13 +43,14 @@ Required:
 
 Options:
   -m, --model <dir>       model directory: model.json + safetensors files, or a directory holding the
-                          authors' ${Object.values(OFFICIAL_FILES).join(', ')}
+                          authors' four files ${officialList}
                           (default: ${defaultModelDir()})
       --size <px>         resize both images so the longer side is <px> before stylizing; 0 keeps the
                           input sizes (default: ${DEFAULT_SIZE}); the output has the content's size
-      --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto = first that starts of ${AUTO_ORDER.join(', ')})
+      --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto, the first of ${AUTO_ORDER.join(', ')} that starts)
 ${backends}
-      --threads <n>       CPU threads for backends that honour it (default: the runtime's choice)
+      --threads <n>       CPU threads for the tensorflow backend (wasm and cpu run on one thread in
+                          Node; default: the runtime's choice)
       --attention <mode>  sampled | exact (default: ${DEFAULT_ATTENTION})
                           sampled: a seeded random sample of at most the model's cap of style positions,
                           as the authors do; exact: every style position (slower, ~4x at 512 px)
@@ -68,7 +72,7 @@ Convert the authors' released checkpoint files into a model directory (model.jso
 per component, sha256 recorded), which loads faster and can be stored as float16.
 
 Required:
-  --from <dir>            directory holding the four files ${Object.values(OFFICIAL_FILES).join(', ')}
+  --from <dir>            directory holding the four files ${officialList}
                           (in the authors' release vgg_normalised.pth is in models/, the others in
                           checkpoints/AdaAttN/: copy them into one directory)
   -o, --output <dir>      the model directory to create; written atomically (built beside it, then renamed)
