@@ -129,6 +129,14 @@ describe('createStylizer', () => {
     await expect(createStylizer({ model: ours, threads: 0 })).rejects.toThrow(/threads must be a whole number ≥ 1/);
   });
 
+  it('names the reason when a forced backend cannot start', async () => {
+    const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+    if (hasTfjsNode) return;
+    await expect(createStylizer({ model: ours, backend: 'tensorflow' })).rejects.toThrow(
+      /^backend 'tensorflow' could not start \(tensorflow: .*@tensorflow\/tfjs-node.*\)$/,
+    );
+  });
+
   it('names a corrupted model file with its directory', async () => {
     const broken = join(dir, 'broken');
     await writeTestModelDir(broken, randomImageWeights(3));
