@@ -18,7 +18,7 @@ import { adaAttnLayers, type AttentionLevel } from './spec.js';
 
 /** One level's precomputed style side; the tensors belong to the StyleFeatures that holds it. */
 export interface StyleLevel {
-  /** g(style key) at the attended positions, [1,Ns,Ck]. */
+  /** g(style key) at the attended positions, channels first: [1,Ck,Ns]. */
   readonly k: Tensor;
   /** h(style feature) at the same positions, [1,Ns,C]. */
   readonly v: Tensor;
@@ -61,7 +61,7 @@ export class AdaAttnModule {
         values = b.gather(values, positions, 1);
       }
       const vv = project(b, values, this.h);
-      return [project(b, keys, this.g), vv, b.mul(vv, vv)];
+      return [b.transpose(project(b, keys, this.g), [0, 2, 1]), vv, b.mul(vv, vv)];
     });
     return { k, v, vSquared, sampled: positions };
   }

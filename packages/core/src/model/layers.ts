@@ -13,7 +13,7 @@ export interface Conv {
   readonly bias: Tensor;
 }
 
-/** A 1×1 conv as a matrix over positions: weight [1,O,I], bias [1,1,O]. */
+/** A 1×1 conv as a matrix over positions: weight transposed to [1,I,O] (so x·W needs no transpose), bias [1,1,O]. */
 export interface Projection {
   readonly spec: LayerSpec;
   readonly weight: Tensor;
@@ -33,13 +33,14 @@ export function uploadConv(b: Backend, map: WeightMap, spec: LayerSpec): Conv {
 }
 
 export function uploadProjection(b: Backend, map: WeightMap, spec: LayerSpec): Projection {
-  // [O,I,1,1] and [1,O,I] share their row-major data.
   const w = get(map, `${spec.key}.weight`);
   const bias = get(map, `${spec.key}.bias`);
   const [out, input] = w.shape as [number, number];
+  const transposed = new Float32Array(out * input);
+  for (let o = 0; o < out; o++) for (let i = 0; i < input; i++) transposed[i * out + o] = w.data[o * input + i] as number;
   return {
     spec,
-    weight: b.keep(b.upload(w.data, [1, out, input])),
+    weight: b.keep(b.upload(transposed, [1, input, out])),
     bias: b.keep(b.upload(bias.data, [1, 1, out])),
   };
 }
@@ -56,7 +57,7 @@ export function conv3x3(b: Backend, x: Tensor, conv: Conv, relu: boolean): Tenso
 
 /** A 1×1 conv applied to positions x [B,N,I] → [B,N,O]. */
 export function project(b: Backend, x: Tensor, p: Projection): Tensor {
-  return b.scope(() => b.add(b.matmul(x, p.weight, false, true), p.bias));
+  return b.scope(() => b.add(b.matmul(x, p.weight), p.bias));
 }
 
 /** nn.Upsample(scale_factor=2, mode='nearest'). */

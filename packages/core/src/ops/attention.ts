@@ -44,7 +44,7 @@ export function rowsPerChunk(styleCount: number, memoryBudgetBytes: number, mask
 }
 
 /**
- * [M, S] for every query row of q [B,Nc,Ck] against k [B,Ns,Ck], v and vSquared [B,Ns,C]; each [B,Nc,C].
+ * [M, S] for every query row of q [B,Nc,Ck] against k [B,Ck,Ns], v and vSquared [B,Ns,C]; each [B,Nc,C].
  * The returned tensors belong to the caller (and to the enclosing scope, if any).
  */
 export async function chunkedAttentionStats(
@@ -56,7 +56,7 @@ export async function chunkedAttentionStats(
   options: ChunkedAttentionOptions = {},
 ): Promise<[Tensor, Tensor]> {
   const [batch, n, ck] = q.shape as [number, number, number];
-  const ns = k.shape[1] as number;
+  const ns = k.shape[2] as number;
   const mask = options.mask;
   const rows = rowsPerChunk(ns, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, mask !== undefined);
   const total = Math.ceil(n / rows);

@@ -1,7 +1,9 @@
 /**
  * Seeded random weights with the official shapes, for model tests without a checkpoint.
  * Scaled so activations neither vanish nor explode through 14 + 9 convolutions (He-uniform for convs
- * followed by ReLU, 1/fan-in variance for the attention projections).
+ * followed by ReLU). The attention projections f, g get a quarter of the 1/fan-in scale, so the logits
+ * QᵀK stay O(1) and the softmax smooth: a near one-hot softmax would amplify float summation-order noise
+ * and make cross-backend comparisons flaky without testing anything more.
  */
 import { createRng } from '../../ops/sampling.js';
 import { expectedShapes, IMAGE_COMPONENTS } from '../../weights/official-names.js';
@@ -16,7 +18,8 @@ export function randomImageWeights(seed = 1): ImageModelWeights {
     for (const [key, shape] of expectedShapes('image', component)) {
       const size = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length === 4 ? (shape[1] as number) * (shape[2] as number) * (shape[3] as number) : 1;
-      const bound = shape.length === 1 ? 0.05 : shape[2] === 1 ? Math.sqrt(3 / fanIn) : Math.sqrt(6 / fanIn);
+      const projection = /(^|\.)[fg]\.weight$/.test(key);
+      const bound = shape.length === 1 ? 0.05 : projection ? Math.sqrt(3 / fanIn) / 4 : shape[2] === 1 ? Math.sqrt(3 / fanIn) : Math.sqrt(6 / fanIn);
       const data = new Float32Array(size);
       for (let i = 0; i < size; i++) data[i] = uniform(bound);
       map.set(key, { shape, data });

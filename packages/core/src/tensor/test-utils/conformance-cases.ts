@@ -353,11 +353,11 @@ export const OP_CASES: readonly OpCase[] = [
     attrs: { height: 2, width: 2 },
     expected: range([1, 2, 2, 2]),
   },
-  // Attention statistics: equal logits → A = [½, ½]; V = [1, 3] → M = 2, E[V²] = 5, S = sqrt(5 − 4) = 1.
+  // Attention statistics (k is [B,Ck,Ns]): equal logits → A = [½, ½]; V = [1, 3] → M = 2, E[V²] = 5, S = sqrt(5 − 4) = 1.
   {
     name: 'attentionStats, uniform attention',
     op: 'attentionStats',
-    inputs: [t([1, 1, 2], [1, 0]), t([1, 2, 2], [0, 1, 0, 1]), t([1, 2, 1], [1, 3])],
+    inputs: [t([1, 1, 2], [1, 0]), t([1, 2, 2], [0, 0, 1, 1]), t([1, 2, 1], [1, 3])],
     expected: [t([1, 1, 1], [2]), t([1, 1, 1], [1])],
   },
   // logits [ln 3, 0] → A = [¾, ¼]: M = 1.5, E[V²] = 3, S = sqrt(0.75).
@@ -371,7 +371,7 @@ export const OP_CASES: readonly OpCase[] = [
   {
     name: 'attentionStats with an additive mask',
     op: 'attentionStats',
-    inputs: [t([1, 1, 2], [1, 0]), t([1, 2, 2], [0, 1, 0, 1]), t([1, 2, 1], [1, 3]), t([1, 1, 2], [0, -1e15])],
+    inputs: [t([1, 1, 2], [1, 0]), t([1, 2, 2], [0, 0, 1, 1]), t([1, 2, 1], [1, 3]), t([1, 1, 2], [0, -1e15])],
     expected: [t([1, 1, 1], [1]), t([1, 1, 1], [0])],
   },
   // mvn: mean 2.5, unbiased var 5/3, + 1e-5.
