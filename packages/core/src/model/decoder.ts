@@ -7,7 +7,6 @@ import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
-import type { RunContext } from './run-context.js';
 import { DECODER_HEAD, DECODER_STEPS, type DecoderStep } from './spec.js';
 
 export class Decoder {
@@ -23,12 +22,15 @@ export class Decoder {
     return new Decoder(uploadConv(b, map, DECODER_HEAD), DECODER_STEPS.map((s) => uploadConv(b, map, s)));
   }
 
-  /** features [1,512,H/8,W/8], skip [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. */
-  async decode(b: Backend, features: Tensor, skip: Tensor, run: RunContext): Promise<Tensor> {
+  /**
+   * features [1,512,H/8,W/8], skip [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. One scope per layer;
+   * `afterLayer` (progress, cancellation) is awaited between layers.
+   */
+  async decode(b: Backend, features: Tensor, skip: Tensor, afterLayer: (done: number, total: number) => Promise<void>): Promise<Tensor> {
     const total = this.convs.length + 1;
     let x = b.scope(() => b.concat([up2(b, conv3x3(b, features, this.head, true)), skip], 1));
     try {
-      await run.step('decode', 1, total);
+      await afterLayer(1, total);
       for (let i = 0; i < this.convs.length; i++) {
         const conv = this.convs[i] as Conv;
         const step = conv.spec as DecoderStep;
@@ -38,7 +40,7 @@ export class Decoder {
           return step.up ? up2(b, y) : y;
         });
         prev.dispose();
-        await run.step('decode', i + 2, total);
+        await afterLayer(i + 2, total);
       }
       return x;
     } catch (error) {

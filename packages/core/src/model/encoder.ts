@@ -5,7 +5,6 @@ import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, uploadConv, type Conv } from './layers.js';
-import type { RunContext, StylizeStage } from './run-context.js';
 import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep } from './spec.js';
 
 export class Encoder {
@@ -21,11 +20,16 @@ export class Encoder {
     return new Encoder(uploadConv(b, map, ENCODER_INPUT), ENCODER_STEPS.map((s) => uploadConv(b, map, s)));
   }
 
+  /** Layers `encode` reports through `afterLayer`. */
+  get layerCount(): number {
+    return this.convs.length;
+  }
+
   /**
    * x [N,3,H,W] RGB in [0,1] (layer 0 does the normalisation) → [relu1_1, …, relu5_1], owned by the caller.
-   * One scope per layer, with a `run.step` between layers.
+   * One scope per layer; `afterLayer` (progress, cancellation) is awaited between layers.
    */
-  async encode(b: Backend, x: Tensor, run: RunContext, stage: StylizeStage): Promise<Tensor[]> {
+  async encode(b: Backend, x: Tensor, afterLayer: (done: number, total: number) => Promise<void>): Promise<Tensor[]> {
     const taps: Tensor[] = [];
     // Layer 0: the 1×1 colour conv, no padding and no ReLU.
     let h = b.conv2d(x, this.input.weight, this.input.bias, false);
@@ -37,7 +41,7 @@ export class Encoder {
         h = b.scope(() => conv3x3(b, step.pool ? b.maxPool2x2Ceil(prev) : prev, conv, true));
         if (!taps.includes(prev)) prev.dispose();
         if (step.tap !== undefined) taps.push(h);
-        await run.step(stage, i + 1, this.convs.length);
+        await afterLayer(i + 1, this.convs.length);
       }
       return taps;
     } catch (error) {

@@ -198,6 +198,29 @@ describe('Stylizer (tfjs-wasm, random weights)', () => {
     await expect(stylizer.stylize({ ...content, data: new Uint8Array(5) }, style)).rejects.toThrow(/width·height·channels/);
   });
 
+  it('interleaved concurrent calls give the same results as sequential ones', async () => {
+    const c1 = pixelsToFloat(content);
+    const c2 = pixelsToFloat(testPixels(40, 24, 3, 12));
+    const s = pixelsToFloat(style);
+    const want1 = await stylizer.stylizeFloat(c1, s);
+    const want2 = await stylizer.stylizeFloat(c2, s);
+    const before = b.memory();
+    let interleaved = 0;
+    let last = '';
+    const tag = (name: string) => () => {
+      if (last !== '' && last !== name) interleaved++;
+      last = name;
+    };
+    const [got1, got2] = await Promise.all([
+      stylizer.stylizeFloat(c1, s, { onProgress: tag('a'), memoryBudgetBytes: 8192 }),
+      stylizer.stylizeFloat(c2, s, { onProgress: tag('b'), memoryBudgetBytes: 8192 }),
+    ]);
+    expect(interleaved).toBeGreaterThan(10); // the two really ran step by step in turn
+    expectClose(got1.output, want1.output, 1e-6, 'first');
+    expectClose(got2.output, want2.output, 1e-6, 'second');
+    expect(b.memory()).toEqual(before);
+  });
+
   describe('does not leak', () => {
     const counts = () => ({ ...b.memory() });
 

@@ -223,8 +223,9 @@ export class Stylizer {
     }
     const owned = new TensorSet();
     try {
+      const steps = this.encoder.layerCount + ATTENTION_LEVELS.length;
       const x = owned.add(b.fromHost(style));
-      const taps = owned.addAll(await this.encoder.encode(b, x, run, 'encode-style'));
+      const taps = owned.addAll(await this.encoder.encode(b, x, (done) => run.step('encode-style', done, steps)));
       owned.release(x);
       const captured = capture ? await readLevels(b, taps) : undefined;
       const levels = {} as Record<AttentionLevel, StyleLevel>;
@@ -239,6 +240,7 @@ export class Stylizer {
         levels[level] = encoded;
         owned.addAll([encoded.k, encoded.v, encoded.vSquared]);
         owned.release(key);
+        await run.step('encode-style', this.encoder.layerCount + ATTENTION_LEVELS.indexOf(level) + 1, steps);
       }
       for (const level of ATTENTION_LEVELS) [levels[level].k, levels[level].v, levels[level].vSquared].forEach((t) => owned.detach(t));
       const features = new StyleFeatures({
@@ -274,7 +276,7 @@ export class Stylizer {
       const features = given ?? (encoded as { features: StyleFeatures }).features;
 
       const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(content), paddedHeight, paddedWidth)));
-      const taps = owned.addAll(await this.encoder.encode(b, x, run, 'encode-content'));
+      const taps = owned.addAll(await this.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
       owned.release(x);
       const contentTaps = capture ? await readLevels(b, taps) : undefined;
 
@@ -296,7 +298,7 @@ export class Stylizer {
       const merged = owned.add(this.merge.apply(b, outputs.relu4_1, outputs.relu5_1));
       owned.release(outputs.relu4_1, outputs.relu5_1);
       const transformer = capture ? await b.readHost(merged) : undefined;
-      const decodedTensor = owned.add(await this.decoder.decode(b, merged, outputs.relu3_1, run));
+      const decodedTensor = owned.add(await this.decoder.decode(b, merged, outputs.relu3_1, (done, total) => run.step('decode', done, total)));
       owned.release(merged, outputs.relu3_1);
       const decoded = await b.readHost(decodedTensor);
       const output = paddedHeight === height && paddedWidth === width ? decoded : cropHost(decoded, height, width);
