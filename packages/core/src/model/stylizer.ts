@@ -229,7 +229,7 @@ export class Stylizer {
       owned.release(x);
       const captured = capture ? await readLevels(b, taps) : undefined;
       const levels = {} as Record<AttentionLevel, StyleLevel>;
-      for (const level of ATTENTION_LEVELS) {
+      for (const [i, level] of ATTENTION_LEVELS.entries()) {
         const index = LEVEL_INDEX[level];
         const feature = taps[index] as Tensor;
         const positions = (feature.shape[2] as number) * (feature.shape[3] as number);
@@ -240,7 +240,7 @@ export class Stylizer {
         levels[level] = encoded;
         owned.addAll([encoded.k, encoded.v, encoded.vSquared]);
         owned.release(key);
-        await run.step('encode-style', this.encoder.layerCount + ATTENTION_LEVELS.indexOf(level) + 1, steps);
+        await run.step('encode-style', this.encoder.layerCount + i + 1, steps);
       }
       for (const level of ATTENTION_LEVELS) [levels[level].k, levels[level].v, levels[level].vSquared].forEach((t) => owned.detach(t));
       const features = new StyleFeatures({
