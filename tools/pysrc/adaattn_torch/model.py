@@ -17,10 +17,15 @@ MAX_SAMPLE = {"relu3_1": 64 * 64, "relu4_1": 256 * 256, "relu5_1": 256 * 256}
 
 # --- statistics -------------------------------------------------------------------------------------------
 
+def at_least_float32(x):
+    """Half/bfloat16 → float32; float32 and float64 unchanged (the reference runs the model in float64)."""
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()
+
+
 def mean_std(x):
     """Per sample and channel: spatial mean and sqrt(unbiased variance + eps), shaped N×C×1×1."""
     n, c = x.shape[:2]
-    flat = x.reshape(n, c, -1).float()  # statistics in float32 even under autocast
+    flat = at_least_float32(x.reshape(n, c, -1))  # statistics in float32 even under autocast
     return flat.mean(2).view(n, c, 1, 1), (flat.var(2) + EPS).sqrt().view(n, c, 1, 1)
 
 
@@ -102,7 +107,7 @@ def attention_stats(q, k, v, cosine=False, mask_logits=None):
     cosine attention relu(cos + 1) normalised per row with +1e-5.
     """
     with float32_only(q.device):
-        return _attention_stats(q.float(), k.float(), v.float(), cosine, mask_logits)
+        return _attention_stats(at_least_float32(q), at_least_float32(k), at_least_float32(v), cosine, mask_logits)
 
 
 def float32_only(device):
@@ -146,7 +151,7 @@ class AdaAttN(nn.Module):
         if idx is not None:
             k, v = k[:, :, idx], v[:, :, idx]
         m, s = attention_stats(q, k, v, cosine=self.cosine)
-        return s.view(n, c, h, w) * mvn(content.float()) + m.view(n, c, h, w)
+        return s.view(n, c, h, w) * mvn(at_least_float32(content)) + m.view(n, c, h, w)
 
 
 # --- transformer and decoders -----------------------------------------------------------------------------
