@@ -54,7 +54,8 @@ export class Backend implements TensorOwner {
 
   /** Exempts `tensor` from every enclosing scope; the caller disposes it. */
   keep<T extends Tensor>(tensor: T): T {
-    this.own(tensor, 'keep');
+    const input = this.own(tensor, 'keep');
+    if (!tensor.kept) this.kernels.keep?.(input);
     tensor.kept = true;
     return tensor;
   }

@@ -73,6 +73,12 @@ export interface Kernels<H = unknown> {
    */
   attentionStats?(q: KernelInput<H>, k: KernelInput<H>, v: KernelInput<H>, vSquared: KernelInput<H>, mask: KernelInput<H> | null): [H, H];
 
+  /**
+   * Told when core exempts a tensor from scopes (`Backend.keep`: the model's weights). A hint that it will
+   * be reused across calls; a graph-building runtime may embed it as a constant. Default: nothing.
+   */
+  keep?(x: KernelInput<H>): void;
+
   /** The runtime's own count of live buffers, when it keeps one (leak tests compare it too). */
   liveHandles?(): number;
 }

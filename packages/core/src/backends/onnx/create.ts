@@ -1,0 +1,36 @@
+/**
+ * The ONNX backend for any runtime adapter: recording kernels + executor + session cache.
+ */
+import { createBackend, type Backend } from '../../tensor/backend.js';
+import { Executor, type ExecutorStats } from './executor.js';
+import { OnnxKernels } from './kernels.js';
+import type { OnnxRuntime } from './runtime.js';
+import { SessionCache } from './session-cache.js';
+
+export interface OnnxGraphOptions {
+  /**
+   * Sessions kept for reuse (default 8). Each holds its graph's weights (up to ~110 MB in float32 for the
+   * whole image model) plus ONNX Runtime's pre-packed copies; a stylizer needs about two per image size.
+   */
+  readonly sessionCacheSize?: number;
+}
+
+/** What `onnxStats` reports: counts and times of session creations and runs. */
+export type OnnxStats = Readonly<ExecutorStats> & { readonly cachedSessions: number };
+
+const stats = new WeakMap<Backend, () => OnnxStats>();
+
+export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOptions = {}): Backend {
+  const capacity = options.sessionCacheSize ?? 8;
+  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`sessionCacheSize must be a positive integer, got ${capacity}`);
+  const cache = new SessionCache(capacity);
+  const executor = new Executor(runtime, cache);
+  const backend = createBackend(new OnnxKernels(runtime.name, executor, cache));
+  stats.set(backend, () => ({ ...executor.stats, cachedSessions: cache.size }));
+  return backend;
+}
+
+/** Session and run statistics of an ONNX backend (undefined for other backends). For benchmarks and tests. */
+export function onnxStats(backend: Backend): OnnxStats | undefined {
+  return stats.get(backend)?.();
+}

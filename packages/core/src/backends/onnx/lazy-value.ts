@@ -1,0 +1,73 @@
+/**
+ * The handle of the ONNX backend: a value that is either known (host data) or recorded (an operation on
+ * other values, not run yet).
+ *
+ * Kernels only record. Reading a value turns the recorded operations it depends on into one ONNX graph and
+ * runs it (plan.ts, executor.ts); the results replace the recordings, so nothing is computed twice and the
+ * recorded history can be garbage-collected.
+ */
+import type { Shape } from '../../tensor/types.js';
+import type { AttributeValue } from './onnx-model.js';
+
+/** What a recorded operation may ask for while it is lowered to ONNX nodes. */
+export interface Emitter {
+  /** Adds a node; returns the names of its outputs. */
+  node(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>, outputs?: number): string[];
+  /** An int64 constant that is part of the graph's structure (pads, shapes, index tables of a resize). */
+  int64(values: readonly number[]): string;
+  /** A float32 scalar constant. */
+  scalar(value: number): string;
+  /** A float32 vector constant. */
+  floats(values: readonly number[]): string;
+  /**
+   * An int64 graph input whose values are not part of the structure (e.g. sampled style positions): a
+   * session made for one set of indices serves any other of the same length.
+   */
+  feedInt64(values: Int32Array, dims: readonly number[]): string;
+}
+
+export interface RecordedOp {
+  /**
+   * Everything about the operation that is not an input value (op name, attributes, shapes that
+   * influence the nodes): two recordings with equal signatures and equal inputs lower to equal nodes.
+   */
+  readonly signature: string;
+  readonly inputs: readonly LazyValue[];
+  /** Emits the nodes; `inputs` are the ONNX names of `this.inputs`. Returns the output's name. */
+  lower(e: Emitter, inputs: readonly string[]): string;
+}
+
+let nextId = 0;
+
+export class LazyValue {
+  /** Process-unique; names constants in session cache keys. */
+  readonly id = nextId++;
+  readonly shape: Shape;
+  /** Set while not computed; cleared when `data` arrives. */
+  op: RecordedOp | null;
+  /** NCHW row-major values once known. */
+  data: Float32Array | null;
+  /**
+   * A kept upload (weights): embedded in graphs as an initializer, so ONNX Runtime can pre-pack it and
+   * use its blocked convolution layouts, which it does only for constant weights.
+   */
+  constant = false;
+  /** Core has disposed the handle. Recorded consumers may still need the value; the GC frees it. */
+  disposed = false;
+
+  constructor(shape: Shape, op: RecordedOp | null, data: Float32Array | null) {
+    this.shape = shape;
+    this.op = op;
+    this.data = data;
+  }
+
+  get isKnown(): boolean {
+    return this.data !== null;
+  }
+
+  /** Stores the computed values and forgets how they were made. */
+  resolve(data: Float32Array): void {
+    this.data = data;
+    this.op = null;
+  }
+}

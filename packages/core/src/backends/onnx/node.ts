@@ -1,0 +1,90 @@
+/**
+ * `@adaattn/core/backends/onnx/node`: the ONNX backend on onnxruntime-node (native CPU, ~400 GFLOP/s on
+ * a 2-core AVX-512 machine vs ~30 for tfjs-wasm; DESIGN.md §4), optionally its CUDA execution provider.
+ *
+ * onnxruntime-node is an optional peer dependency, loaded when the backend is created. Importing this
+ * module registers 'onnx-node' with the core registry, ahead of every tfjs backend.
+ */
+import type * as OrtNode from 'onnxruntime-node';
+import { BackendError, reasonOf } from '../../errors.js';
+import type { Backend } from '../../tensor/backend.js';
+import { registerBackend } from '../../tensor/registry.js';
+import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
+import type { OnnxRuntime, RuntimeSession } from './runtime.js';
+
+export interface OnnxNodeOptions extends OnnxGraphOptions {
+  /**
+   * 'cpu' (default) or 'cuda': ONNX Runtime's CUDA execution provider, which needs an NVIDIA driver, CUDA 12
+   * and cuDNN 9, and onnxruntime-node's CUDA binaries (installed by its postinstall unless
+   * `onnxruntime-node-install=skip`). Operations CUDA lacks fall back to the CPU.
+   */
+  readonly device?: 'cpu' | 'cuda';
+  /** Threads for one operation (ORT intraOpNumThreads). Default: ONNX Runtime's (one per physical core). */
+  readonly threads?: number;
+}
+
+const PACKAGE = 'onnxruntime-node';
+
+/** A specifier in a variable, so bundlers leave the optional package alone. */
+function importOptional(specifier: string): Promise<unknown> {
+  return import(specifier);
+}
+
+async function loadOrt(): Promise<typeof OrtNode> {
+  try {
+    return (await importOptional(PACKAGE)) as typeof OrtNode;
+  } catch (error) {
+    throw new Error(`${PACKAGE} could not be loaded (${reasonOf(error)}); install it with \`npm install ${PACKAGE}@1.30.0\`, or use a tfjs backend`);
+  }
+}
+
+function sessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.SessionOptions {
+  const threads = options.threads;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  return {
+    executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
+    // 'all' includes the layout pass that turns convolutions with constant weights into NCHWc kernels.
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    interOpNumThreads: 1,
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+    // The arena and memory patterns plan one reusable block per run from value lifetimes: a chunk's
+    // [rows × style positions] matrices are dead (and their memory reused) before the next chunk's.
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: 3, // ORT warns about every unused initializer and fallback node otherwise
+  };
+}
+
+export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Promise<Backend> {
+  const name = options.device === 'cuda' ? 'onnx-node-cuda' : 'onnx-node';
+  try {
+    const ort = await loadOrt();
+    const settings = sessionOptions(options);
+    const runtime: OnnxRuntime = {
+      name,
+      createSession: async (model) => (await ort.InferenceSession.create(model, settings)) as RuntimeSession,
+      tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+    };
+    if (options.device === 'cuda') await probeCuda(ort, settings);
+    return createOnnxBackendFrom(runtime, options);
+  } catch (error) {
+    throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
+  }
+}
+
+/** Fails early, with ORT's reason, when the CUDA provider cannot start (rather than at the first read). */
+async function probeCuda(ort: typeof OrtNode, settings: OrtNode.InferenceSession.SessionOptions): Promise<void> {
+  const { encodeModel } = await import('./onnx-model.js');
+  const model = encodeModel({
+    name: 'probe',
+    nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
+    inputs: [{ name: 'x', dataType: 'float32', dims: [1] }],
+    outputs: [{ name: 'y', dataType: 'float32', dims: [1] }],
+    initializers: [],
+  });
+  const session = await ort.InferenceSession.create(model, { ...settings, executionProviders: ['cuda'] });
+  await session.release();
+}
+
+registerBackend('onnx-node', () => createOnnxNodeBackend(), 40);

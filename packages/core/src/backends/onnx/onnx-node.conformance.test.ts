@@ -1,0 +1,4 @@
+import { describeConformance } from '../../tensor/test-utils/conformance-runner.js';
+import { createOnnxNodeBackend } from './node.js';
+
+describeConformance('onnx-node', () => createOnnxNodeBackend());
