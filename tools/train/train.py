@@ -57,8 +57,11 @@ def parse_args(argv=None):
     ap.add_argument("--channels-last", action="store_true")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", help="folder of float16 safetensors (an export/) to start from instead of N(0,0.02)")
+    ap.add_argument("--init", help="folder with transformer/adaattn3/decoder.safetensors (an export/ or a model "
+                    "directory such as models/adaattn-image) to start from instead of N(0, 0.02)")
     ap.add_argument("--grid-size", type=int, default=160)
+    ap.add_argument("--measure", type=int, default=0,
+                    help="timing only: run 1 warm-up + N iterations, print seconds per iteration, write nothing")
     return ap.parse_args(argv)
 
 
@@ -213,6 +216,30 @@ def main(argv=None):
     lam = lambdas(args)
     print(f"{args.variant}: {len(content)} photos, {len(style)} artworks, device {device}, bf16 {use_bf16}, "
           f"setup {time.time() - t_start:.1f}s", flush=True)
+
+    if args.measure:
+        times = []
+        for i in range(args.measure + 1):
+            t0 = time.time()
+            s = style.batch(args.batch, args.crop, gen_data)
+            c = content.batch(args.batch, args.crop, gen_data)
+            with amp():
+                if args.channels_last:
+                    c, s = c.contiguous(memory_format=torch.channels_last), s.contiguous(memory_format=torch.channels_last)
+                if args.variant == "image":
+                    parts, _ = image_losses(model, enc, c, s, gen_attn, lam)
+                else:
+                    parts, _ = video_losses(model, enc, (c, c.roll(4, 3)), s, gen_attn, lam)
+                loss = sum(parts.values())
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            times.append(time.time() - t0)
+        times = sorted(times[1:])
+        print(json.dumps({"measure": args.variant, "batch": args.batch, "crop": args.crop, "bf16": use_bf16,
+                          "channelsLast": args.channels_last, "threads": torch.get_num_threads(),
+                          "secondsPerIteration": round(times[len(times) // 2], 2)}), flush=True)
+        return
 
     log = open(os.path.join(args.out, "log.jsonl"), "a")
     t_warm = time.time()

@@ -1,0 +1,130 @@
+"""Checks of the training tool (run: `npm test -w @adaattn/tools`, or
+PYTHONPATH=tools/pysrc /usr/bin/python3 -m unittest discover -s tools/train/tests)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAIN = os.path.dirname(HERE)
+REPO = os.path.abspath(os.path.join(TRAIN, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tools", "pysrc"))
+
+from adaattn_torch import safetensors_io  # noqa: E402
+from adaattn_torch.losses import local_feature_targets  # noqa: E402
+from adaattn_torch.model import Encoder, ImageModel, VideoModel, attention_stats  # noqa: E402
+from adaattn_torch.normalise import normalise_encoder  # noqa: E402
+
+ENV = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tools", "pysrc"))
+_bundle = None
+
+
+def tiny_bundle():
+    """A bundle of a few shared images, made once per test run (needs ../shared)."""
+    global _bundle
+    if _bundle is None:
+        _bundle = tempfile.mkdtemp(prefix="adaattn-bundle-")
+        subprocess.run([sys.executable, os.path.join(TRAIN, "make_bundle.py"), "--out", _bundle, "--content", "6",
+                        "--style", "4", "--side", "72", "--norm-images", "2"], check=True, env=ENV,
+                       stdout=subprocess.DEVNULL)
+    return _bundle
+
+
+def train(out, *extra):
+    args = [sys.executable, os.path.join(TRAIN, "train.py"), "--bundle", tiny_bundle(), "--out", out, "--batch", "2",
+            "--crop", "32", "--iters", "6", "--ckpt-every", "100", "--log-every", "1", "--threads", "1",
+            "--grid-size", "16", *extra]
+    subprocess.run(args, check=True, env=ENV, stdout=subprocess.DEVNULL)
+
+
+class OfficialNames(unittest.TestCase):
+    def test_state_dicts_use_the_official_checkpoint_keys(self):
+        m = ImageModel()
+        state = m.trainable_state()
+        self.assertIn("attn_adain_5_1.f.weight", state["transformer"])
+        self.assertEqual(tuple(state["transformer"]["attn_adain_5_1.f.weight"].shape), (1472, 1472, 1, 1))
+        self.assertEqual(tuple(state["adaattn3"]["f.weight"].shape), (448, 448, 1, 1))
+        self.assertEqual(sorted(k for k in state["decoder"] if k.endswith("weight"))[:2],
+                         ["decoder_layer_1.1.weight", "decoder_layer_2.1.weight"])
+        self.assertIn("decoder.24.weight", VideoModel().trainable_state()["decoder"])
+        self.assertEqual(list(Encoder(3).state_dict())[-1], "16.bias")
+
+    def test_official_adaattn3_checkpoint_loads_into_our_module(self):
+        path = os.path.join(REPO, "..", "shared", "fixtures", "official", "latest_net_adaattn_3.pth")
+        if not os.path.exists(path):
+            self.fail(f"{path} not found: ../shared must sit beside the repository")
+        ImageModel().adaattn_3.load_state_dict(torch.load(path, map_location="cpu"))
+
+
+class Normalisation(unittest.TestCase):
+    def test_features_become_the_originals_divided_by_their_channel_means(self):
+        torch.manual_seed(0)
+        enc = Encoder(5)
+        for p in enc.parameters():
+            torch.nn.init.normal_(p, 0.05, 0.05)  # positive-leaning so few channels die
+        state = enc.state_dict()
+        photos = [torch.rand(2, 3, 40, 48)]
+        new_state, means = normalise_encoder(state, photos)
+        normed = Encoder(5)
+        normed.load_state_dict(new_state)
+        x = photos[0]
+        for (i, a), (_, b) in zip(enc.activations(x), normed.activations(x)):
+            expected = a / means[i].view(1, -1, 1, 1)
+            self.assertLess(float((expected - b).abs().max() / expected.abs().max()), 1e-4, f"conv {i}")
+            self.assertAlmostEqual(float(b.mean((0, 2, 3))[means[i] != 1].mean()), 1.0, places=3)
+
+
+class AttentionPrecision(unittest.TestCase):
+    def test_attention_runs_in_float32_under_autocast(self):
+        torch.manual_seed(0)
+        q, k, v = torch.randn(1, 64, 30) * 4, torch.randn(1, 64, 50) * 4, torch.rand(1, 8, 50)
+        ref_m, ref_s = attention_stats(q, k, v)
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            m, s = attention_stats(q.bfloat16(), k.bfloat16(), v.bfloat16())
+        self.assertEqual(m.dtype, torch.float32)
+        # Only the bf16 rounding of the inputs remains; logits rounded to bf16 would be off by far more.
+        self.assertLess(float((m - ref_m).abs().max()), 0.15)
+
+    def test_local_targets_sample_at_most_4096_style_positions(self):
+        feats = [torch.rand(1, c, s, s) for c, s in ((64, 80), (128, 80), (256, 40), (512, 20), (512, 10))]
+        targets = local_feature_targets(feats, feats, torch.Generator().manual_seed(0))
+        self.assertEqual([tuple(t.shape) for t in targets], [(1, 128, 80, 80), (1, 256, 40, 40), (1, 512, 20, 20),
+                                                              (1, 512, 10, 10)])
+
+
+class Resume(unittest.TestCase):
+    def test_an_interrupted_run_resumes_exactly(self):
+        with tempfile.TemporaryDirectory() as d:
+            whole, split = os.path.join(d, "whole"), os.path.join(d, "split")
+            train(whole, "--variant", "video")
+            train(split, "--variant", "video", "--session-iters", "3")
+            train(split, "--variant", "video")
+            for name in ("adaattn3", "decoder"):
+                a = safetensors_io.load(os.path.join(whole, "export", f"{name}.safetensors"))
+                b = safetensors_io.load(os.path.join(split, "export", f"{name}.safetensors"))
+                for key in a:
+                    self.assertTrue(torch.equal(a[key], b[key]), f"{name}.{key}")
+            logs = []
+            for p in (whole, split):
+                with open(os.path.join(p, "log.jsonl")) as f:
+                    logs.append([json.loads(line) for line in f])
+            strip = lambda rows: [{k: v for k, v in r.items() if k != "sPerIt"} for r in rows]  # noqa: E731
+            self.assertEqual(strip(logs[0]), strip(logs[1]))
+            with open(os.path.join(split, "export", "training.json")) as f:
+                info = json.load(f)
+            self.assertEqual(info["iterations"], 6)
+            self.assertIn("is", info["validation"])
+
+
+def tearDownModule():
+    if _bundle is not None:
+        import shutil
+        shutil.rmtree(_bundle, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
