@@ -16,7 +16,8 @@ export { TensorSet } from './tensor/tensor-set.js';
 export { formatShape, sizeOf, type HostTensor, type Shape } from './tensor/types.js';
 
 // Ops
-export { attentionStats } from './ops/attention-stats.js';
+export { attentionStats, COSINE_ROW_EPS, type AttentionKind } from './ops/attention-stats.js';
+export { COSINE_NORM_EPS, unitColumns, unitRows } from './ops/cosine.js';
 export {
   chunkedAttentionStats,
   DEFAULT_MEMORY_BUDGET_BYTES,
@@ -40,23 +41,55 @@ export {
   KEY_CHANNELS,
   LEVELS,
   MAX_SAMPLE,
+  VIDEO_MAX_SAMPLE,
   type AttentionLevel,
   type Level,
 } from './model/spec.js';
-export { StyleFeatures, type AttentionMode } from './model/style-features.js';
+export { StyleFeatures, type AttentionMode, type ImageSize } from './model/style-features.js';
+export {
+  paddedSize,
+  StylizerBase,
+  type AttentionOptions,
+  type EncodeStyleOptions,
+  type RawCapture,
+  type StyleImage,
+  type StyleInput,
+  type StylizeFloatOptions,
+  type StylizeOptions,
+} from './model/stylizer-base.js';
 export {
   MIN_PADDED_CONTENT_SIDE,
   MIN_STYLE_SIDE,
   paddedContentSize,
   Stylizer,
-  type AttentionOptions,
   type CapturedFeatures,
-  type EncodeStyleOptions,
-  type StylizeFloatOptions,
   type StylizeFloatResult,
-  type StylizeOptions,
 } from './model/stylizer.js';
-export { validateImageWeights } from './model/validate.js';
+export {
+  VIDEO_MIN_PADDED_CONTENT_SIDE,
+  VIDEO_MIN_STYLE_SIDE,
+  VideoStylizer,
+  type VideoCapturedFeatures,
+  type VideoStylizeFloatResult,
+} from './model/video-stylizer.js';
+export { createModelStylizer, type AnyStylizer } from './model/create.js';
+export { validateImageWeights, validateVideoWeights } from './model/validate.js';
+
+// Creative controls
+export { STYLE_MIXES, type ControlOptions, type StyleMix } from './model/controls.js';
+export type { RegionPair } from './model/regions.js';
+export { MASK_THRESHOLD, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from './control/mask.js';
+export { DEFAULT_FLOOD_TOLERANCE, floodFill, type FloodFillOptions, type Point } from './control/flood-fill.js';
+export {
+  chroma,
+  colorMoments,
+  luminance,
+  LUMA,
+  matchColors,
+  PRESERVE_COLOR_MODES,
+  transferLuminance,
+  type PreserveColor,
+} from './control/color.js';
 
 // Backends without dependencies
 export { createReferenceBackend, registerReferenceBackend } from './backends/ref-cpu/index.js';

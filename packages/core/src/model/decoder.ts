@@ -1,56 +1,142 @@
 /**
- * The image decoder (networks.py `Decoder` with skip_connection_3): decoder_layer_1 on the transformer
- * output, concatenation with the relu3_1 AdaAttN output (decoder output first, then the skip), then
- * decoder_layer_2 back to RGB. No clamp: the output is unbounded; pixels are clamped on conversion.
+ * The decoders. Both end in the same run of convs from relu3_1 resolution back to RGB (spec.ts
+ * `decoderTail`), held here as a ConvStack:
+ *
+ * - image (networks.py `Decoder` with skip_connection_3): decoder_layer_1 on the transformer output,
+ *   concatenation with the relu3_1 AdaAttN output (decoder output first, then the skip), then
+ *   decoder_layer_2;
+ * - video (inference_frame.py): the stack `decoder.*` straight on the relu3_1 AdaAttN output.
+ *
+ * No clamp: the output is unbounded; pixels are clamped on conversion.
  */
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
-import { DECODER_HEAD, DECODER_STEPS, type DecoderStep } from './spec.js';
+import { DECODER_HEAD, DECODER_STEPS, VIDEO_DECODER_STEPS, type DecoderStep } from './spec.js';
 
-export class Decoder {
-  private readonly head: Conv;
+export type AfterLayer = (done: number, total: number) => Promise<void>;
+
+/** Reflect-padded 3×3 convs, each with its optional ReLU and ×2 upsampling, one scope per layer. */
+export class ConvStack {
   private readonly convs: readonly Conv[];
 
-  private constructor(head: Conv, convs: readonly Conv[]) {
-    this.head = head;
+  private constructor(convs: readonly Conv[]) {
     this.convs = convs;
   }
 
+  static upload(b: Backend, map: WeightMap, steps: readonly DecoderStep[]): ConvStack {
+    const convs: Conv[] = [];
+    try {
+      for (const step of steps) convs.push(uploadConv(b, map, step));
+    } catch (error) {
+      convs.forEach(disposeLayer);
+      throw error;
+    }
+    return new ConvStack(convs);
+  }
+
+  get length(): number {
+    return this.convs.length;
+  }
+
+  /**
+   * Runs every layer on x and returns a new tensor, owned by the caller. With `consume`, x is freed as soon
+   * as the first layer has used it (a decoder's input is its largest activation); otherwise it stays the
+   * caller's. `afterLayer(i + 1)` is awaited after layer i.
+   */
+  async run(b: Backend, x: Tensor, afterLayer: (done: number) => Promise<void>, consume = false): Promise<Tensor> {
+    let y = x;
+    try {
+      for (const [i, conv] of this.convs.entries()) {
+        const step = conv.spec as DecoderStep;
+        const prev = y;
+        y = b.scope(() => {
+          const out = conv3x3(b, prev, conv, step.relu);
+          return step.up ? up2(b, out) : out;
+        });
+        if (prev !== x || consume) prev.dispose();
+        await afterLayer(i + 1);
+      }
+      return y;
+    } catch (error) {
+      if (y !== x || consume) y.dispose();
+      throw error;
+    }
+  }
+
+  dispose(): void {
+    this.convs.forEach(disposeLayer);
+  }
+}
+
+export class Decoder {
+  private readonly head: Conv;
+  private readonly stack: ConvStack;
+
+  private constructor(head: Conv, stack: ConvStack) {
+    this.head = head;
+    this.stack = stack;
+  }
+
   static upload(b: Backend, map: WeightMap): Decoder {
-    return new Decoder(uploadConv(b, map, DECODER_HEAD), DECODER_STEPS.map((s) => uploadConv(b, map, s)));
+    const head = uploadConv(b, map, DECODER_HEAD);
+    try {
+      return new Decoder(head, ConvStack.upload(b, map, DECODER_STEPS));
+    } catch (error) {
+      disposeLayer(head);
+      throw error;
+    }
+  }
+
+  /** Layers `decode` reports through `afterLayer`. */
+  get layerCount(): number {
+    return this.stack.length + 1;
   }
 
   /**
    * features [1,512,H/8,W/8], skip [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. One scope per layer;
    * `afterLayer` (progress, cancellation) is awaited between layers.
    */
-  async decode(b: Backend, features: Tensor, skip: Tensor, afterLayer: (done: number, total: number) => Promise<void>): Promise<Tensor> {
-    const total = this.convs.length + 1;
-    let x = b.scope(() => b.concat([up2(b, conv3x3(b, features, this.head, true)), skip], 1));
+  async decode(b: Backend, features: Tensor, skip: Tensor, afterLayer: AfterLayer): Promise<Tensor> {
+    const total = this.stack.length + 1;
+    const x = b.scope(() => b.concat([up2(b, conv3x3(b, features, this.head, true)), skip], 1));
     try {
       await afterLayer(1, total);
-      for (let i = 0; i < this.convs.length; i++) {
-        const conv = this.convs[i] as Conv;
-        const step = conv.spec as DecoderStep;
-        const prev = x;
-        x = b.scope(() => {
-          const y = conv3x3(b, prev, conv, step.relu);
-          return step.up ? up2(b, y) : y;
-        });
-        prev.dispose();
-        await afterLayer(i + 2, total);
-      }
-      return x;
     } catch (error) {
       x.dispose();
       throw error;
     }
+    return this.stack.run(b, x, (done) => afterLayer(done + 1, total), true);
   }
 
   dispose(): void {
     disposeLayer(this.head);
-    this.convs.forEach(disposeLayer);
+    this.stack.dispose();
+  }
+}
+
+export class VideoDecoder {
+  private readonly stack: ConvStack;
+
+  private constructor(stack: ConvStack) {
+    this.stack = stack;
+  }
+
+  static upload(b: Backend, map: WeightMap): VideoDecoder {
+    return new VideoDecoder(ConvStack.upload(b, map, VIDEO_DECODER_STEPS));
+  }
+
+  get layerCount(): number {
+    return this.stack.length;
+  }
+
+  /** relu3_1 features [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. */
+  decode(b: Backend, features: Tensor, afterLayer: AfterLayer): Promise<Tensor> {
+    return this.stack.run(b, features, (done) => afterLayer(done, this.stack.length));
+  }
+
+  dispose(): void {
+    this.stack.dispose();
   }
 }

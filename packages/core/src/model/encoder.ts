@@ -1,11 +1,12 @@
 /**
- * The VGG-19 encoder in the official vgg_normalised layout, returning relu1_1 … relu5_1.
+ * The VGG-19 encoder in the official vgg_normalised layout, returning relu1_1 … up to its last level
+ * (relu5_1 for the image model, relu3_1 for the video model, which stops at layer 16).
  */
 import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, uploadConv, type Conv } from './layers.js';
-import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep } from './spec.js';
+import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep, type Level } from './spec.js';
 
 export class Encoder {
   private readonly input: Conv;
@@ -16,8 +17,19 @@ export class Encoder {
     this.convs = convs;
   }
 
-  static upload(b: Backend, map: WeightMap): Encoder {
-    return new Encoder(uploadConv(b, map, ENCODER_INPUT), ENCODER_STEPS.map((s) => uploadConv(b, map, s)));
+  /** Uploads the convs up to the one that ends `last`; the map may hold more (vgg_normalised goes on to 51). */
+  static upload(b: Backend, map: WeightMap, last: Level = 'relu5_1'): Encoder {
+    const end = ENCODER_STEPS.findIndex((s) => s.tap === last) + 1;
+    const steps = ENCODER_STEPS.slice(0, end);
+    const input = uploadConv(b, map, ENCODER_INPUT);
+    const convs: Conv[] = [];
+    try {
+      for (const step of steps) convs.push(uploadConv(b, map, step));
+    } catch (error) {
+      [input, ...convs].forEach(disposeLayer);
+      throw error;
+    }
+    return new Encoder(input, convs);
   }
 
   /** Layers `encode` reports through `afterLayer`. */
@@ -26,7 +38,7 @@ export class Encoder {
   }
 
   /**
-   * x [N,3,H,W] RGB in [0,1] (layer 0 does the normalisation) → [relu1_1, …, relu5_1], owned by the caller.
+   * x [N,3,H,W] RGB in [0,1] (layer 0 does the normalisation) → [relu1_1, …, last level], owned by the caller.
    * One scope per layer; `afterLayer` (progress, cancellation) is awaited between layers.
    */
   async encode(b: Backend, x: Tensor, afterLayer: (done: number, total: number) => Promise<void>): Promise<Tensor[]> {

@@ -30,7 +30,13 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (setImmediateFn ? setImmediateFn(resolve) : setTimeout(resolve, 0)));
 }
 
-export class RunContext {
+/** Where model steps report: a RunContext, or a slice of one. */
+export interface StepReporter {
+  /** Marks `done` of `total` units of `stage` complete; throws AbortError if the signal has fired. */
+  step(stage: StylizeStage, done: number, total: number): Promise<void>;
+}
+
+export class RunContext implements StepReporter {
   private readonly signal: AbortSignal | undefined;
   private readonly onProgress: ((progress: StylizeProgress) => void) | undefined;
   private readonly start = new Map<StylizeStage, number>();
@@ -51,6 +57,14 @@ export class RunContext {
 
   throwIfAborted(): void {
     if (this.signal?.aborted) throw new AbortError(undefined, { cause: this.signal.reason });
+  }
+
+  /**
+   * A reporter for part `index` of `parts` equal parts of `stage` (several style images encoded in one
+   * call share the 'encode-style' stage).
+   */
+  slice(stage: StylizeStage, index: number, parts: number): StepReporter {
+    return { step: (_stage, done, total) => this.step(stage, index + done / total, parts) };
   }
 
   /** Marks `done` of `total` units of `stage` complete; throws AbortError if the signal has fired. */

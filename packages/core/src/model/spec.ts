@@ -12,6 +12,8 @@ export interface LayerSpec {
 
 export type Level = 'relu1_1' | 'relu2_1' | 'relu3_1' | 'relu4_1' | 'relu5_1';
 export const LEVELS: readonly Level[] = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'];
+/** Index of each level in LEVELS (and in an encoder's list of taps). */
+export const LEVEL_INDEX: Readonly<Record<Level, number>> = { relu1_1: 0, relu2_1: 1, relu3_1: 2, relu4_1: 3, relu5_1: 4 };
 export type AttentionLevel = 'relu3_1' | 'relu4_1' | 'relu5_1';
 export const ATTENTION_LEVELS: readonly AttentionLevel[] = ['relu3_1', 'relu4_1', 'relu5_1'];
 
@@ -74,13 +76,28 @@ const d3 = (key: string, up = false, relu = true): DecoderStep => ({ key, relu, 
 
 /** decoder_layer_1: pad, conv, ReLU, up ×2. Its output is concatenated with the relu3_1 skip (→ 512). */
 export const DECODER_HEAD: DecoderStep = d3('decoder_layer_1.1', true);
-export const DECODER_STEPS: readonly DecoderStep[] = [
-  d3('decoder_layer_2.1'),
-  d3('decoder_layer_2.4'),
-  d3('decoder_layer_2.7'),
-  d3('decoder_layer_2.10', true),
-  d3('decoder_layer_2.14'),
-  d3('decoder_layer_2.17', true),
-  d3('decoder_layer_2.21'),
-  d3('decoder_layer_2.24', false, false),
-];
+
+/**
+ * The convs from relu3_1 resolution back to RGB, shared by both models (official Sequential indices 1…24,
+ * up ×2 after 10 and 17, no ReLU after 24); only the key prefix differs: `decoder_layer_2` after the image
+ * model's skip concatenation, `decoder` in the video model (whose first conv takes 256 channels, not 512).
+ */
+function decoderTail(prefix: string): readonly DecoderStep[] {
+  return [
+    d3(`${prefix}.1`),
+    d3(`${prefix}.4`),
+    d3(`${prefix}.7`),
+    d3(`${prefix}.10`, true),
+    d3(`${prefix}.14`),
+    d3(`${prefix}.17`, true),
+    d3(`${prefix}.21`),
+    d3(`${prefix}.24`, false, false),
+  ];
+}
+
+export const DECODER_STEPS: readonly DecoderStep[] = decoderTail('decoder_layer_2');
+/** The video model's decoder (inference_frame.py), from the relu3_1 AdaAttN output. */
+export const VIDEO_DECODER_STEPS: readonly DecoderStep[] = decoderTail('decoder');
+
+/** The video model caps relu3_1 at the transformer's 256·256 (inference_frame.py builds it with that default). */
+export const VIDEO_MAX_SAMPLE: Readonly<Partial<Record<AttentionLevel, number>>> = { relu3_1: 65536 };

@@ -2,42 +2,51 @@
  * A style, encoded once and reusable for any number of contents (frames, batches, previews).
  *
  * It holds, per attention level, the style side of AdaAttN (K, V, V² at the attended positions), which is
- * everything a stylize call needs from the style image. It belongs to the Stylizer that made it (its
- * projections are baked in) and holds backend memory until `dispose()` (or the Stylizer's disposal).
+ * everything a stylize call needs from the style image. Several images encoded together are pooled into
+ * one set of positions (style concatenation). It belongs to the stylizer that made it (its projections are
+ * baked in) and holds backend memory until `dispose()` (or the stylizer's disposal).
  */
+import { InvalidArgumentError } from '../errors.js';
 import { disposeAll } from '../tensor/tensor.js';
 import type { StyleLevel } from './adaattn.js';
 import type { AttentionLevel } from './spec.js';
 
 export type AttentionMode = 'sampled' | 'exact';
 
-export class StyleFeatures {
-  /** Size of the style image. */
+export interface ImageSize {
   readonly width: number;
   readonly height: number;
+}
+
+export class StyleFeatures {
+  /** Size of the (first) style image. */
+  readonly width: number;
+  readonly height: number;
+  /** The size of each pooled style image, in pool order (one entry unless styles were concatenated). */
+  readonly sources: readonly ImageSize[];
   /** The options the style was encoded with; a stylize call asking for others is refused. */
   readonly attention: AttentionMode;
   readonly seed: number;
   /** @internal */
   readonly owner: object;
-  /** @internal */
-  readonly levels: Readonly<Record<AttentionLevel, StyleLevel>>;
+  /** @internal One entry per attention level of the model that made it. */
+  readonly levels: Readonly<Partial<Record<AttentionLevel, StyleLevel>>>;
   private readonly onDispose: (features: StyleFeatures) => void;
   private disposedFlag = false;
 
-  /** @internal Made by `Stylizer.encodeStyle`. */
+  /** @internal Made by a stylizer's `encodeStyle`. */
   constructor(init: {
     owner: object;
-    width: number;
-    height: number;
+    sources: readonly ImageSize[];
     attention: AttentionMode;
     seed: number;
-    levels: Record<AttentionLevel, StyleLevel>;
+    levels: Partial<Record<AttentionLevel, StyleLevel>>;
     onDispose: (features: StyleFeatures) => void;
   }) {
     this.owner = init.owner;
-    this.width = init.width;
-    this.height = init.height;
+    this.sources = init.sources;
+    this.width = init.sources[0]?.width ?? 0;
+    this.height = init.sources[0]?.height ?? 0;
     this.attention = init.attention;
     this.seed = init.seed;
     this.levels = init.levels;
@@ -48,9 +57,16 @@ export class StyleFeatures {
     return this.disposedFlag;
   }
 
-  /** The style positions (row-major indices into that level's H·W) attention uses; null means all. */
+  /** @internal The level's style side; throws if the model has no attention at `level`. */
+  level(level: AttentionLevel): StyleLevel {
+    const found = this.levels[level];
+    if (found === undefined) throw new InvalidArgumentError(`these StyleFeatures have no ${level} attention (the levels are ${Object.keys(this.levels).join(', ')})`);
+    return found;
+  }
+
+  /** The style positions (row-major indices into the level's pooled H·W) attention uses; null means all. */
   sampledPositions(level: AttentionLevel): Int32Array | null {
-    return this.levels[level].sampled;
+    return this.level(level).sampled;
   }
 
   dispose(): void {

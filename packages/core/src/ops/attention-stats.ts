@@ -1,20 +1,33 @@
 /**
  * The fused attention-statistics op: for a chunk of n queries against Ns style positions,
  *
- *   A = softmax(Q·K + mask)         (over style positions; no 1/√d scaling, as the authors)
+ *   A = softmax(Q·K + mask)                          'softmax' (image model; no 1/√d scaling, as the authors)
+ *   A = relu(Q·K + 1 + mask), each row / (its sum + 1e-5)   'cosine' (video model, inference_frame.py)
  *   M = A·V,   S = sqrt(relu(A·V² − M²))
  *
  * q [B,n,Ck], k [B,Ck,Ns] (channels first, as the official G, so Q·K needs no transpose), v and
  * vSquared (= v⊙v, precomputed once per style) [B,Ns,C],
  * mask [B,n,Ns] additive or null. Returns [M, S], each [B,n,C].
  *
- * A backend may supply its own kernel (`Kernels.attentionStats`); otherwise this composes it from
- * primitives. Callers bound n (see attention.ts): the [n,Ns] logits are the op's big temporary.
+ * For 'cosine' the caller passes unit-length query rows and key columns (ops/cosine.ts), so Q·K is the
+ * cosine; the additive mask then works inside the relu: relu(cos + 1 − 1e15) = 0 removes a position just as
+ * −1e15 does before a softmax.
+ *
+ * A backend may supply its own softmax kernel (`Kernels.attentionStats`); otherwise, and always for
+ * 'cosine', this composes it from primitives. Callers bound n (see attention.ts): the [n,Ns] matrices are
+ * the op's big temporaries, and no more than three are alive at once (the mask, and two of logits /
+ * masked logits / weights), which is what `rowsPerChunk` budgets for.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/types.js';
+
+/** How logits become attention weights. */
+export type AttentionKind = 'softmax' | 'cosine';
+
+/** The video model's row-normalisation epsilon (inference_frame.py: `a / (a.sum(-1) + 1e-5)`). */
+export const COSINE_ROW_EPS = 1e-5;
 
 function checkOperands(q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: Tensor | null): void {
   const [bq, n, cq] = q.shape as [number, number, number];
@@ -32,19 +45,46 @@ function checkOperands(q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: 
   }
 }
 
-export function attentionStats(b: Backend, q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: Tensor | null = null): [Tensor, Tensor] {
+/** `a` replaced by `next(a)`, freeing `a` at once so that big temporaries do not pile up in the scope. */
+function step(a: Tensor, next: (x: Tensor) => Tensor): Tensor {
+  const out = next(a);
+  a.dispose();
+  return out;
+}
+
+function softmaxWeights(b: Backend, q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
+  let logits = b.matmul(q, k);
+  if (mask !== null) logits = step(logits, (x) => b.add(x, mask));
+  return step(logits, (x) => b.softmax(x));
+}
+
+function cosineWeights(b: Backend, q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
+  let a = step(b.matmul(q, k), (x) => b.affine(x, 1, 1));
+  if (mask !== null) a = step(a, (x) => b.add(x, mask));
+  a = step(a, (x) => b.relu(x));
+  const ns = k.shape[2] as number;
+  const rowSum = b.matmul(a, b.upload(new Float32Array(ns).fill(1), [1, ns, 1]));
+  return step(a, (x) => b.div(x, b.affine(rowSum, 1, COSINE_ROW_EPS)));
+}
+
+export function attentionStats(
+  b: Backend,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  vSquared: Tensor,
+  mask: Tensor | null = null,
+  kind: AttentionKind = 'softmax',
+): [Tensor, Tensor] {
   checkOperands(q, k, v, vSquared, mask);
-  const fused = b.fusedAttentionStats();
-  if (fused !== undefined) return fused(q, k, v, vSquared, mask);
+  if (kind === 'softmax') {
+    const fused = b.fusedAttentionStats();
+    if (fused !== undefined) return fused(q, k, v, vSquared, mask);
+  } else if (kind !== 'cosine') {
+    throw new InvalidArgumentError(`attentionStats: kind must be 'softmax' or 'cosine', got ${String(kind)}`);
+  }
   return b.scope(() => {
-    let logits = b.matmul(q, k);
-    if (mask !== null) {
-      const masked = b.add(logits, mask);
-      logits.dispose();
-      logits = masked;
-    }
-    const a = b.softmax(logits);
-    logits.dispose(); // free the first [n,Ns] matrix before the products make theirs
+    const a = kind === 'softmax' ? softmaxWeights(b, q, k, mask) : cosineWeights(b, q, k, mask);
     const m = b.matmul(a, v);
     const s = b.sqrt(b.relu(b.sub(b.matmul(a, vSquared), b.mul(m, m))));
     return [m, s] as [Tensor, Tensor];

@@ -10,28 +10,38 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
-import { attentionStats } from './attention-stats.js';
+import { attentionStats, type AttentionKind } from './attention-stats.js';
 
 export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
 
-/** Logits between content region r and style positions outside style region r are pushed to −1e15. */
+/** The additive logit that removes a (content, style) pair from the attention (the authors' user control). */
 export const MASKED_LOGIT = -1e15;
 
 /**
- * Region constraints in factored form, so a chunk's additive mask is built per chunk and never in full:
- * mask = MASKED_LOGIT · (content · styleOutside).
+ * Region constraints in factored form, so a chunk's additive mask is built per chunk and never in full.
+ * Content position i may attend to style position j iff some region r has `content[i,r] = 1` and
+ * `styleInside[r,j] = 1`; every other pair gets MASKED_LOGIT:
+ *
+ *   mask = MASKED_LOGIT · relu(1 − content · styleInside)
+ *
+ * (the product counts the regions that allow the pair). A content position in several regions may
+ * therefore draw on the union of their style regions. A row with no region at all would be masked
+ * entirely, so callers give every content position a region (ops/regions.ts adds one that allows every
+ * style position for content outside all the user's regions).
  */
 export interface AttentionMask {
-  /** [B,Nc,R]: 1 where content position i lies in region r. */
+  /** [B,Nc,R]: 1 where content position i lies in region r, else 0. */
   readonly content: Tensor;
-  /** [B,R,Ns]: 1 where style position j lies outside style region r. */
-  readonly styleOutside: Tensor;
+  /** [B,R,Ns]: 1 where style position j lies inside region r's style region, else 0. */
+  readonly styleInside: Tensor;
 }
 
 export interface ChunkedAttentionOptions {
   /** Bytes the per-chunk [rows × Ns] float32 matrices may take together. Default 256 MiB. */
   readonly memoryBudgetBytes?: number;
   readonly mask?: AttentionMask;
+  /** 'softmax' (default, the image model) or 'cosine' (the video model; q and k pre-normalised, see ops/cosine.ts). */
+  readonly kind?: AttentionKind;
   /** Awaited after each chunk (progress, cancellation, yielding to the event loop). */
   readonly afterChunk?: (done: number, total: number) => void | Promise<void>;
 }
@@ -73,9 +83,9 @@ export async function chunkedAttentionStats(
         if (mask !== undefined) {
           const r = mask.content.shape[2] as number;
           const region = whole ? mask.content : b.slice(mask.content, [0, start, 0], [batch, len, r]);
-          chunkMask = b.affine(b.matmul(region, mask.styleOutside), MASKED_LOGIT);
+          chunkMask = chunkMaskOf(b, region, mask.styleInside);
         }
-        return attentionStats(b, qc, k, v, vSquared, chunkMask);
+        return attentionStats(b, qc, k, v, vSquared, chunkMask, options.kind ?? 'softmax');
       });
       means.push(m);
       stds.push(s);
@@ -89,4 +99,14 @@ export async function chunkedAttentionStats(
     disposeAll(means, stds);
     throw error;
   }
+}
+
+/** The additive [B,n,Ns] mask of one chunk of content rows (see AttentionMask). */
+function chunkMaskOf(b: Backend, region: Tensor, styleInside: Tensor): Tensor {
+  return b.scope(() => {
+    const allowedBy = b.matmul(region, styleInside);
+    const outside = b.relu(b.affine(allowedBy, -1, 1));
+    allowedBy.dispose(); // keep at most two [n,Ns] matrices alive while the mask is built
+    return b.affine(outside, MASKED_LOGIT, 0);
+  });
 }

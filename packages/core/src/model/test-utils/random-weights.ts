@@ -6,16 +6,24 @@
  * and make cross-backend comparisons flaky without testing anything more.
  */
 import { createRng } from '../../ops/sampling.js';
-import { expectedShapes, IMAGE_COMPONENTS } from '../../weights/official-names.js';
-import type { ImageModelWeights, WeightTensor } from '../../weights/types.js';
+import { componentsOf, expectedShapes } from '../../weights/official-names.js';
+import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightTensor } from '../../weights/types.js';
 
 export function randomImageWeights(seed = 1): ImageModelWeights {
+  return randomWeights('image', seed) as unknown as ImageModelWeights;
+}
+
+export function randomVideoWeights(seed = 1): VideoModelWeights {
+  return randomWeights('video', seed) as unknown as VideoModelWeights;
+}
+
+function randomWeights(variant: ModelVariant, seed: number): Record<string, Map<string, WeightTensor>> {
   const next = createRng(seed);
   const uniform = (bound: number) => ((next() / 2 ** 32) * 2 - 1) * bound;
   const out: Record<string, Map<string, WeightTensor>> = {};
-  for (const component of IMAGE_COMPONENTS) {
+  for (const component of componentsOf(variant)) {
     const map = new Map<string, WeightTensor>();
-    for (const [key, shape] of expectedShapes('image', component)) {
+    for (const [key, shape] of expectedShapes(variant, component)) {
       const size = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length === 4 ? (shape[1] as number) * (shape[2] as number) * (shape[3] as number) : 1;
       const projection = /(^|\.)[fg]\.weight$/.test(key);
@@ -26,7 +34,7 @@ export function randomImageWeights(seed = 1): ImageModelWeights {
     }
     out[component] = map;
   }
-  return out as unknown as ImageModelWeights;
+  return out;
 }
 
 /** A smooth, seeded test picture (HWC 8-bit). */

@@ -9,6 +9,7 @@ import { createReferenceBackend } from '../../backends/ref-cpu/index.js';
 import { InvalidArgumentError, DisposedError } from '../../errors.js';
 import { attentionStats } from '../../ops/attention-stats.js';
 import { chunkedAttentionStats } from '../../ops/attention.js';
+import { unitColumns, unitRows } from '../../ops/cosine.js';
 import { buildKey } from '../../ops/keys.js';
 import { mvn } from '../../ops/mvn.js';
 import type { Backend } from '../backend.js';
@@ -229,9 +230,10 @@ export function describeConformance(label: string, createBackend: () => Promise<
         const host = (shape: number[], seed: number) => randomTensor(shape, seed);
         const [q, k, v] = [b.fromHost(host([1, 23, 5], 1)), b.fromHost(host([1, 5, 11], 2)), b.fromHost(host([1, 11, 3], 3))];
         const vv = b.mul(v, v);
-        const regions = new Float32Array(23 * 2).map((_, i) => (i % 3 === 0 ? 1 : 0));
-        const outside = new Float32Array(2 * 11).map((_, i) => (i % 4 === 1 ? 1 : 0));
-        const mask = { content: b.upload(regions, [1, 23, 2]), styleOutside: b.upload(outside, [1, 2, 11]) };
+        // Every content row in region 0, 1 or both (union); style regions overlap too.
+        const regions = new Float32Array(23 * 2).map((_, i) => ((i >> 1) % 3 === 0 ? (i & 1) : (i >> 1) % 3 === 1 ? 1 - (i & 1) : 1));
+        const inside = new Float32Array(2 * 11).map((_, i) => (i % 4 === 1 ? 0 : i % 3 === 0 ? 1 : 0));
+        const mask = { content: b.upload(regions, [1, 23, 2]), styleInside: b.upload(inside, [1, 2, 11]) };
         const start = b.memory().tensors;
         for (const withMask of [false, true]) {
           const whole = await chunkedAttentionStats(b, q, k, v, vv, withMask ? { mask } : {});
@@ -253,23 +255,63 @@ export function describeConformance(label: string, createBackend: () => Promise<
           }
         }
         expect(b.memory().tensors).toBe(start);
-        [q, k, v, vv, mask.content, mask.styleOutside].forEach((x) => x.dispose());
+        [q, k, v, vv, mask.content, mask.styleInside].forEach((x) => x.dispose());
       });
 
-      it('masked attention ignores style positions outside the region', async () => {
-        // Content rows 0..1 in region 0, whose style region is position 2 only: their M must be V[2].
-        const q = b.fromHost(randomTensor([1, 3, 4], 5));
+      it('masked attention ignores style positions outside the region; overlapping regions take the union', async () => {
+        // Row 0..1: region 0, style position 2 only → M = V[2], S = 0. Row 2: regions 1 and 2, style {0} ∪ {3}.
+        // Row 3: region 3, every style position.
+        const q = b.fromHost(randomTensor([1, 4, 4], 5));
         const k = b.fromHost(randomTensor([1, 4, 4], 6));
         const v = b.upload(Float32Array.from([1, 2, 3, 4]), [1, 4, 1]);
         const vv = b.mul(v, v);
-        const content = b.upload(Float32Array.from([1, 1, 0]), [1, 3, 1]);
-        const styleOutside = b.upload(Float32Array.from([1, 1, 0, 1]), [1, 1, 4]);
-        const [m, s] = await chunkedAttentionStats(b, q, k, v, vv, { mask: { content, styleOutside }, memoryBudgetBytes: 1 });
+        const content = b.upload(Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1]), [1, 4, 4]);
+        const styleInside = b.upload(Float32Array.from([0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]), [1, 4, 4]);
+        const [m, s] = await chunkedAttentionStats(b, q, k, v, vv, { mask: { content, styleInside }, memoryBudgetBytes: 1 });
         const mh = await b.read(m);
         const sh = await b.read(s);
         expect([mh[0], mh[1]]).toEqual([3, 3]);
         expect([sh[0], sh[1]]).toEqual([0, 0]);
-        [q, k, v, vv, content, styleOutside, m, s].forEach((x) => x.dispose());
+        // Only V = 1 and V = 4 carry weight in row 2: with p the weight of 1, M = 4 − 3p and S² = 9p(1 − p).
+        const p = (4 - mh[2]!) / 3;
+        expect(p).toBeGreaterThan(0.01);
+        expect(p).toBeLessThan(0.99);
+        expect(sh[2]! ** 2).toBeCloseTo(9 * p * (1 - p), 4);
+        const unmasked = await chunkedAttentionStats(b, q, k, v, vv);
+        expect((await b.read(unmasked[0]))[3]).toBeCloseTo(mh[3]!, 5);
+        [q, k, v, vv, content, styleInside, m, s, ...unmasked].forEach((x) => x.dispose());
+      });
+
+      it('cosine attention: relu(cos + 1) rows normalised by sum + 1e-5, masks inside the relu', async () => {
+        const qh = randomTensor([1, 5, 3], 7);
+        const kh = randomTensor([1, 3, 6], 8);
+        const vh = randomTensor([1, 6, 2], 9);
+        const [q, k, v] = [unitRows(b, b.fromHost(qh)), unitColumns(b, b.fromHost(kh)), b.fromHost(vh)];
+        const vv = b.mul(v, v);
+        const content = b.upload(new Float32Array(5).fill(1), [1, 5, 1]);
+        const styleInside = b.upload(Float32Array.from([1, 1, 1, 0, 1, 1]), [1, 1, 6]);
+        const [m, s] = await chunkedAttentionStats(b, q, k, v, vv, { kind: 'cosine', mask: { content, styleInside }, memoryBudgetBytes: 2 * 6 * 4 * 3 });
+        const norm = (x: number[]) => Math.hypot(...x) + 1e-5;
+        const wantM = new Float32Array(10);
+        const wantS = new Float32Array(10);
+        for (let i = 0; i < 5; i++) {
+          const qi = [0, 1, 2].map((c) => qh.data[i * 3 + c]!);
+          const w = [0, 1, 2, 3, 4, 5].map((j) => {
+            const kj = [0, 1, 2].map((c) => kh.data[c * 6 + j]!);
+            const cos = qi.reduce((acc, x, c) => acc + x * kj[c]!, 0) / norm(qi) / norm(kj);
+            return j === 3 ? 0 : Math.max(0, cos + 1);
+          });
+          const sum = w.reduce((a, x) => a + x, 0) + 1e-5;
+          for (let c = 0; c < 2; c++) {
+            const mean = w.reduce((a, x, j) => a + (x / sum) * vh.data[j * 2 + c]!, 0);
+            const sq = w.reduce((a, x, j) => a + (x / sum) * vh.data[j * 2 + c]! ** 2, 0);
+            wantM[i * 2 + c] = mean;
+            wantS[i * 2 + c] = Math.sqrt(Math.max(0, sq - mean * mean));
+          }
+        }
+        expectClose(await b.readHost(m), { shape: [1, 5, 2], data: wantM }, 1e-5, 'M');
+        expectClose(await b.readHost(s), { shape: [1, 5, 2], data: wantS }, 1e-4, 'S');
+        [q, k, v, vv, content, styleInside, m, s].forEach((x) => x.dispose());
       });
 
       it('a chunk that throws frees the chunks already done', async () => {

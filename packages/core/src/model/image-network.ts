@@ -1,0 +1,74 @@
+/**
+ * The released image model (DESIGN.md §2; networks.py with shallow_layer + skip_connection_3): encoder to
+ * relu5_1, softmax AdaAttN at relu3_1 (the skip), relu4_1 and relu5_1, the transformer's merge conv, and
+ * the skip decoder.
+ */
+import type { Backend } from '../tensor/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ImageModelWeights } from '../weights/types.js';
+import { AdaAttnModule } from './adaattn.js';
+import { Decoder } from './decoder.js';
+import { Encoder } from './encoder.js';
+import { uploadAll, type DecodeHooks, type Network } from './network.js';
+import { ATTENTION_LEVELS, LEVELS, MAX_SAMPLE, type AttentionLevel } from './spec.js';
+import { Merge } from './transformer.js';
+import { validateImageWeights } from './validate.js';
+
+/** Smallest style side: relu5_1 (1/16 with ceil-mode pooling) must be at least 2×2. */
+export const MIN_STYLE_SIDE = 17;
+/** Smallest padded content side: relu5_1 at least 2×2 (its reflection pad and unbiased variance need two positions). */
+export const MIN_PADDED_CONTENT_SIDE = 32;
+
+export class ImageNetwork implements Network {
+  readonly variant = 'image' as const;
+  readonly taps = LEVELS;
+  readonly levels = ATTENTION_LEVELS;
+  readonly maxSample = MAX_SAMPLE;
+  readonly sideMultiple = 16;
+  readonly minPaddedSide = MIN_PADDED_CONTENT_SIDE;
+  readonly minStyleSide = MIN_STYLE_SIDE;
+
+  private constructor(
+    readonly encoder: Encoder,
+    readonly modules: Readonly<Record<AttentionLevel, AdaAttnModule>>,
+    private readonly merge: Merge,
+    private readonly decoder: Decoder,
+  ) {}
+
+  /** Checks every tensor's presence and shape (one WeightsError listing all problems), then uploads. */
+  static upload(b: Backend, weights: ImageModelWeights): ImageNetwork {
+    validateImageWeights(weights);
+    const [encoder, relu3, relu4, relu5, merge, decoder] = uploadAll<{ dispose(): void }>([
+      () => Encoder.upload(b, weights.encoder, 'relu5_1'),
+      () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1'),
+      () => AdaAttnModule.upload(b, weights.transformer, 'relu4_1'),
+      () => AdaAttnModule.upload(b, weights.transformer, 'relu5_1'),
+      () => Merge.upload(b, weights.transformer),
+      () => Decoder.upload(b, weights.decoder),
+    ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, Merge, Decoder];
+    return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, merge, decoder);
+  }
+
+  get decodeSteps(): number {
+    return this.decoder.layerCount;
+  }
+
+  async decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
+    const { relu3_1: skip, relu4_1: out4, relu5_1: out5 } = outputs as Record<AttentionLevel, Tensor>;
+    const merged = this.merge.apply(b, out4, out5);
+    try {
+      hooks.release(out4, out5);
+      await hooks.capture?.('transformer', merged);
+      return await this.decoder.decode(b, merged, skip, hooks.afterLayer);
+    } finally {
+      merged.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    Object.values(this.modules).forEach((m) => m.dispose());
+    this.merge.dispose();
+    this.decoder.dispose();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What the stylizer needs to know about a model: its encoder, the AdaAttN modules it runs (in order), the
+ * sizes it accepts, and how it turns the modules' outputs into an image. The image model
+ * (image-network.ts) and the video model (video-network.ts) are the two implementations; everything else
+ * — style encoding and reuse, several styles, regions, strength, colour, padding, progress, cancellation —
+ * is shared (stylizer-base.ts).
+ */
+import type { Backend } from '../tensor/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { ModelVariant } from '../weights/types.js';
+import type { AdaAttnModule } from './adaattn.js';
+import type { AfterLayer } from './decoder.js';
+import type { Encoder } from './encoder.js';
+import type { AttentionLevel, Level } from './spec.js';
+
+export interface DecodeHooks {
+  readonly afterLayer: AfterLayer;
+  /** Frees a module output once the decoder no longer needs it (the caller owns them). */
+  readonly release: (...tensors: Tensor[]) => void;
+  /** Called with named intermediate results when the caller captures them (image: 'transformer'). */
+  readonly capture?: (name: string, tensor: Tensor) => Promise<void>;
+}
+
+export interface Network {
+  readonly variant: ModelVariant;
+  readonly encoder: Encoder;
+  /** Encoder taps, relu1_1 … the deepest one the model uses. */
+  readonly taps: readonly Level[];
+  /** The attention levels, in the order they run. */
+  readonly levels: readonly AttentionLevel[];
+  readonly modules: Readonly<Partial<Record<AttentionLevel, AdaAttnModule>>>;
+  /** Default cap on attended style positions per level (the authors'). */
+  readonly maxSample: Readonly<Partial<Record<AttentionLevel, number>>>;
+  /** Content sides are padded to a multiple of this… */
+  readonly sideMultiple: number;
+  /** …and to at least this. */
+  readonly minPaddedSide: number;
+  /** Smallest style side: the deepest tap must be at least 2×2. */
+  readonly minStyleSide: number;
+  /** Module outputs (one per level, owned by the caller) → RGB [1,3,H,W] at the padded size, owned by the caller. */
+  decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor>;
+  /** Layers `decode` reports through `afterLayer`. */
+  readonly decodeSteps: number;
+  dispose(): void;
+}
+
+/** Uploads pieces in order; if one fails, frees those already uploaded. */
+export function uploadAll<T extends { dispose(): void }>(makers: readonly (() => T)[]): T[] {
+  const done: T[] = [];
+  try {
+    for (const make of makers) done.push(make());
+  } catch (error) {
+    done.forEach((p) => p.dispose());
+    throw error;
+  }
+  return done;
+}

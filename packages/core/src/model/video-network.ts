@@ -1,0 +1,58 @@
+/**
+ * The video model (DESIGN.md §2; the authors' inference_frame.py; tools/pysrc/adaattn_torch VideoModel):
+ * encoder to relu3_1, one AdaAttN at relu3_1 with cosine attention, and a decoder straight from relu3_1.
+ * Cosine weights are bounded and smooth in the features, which is what keeps consecutive frames stable.
+ */
+import type { VideoModelWeights } from '../weights/types.js';
+import type { Backend } from '../tensor/backend.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { AdaAttnModule } from './adaattn.js';
+import { VideoDecoder } from './decoder.js';
+import { Encoder } from './encoder.js';
+import { uploadAll, type DecodeHooks, type Network } from './network.js';
+import { VIDEO_MAX_SAMPLE, type AttentionLevel, type Level } from './spec.js';
+import { validateVideoWeights } from './validate.js';
+
+/** relu3_1 (1/4 with ceil-mode pooling) must be at least 2×2. */
+export const VIDEO_MIN_STYLE_SIDE = 5;
+export const VIDEO_MIN_PADDED_CONTENT_SIDE = 8;
+
+export class VideoNetwork implements Network {
+  readonly variant = 'video' as const;
+  readonly taps: readonly Level[] = ['relu1_1', 'relu2_1', 'relu3_1'];
+  readonly levels: readonly AttentionLevel[] = ['relu3_1'];
+  readonly maxSample = VIDEO_MAX_SAMPLE;
+  readonly sideMultiple = 4;
+  readonly minPaddedSide = VIDEO_MIN_PADDED_CONTENT_SIDE;
+  readonly minStyleSide = VIDEO_MIN_STYLE_SIDE;
+
+  private constructor(
+    readonly encoder: Encoder,
+    readonly modules: Readonly<Partial<Record<AttentionLevel, AdaAttnModule>>>,
+    private readonly decoder: VideoDecoder,
+  ) {}
+
+  static upload(b: Backend, weights: VideoModelWeights): VideoNetwork {
+    validateVideoWeights(weights);
+    const [encoder, relu3, decoder] = uploadAll<{ dispose(): void }>([
+      () => Encoder.upload(b, weights.encoder, 'relu3_1'),
+      () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1', 'cosine'),
+      () => VideoDecoder.upload(b, weights.decoder),
+    ]) as [Encoder, AdaAttnModule, VideoDecoder];
+    return new VideoNetwork(encoder, { relu3_1: relu3 }, decoder);
+  }
+
+  get decodeSteps(): number {
+    return this.decoder.layerCount;
+  }
+
+  decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
+    return this.decoder.decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer);
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.modules.relu3_1?.dispose();
+    this.decoder.dispose();
+  }
+}
