@@ -1,0 +1,60 @@
+/**
+ * The one table of inference runtimes the bundle carries, and the user's choice among them.
+ *
+ * Adding a runtime (e.g. ONNX Runtime Web once core has it) is one row in RUNTIMES; 'auto' tries the
+ * rows marked `auto` in table order and reports every failure in one error (core's BackendRegistry).
+ * Each row's module is imported only when that runtime is chosen, so loading the plugin costs nothing.
+ */
+import { BackendRegistry, type Backend } from '@adaattn/core';
+
+interface RuntimeRow {
+  readonly label: string;
+  /** Tried by 'auto' (in table order). */
+  readonly auto: boolean;
+  readonly start: () => Promise<Backend>;
+}
+
+export const RUNTIMES = {
+  'tfjs-webgl': {
+    label: 'WebGL (GPU)',
+    auto: true,
+    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('webgl')),
+  },
+  'tfjs-wasm': {
+    label: 'WebAssembly (CPU)',
+    auto: true,
+    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('wasm')),
+  },
+  'tfjs-cpu': {
+    label: 'Plain JavaScript (very slow; for troubleshooting)',
+    auto: false,
+    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('cpu')),
+  },
+} as const satisfies Record<string, RuntimeRow>;
+
+export type RuntimeName = keyof typeof RUNTIMES;
+export type BackendChoice = 'auto' | RuntimeName;
+
+const runtimeNames = Object.keys(RUNTIMES) as RuntimeName[];
+
+/** What the settings dropdown offers: 'auto' first, then each runtime on its own. */
+export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: string; readonly order: readonly RuntimeName[] }>> = {
+  auto: { label: 'Automatic (WebGL, else WebAssembly)', order: runtimeNames.filter((n) => RUNTIMES[n].auto) },
+  ...(Object.fromEntries(runtimeNames.map((n) => [n, { label: RUNTIMES[n].label, order: [n] }])) as Record<RuntimeName, { label: string; order: RuntimeName[] }>),
+};
+
+/**
+ * Starts runtimes at most once per plugin load (a runtime that failed is not retried: WebGL missing now
+ * is missing until restart) and hands back the first of `choice`'s order that starts.
+ */
+export class Runtimes {
+  private readonly registry = new BackendRegistry();
+
+  constructor(rows: Readonly<Record<string, Pick<RuntimeRow, 'start'>>> = RUNTIMES) {
+    for (const [name, row] of Object.entries(rows)) this.registry.register(name, row.start);
+  }
+
+  resolve(choice: BackendChoice): Promise<Backend> {
+    return this.registry.resolve(BACKEND_CHOICES[choice].order);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Settings → AdaAttN Style Transfer: model location, runtime, defaults for the options modal, output naming
+ * and what happens to the embed.
+ */
+import { PluginSettingTab, Setting, type App, type Plugin } from 'obsidian';
+import { BACKEND_CHOICES, type BackendChoice } from './backends';
+import { CORE_SUPPORTS, PENDING_NOTE } from './controls';
+import { pickImage } from './image-suggest';
+import { outputStem } from './naming';
+import { DEFAULT_OUTPUT_TEMPLATE, sizeOptions, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
+
+export interface SettingsHost extends Plugin {
+  settings: AdaAttnSettings;
+  saveSettings(): Promise<void>;
+}
+
+export class AdaAttnSettingTab extends PluginSettingTab {
+  constructor(
+    app: App,
+    private readonly host: SettingsHost,
+  ) {
+    super(app, host);
+  }
+
+  override display(): void {
+    const { containerEl } = this;
+    const s = this.host.settings;
+    const save = () => this.host.saveSettings();
+    containerEl.empty();
+
+    new Setting(containerEl).setName('Model').setHeading();
+    new Setting(containerEl)
+      .setName('Model location')
+      .setDesc('The folder holding the model: model.json and its four .safetensors files (the adaattn-image model, about 53 MB).')
+      .addDropdown((d) =>
+        d
+          .addOption('vault', 'A folder in this vault')
+          .addOption('absolute', 'A folder elsewhere on this computer')
+          .setValue(s.modelLocation)
+          .onChange(async (v) => {
+            s.modelLocation = v as ModelLocation;
+            await save();
+            this.display(); // show the matching folder field
+          }),
+      );
+    if (s.modelLocation === 'vault') {
+      new Setting(containerEl)
+        .setName('Model folder')
+        .setDesc('Path inside the vault, e.g. AdaAttN/adaattn-image.')
+        .addText((t) => t.setPlaceholder('AdaAttN/adaattn-image').setValue(s.modelVaultFolder).onChange(async (v) => {
+          s.modelVaultFolder = v.trim();
+          await save();
+        }));
+    } else {
+      new Setting(containerEl)
+        .setName('Model folder')
+        .setDesc('Absolute path, e.g. /home/me/models/adaattn-image or C:\\models\\adaattn-image.')
+        .addText((t) => t.setPlaceholder('/path/to/adaattn-image').setValue(s.modelAbsolutePath).onChange(async (v) => {
+          s.modelAbsolutePath = v.trim();
+          await save();
+        }));
+    }
+    new Setting(containerEl)
+      .setName('Runtime')
+      .setDesc('Where the model runs. Automatic uses the GPU through WebGL when it can.')
+      .addDropdown((d) => {
+        for (const [value, row] of Object.entries(BACKEND_CHOICES)) d.addOption(value, row.label);
+        d.setValue(s.backend).onChange(async (v) => {
+          s.backend = v as BackendChoice;
+          await save();
+        });
+      });
+
+    new Setting(containerEl).setName('Defaults').setHeading();
+    const style = new Setting(containerEl)
+      .setName('Default style')
+      .setDesc(s.defaultStyle || 'None: the options modal asks for one.')
+      .addButton((b) =>
+        b.setButtonText('Choose…').onClick(async () => {
+          const file = await pickImage(this.app, 'Choose the default style image');
+          if (file === null) return;
+          s.defaultStyle = file.path;
+          style.setDesc(file.path);
+          await save();
+        }),
+      )
+      .addExtraButton((b) =>
+        b.setIcon('x').setTooltip('Clear').onClick(async () => {
+          s.defaultStyle = '';
+          style.setDesc('None: the options modal asks for one.');
+          await save();
+        }),
+      );
+    new Setting(containerEl)
+      .setName('Size')
+      .setDesc('Longest side of the result, in pixels.')
+      .addDropdown((d) => {
+        for (const side of sizeOptions(s.maxSide)) d.addOption(String(side), `${side} px`);
+        d.setValue(String(s.maxSide)).onChange(async (v) => {
+          s.maxSide = Number(v);
+          await save();
+        });
+      });
+    new Setting(containerEl)
+      .setName('Strength')
+      .setDesc(CORE_SUPPORTS.strength ? 'How much of the style to apply.' : PENDING_NOTE)
+      .addSlider((sl) =>
+        sl.setLimits(0, 1, 0.05).setValue(s.strength).setDynamicTooltip().setDisabled(!CORE_SUPPORTS.strength).onChange(async (v) => {
+          s.strength = v;
+          await save();
+        }),
+      );
+    new Setting(containerEl)
+      .setName('Preserve colours')
+      .setDesc(CORE_SUPPORTS.preserveColor ? 'Keep the original image\'s colours.' : PENDING_NOTE)
+      .addToggle((t) =>
+        t.setValue(s.preserveColor).setDisabled(!CORE_SUPPORTS.preserveColor).onChange(async (v) => {
+          s.preserveColor = v;
+          await save();
+        }),
+      );
+
+    new Setting(containerEl).setName('Output').setHeading();
+    const naming = new Setting(containerEl)
+      .setName('File name')
+      .setDesc(namingExample(s.outputTemplate))
+      .addText((t) => t.setPlaceholder(DEFAULT_OUTPUT_TEMPLATE).setValue(s.outputTemplate).onChange(async (v) => {
+        s.outputTemplate = v.trim() === '' ? DEFAULT_OUTPUT_TEMPLATE : v;
+        naming.setDesc(namingExample(s.outputTemplate));
+        await save();
+      }));
+    new Setting(containerEl)
+      .setName('In the note')
+      .setDesc('What "Stylize image under cursor" does with the embed once the new image is saved.')
+      .addDropdown((d) =>
+        d
+          .addOption('replace', 'Replace the embed with the stylized image')
+          .addOption('insert', 'Keep the embed and insert the stylized image after it')
+          .setValue(s.embedMode)
+          .onChange(async (v) => {
+            s.embedMode = v as EmbedMode;
+            await save();
+          }),
+      );
+  }
+}
+
+function namingExample(template: string): string {
+  return `{name} is the image's name, {style} the style's. The file is saved beside the image, never over an existing file (-1, -2… are added). Example: ${outputStem(template, 'photo', 'wave')}.png`;
+}
