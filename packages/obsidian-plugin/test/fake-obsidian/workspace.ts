@@ -31,11 +31,22 @@ export class Workspace extends Events implements Pick<O.Workspace, 'getActiveVie
     return this.activeView instanceof (type as unknown as ViewCtor<MarkdownView>) ? (this.activeView as unknown as T) : null;
   }
 
-  /** Opens `path` in the (single) editor pane; the note text is read from the vault. */
+  /**
+   * Opens `path` in the single editor pane. As in Obsidian, the pane's view stays the same object and
+   * changes its file (the previous note's text is saved to the vault first).
+   */
   async openNote(app: O.App, path: string): Promise<MarkdownView> {
     const file = this.vault.getAbstractFileByPath(path) as TFile | null;
     if (file === null) throw new Error(`no note ${path}`);
-    this.activeView = new MarkdownView(app, file, await this.vault.read(file as unknown as O.TFile));
-    return this.activeView;
+    const text = await this.vault.read(file as unknown as O.TFile);
+    const view = this.activeView;
+    if (view === null) {
+      this.activeView = new MarkdownView(app, file, text);
+      return this.activeView;
+    }
+    if (view.file !== null && view.file !== file) await this.vault.modify(view.file as unknown as O.TFile, view.editor.getValue());
+    view.file = file;
+    view.editor.setValue(text);
+    return view;
   }
 }
