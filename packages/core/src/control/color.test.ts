@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { randomTensor } from '../tensor/test-utils/compare.js';
+import type { HostTensor } from '../tensor/types.js';
+import { chroma, colorMoments, luminance, matchColors, transferLuminance } from './color.js';
+import { applyToEigenvalues3, multiply3, symmetricEigen3 } from './linalg3.js';
+
+/** A [1,3,h,w] image in [0,1] with correlated channels, so its covariance is far from diagonal. */
+function image(h: number, w: number, seed: number, tint: [number, number, number]): HostTensor {
+  const base = randomTensor([h * w], seed, 0.5);
+  const noise = randomTensor([3 * h * w], seed + 1, 0.1);
+  const data = new Float32Array(3 * h * w);
+  for (let k = 0; k < 3; k++) for (let i = 0; i < h * w; i++) data[k * h * w + i] = 0.5 + tint[k]! * base.data[i]! + noise.data[k * h * w + i]!;
+  return { shape: [1, 3, h, w], data };
+}
+
+describe('3×3 symmetric eigen-decomposition', () => {
+  it('reconstructs the matrix with orthonormal eigenvectors', () => {
+    const m = [2, 0.5, -0.3, 0.5, 1, 0.2, -0.3, 0.2, 0.7];
+    const { values, vectors } = symmetricEigen3(m);
+    const vt = [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => vectors[j * 3 + i]!));
+    const d = [values[0]!, 0, 0, 0, values[1]!, 0, 0, 0, values[2]!];
+    const back = multiply3(multiply3(vectors, d), vt);
+    back.forEach((v, i) => expect(v).toBeCloseTo(m[i]!, 10));
+    multiply3(vt, vectors).forEach((v, i) => expect(v).toBeCloseTo(i % 4 === 0 ? 1 : 0, 10));
+  });
+
+  it('the square root squares back', () => {
+    const m = [0.04, 0.01, 0.002, 0.01, 0.03, 0.005, 0.002, 0.005, 0.02];
+    const r = applyToEigenvalues3(m, Math.sqrt);
+    multiply3(r, r).forEach((v, i) => expect(v).toBeCloseTo(m[i]!, 12));
+  });
+});
+
+describe('colour preservation', () => {
+  it('matchColors gives the style the content’s colour mean and covariance', () => {
+    const content = image(12, 10, 1, [0.3, 0.1, -0.2]);
+    const style = image(9, 14, 5, [-0.1, 0.4, 0.25]);
+    const matched = colorMoments(matchColors(style, content));
+    const want = colorMoments(content);
+    matched.mean.forEach((v, i) => expect(v).toBeCloseTo(want.mean[i]!, 5));
+    matched.covariance.forEach((v, i) => expect(v).toBeCloseTo(want.covariance[i]!, 5));
+  });
+
+  it('matchColors of an image to itself is the identity; a flat style does not blow up', () => {
+    const content = image(6, 6, 2, [0.2, 0.3, 0.1]);
+    const same = matchColors(content, content);
+    same.data.forEach((v, i) => expect(v).toBeCloseTo(content.data[i]!, 4));
+    const flat = matchColors({ shape: [1, 3, 4, 4], data: new Float32Array(48).fill(0.3) }, content);
+    expect(flat.data.every(Number.isFinite)).toBe(true);
+  });
+
+  it('transferLuminance keeps the content chroma and takes the stylized luminance', () => {
+    const content = image(5, 7, 3, [0.3, -0.2, 0.1]);
+    const stylized = image(5, 7, 9, [0.1, 0.2, 0.4]);
+    const out = transferLuminance(stylized, content);
+    const plane = 35;
+    for (let i = 0; i < plane; i++) {
+      const at = (t: HostTensor) => [t.data[i]!, t.data[plane + i]!, t.data[2 * plane + i]!] as const;
+      expect(luminance(...at(out))).toBeCloseTo(luminance(...at(stylized)), 5);
+      const [ci, cq] = chroma(...at(content));
+      const [oi, oq] = chroma(...at(out));
+      expect(oi).toBeCloseTo(ci, 5);
+      expect(oq).toBeCloseTo(cq, 5);
+    }
+    expect(() => transferLuminance(stylized, image(5, 6, 1, [0, 0, 0]))).toThrow(/differ in size/);
+  });
+});
