@@ -9,7 +9,7 @@ describe('backend table', () => {
     expect(candidates('cpu')).toEqual(['cpu']);
   });
   it('names the valid choices for an unknown word', () => {
-    expect(() => checkBackendChoice('gpu')).toThrow("unknown backend 'gpu'; choose one of auto, tensorflow, wasm, cpu");
+    expect(() => checkBackendChoice('gpu')).toThrow("unknown backend 'gpu'; choose one of auto, onnx, cuda, tensorflow, wasm, cpu");
     expect(checkBackendChoice('wasm')).toBe('wasm');
   });
 });

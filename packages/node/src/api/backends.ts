@@ -3,19 +3,22 @@
  *
  * Fallback is data, not if-chains: `'auto'` walks AUTO_ORDER, skips a backend that fails to start (e.g.
  * @tensorflow/tfjs-node is not installed) and, if none starts, reports every failure in one error.
- * An ONNX Runtime entry will be added here and put first in AUTO_ORDER (DESIGN.md §4: ~400 GFLOP/s vs
- * ~30 for tfjs-wasm on this machine kind).
+ * ONNX Runtime comes first: DESIGN.md §4 measures ~400 GFLOP/s for it against ~30 for tfjs-wasm on a
+ * 2-core AVX-512 machine (docs/BENCHMARKS.md has the end-to-end numbers). CUDA is never tried by 'auto':
+ * it needs libraries onnxruntime-node does not ship by default, and asking for it is explicit.
  */
 export interface BackendEntry {
   /** Which runtime family implements it. */
-  readonly runtime: 'tfjs';
-  /** The runtime's own name for it (tfjs backend name). */
+  readonly runtime: 'tfjs' | 'onnx';
+  /** The runtime's own name for it (tfjs backend name; ONNX Runtime device). */
   readonly runtimeName: string;
   /** One line for `--help`. */
   readonly description: string;
 }
 
 export const BACKENDS = Object.freeze({
+  onnx: { runtime: 'onnx', runtimeName: 'cpu', description: 'ONNX Runtime native on the CPU (fastest without a GPU)' },
+  cuda: { runtime: 'onnx', runtimeName: 'cuda', description: 'ONNX Runtime on an NVIDIA GPU (CUDA 12, cuDNN 9, ORT CUDA libs)' },
   tensorflow: {
     runtime: 'tfjs',
     runtimeName: 'tensorflow',
@@ -28,7 +31,7 @@ export const BACKENDS = Object.freeze({
 export type BackendName = keyof typeof BACKENDS;
 
 /** Order tried by `'auto'`: fastest first. */
-export const AUTO_ORDER: readonly BackendName[] = Object.freeze(['tensorflow', 'wasm'] as const);
+export const AUTO_ORDER: readonly BackendName[] = Object.freeze(['onnx', 'tensorflow', 'wasm'] as const);
 
 /** Every word the `backend` option accepts. */
 export const BACKEND_CHOICES: readonly (BackendName | 'auto')[] = Object.freeze(['auto', ...(Object.keys(BACKENDS) as BackendName[])]);

@@ -124,7 +124,7 @@ describe('createStylizer', () => {
   });
 
   it('names bad options and bad model directories', async () => {
-    await expect(createStylizer({ model: ours, backend: 'gpu' as never })).rejects.toThrow("unknown backend 'gpu'; choose one of auto, tensorflow, wasm, cpu");
+    await expect(createStylizer({ model: ours, backend: 'gpu' as never })).rejects.toThrow("unknown backend 'gpu'; choose one of auto, onnx, cuda, tensorflow, wasm, cpu");
     await expect(createStylizer({ model: join(dir, 'nope') })).rejects.toThrow(/model directory '.*nope' does not exist/);
     await expect(createStylizer({ model: ours, threads: 0 })).rejects.toThrow(/threads must be a whole number ≥ 1/);
   });
@@ -144,5 +144,32 @@ describe('createStylizer', () => {
     await expect(createStylizer({ model: broken, backend: 'wasm' })).rejects.toThrow(
       new RegExp(`^model directory '${broken}': .*decoder\\.safetensors.*is 9 bytes but model\\.json says`),
     );
+  });
+});
+
+describe('createStylizer on ONNX Runtime', () => {
+  it("'auto' starts ONNX Runtime, which agrees with tfjs-wasm and reuses an encoded style", async () => {
+    await using onnx = await createStylizer({ model: ours, backend: 'auto', threads: 2 });
+    expect(onnx.backend).toBe('onnx');
+    const want = await stylizer.stylize(content, style, { size: 40 });
+    const got = await onnx.stylize(content, style, { size: 40 });
+    expect([got.width, got.height]).toEqual([want.width, want.height]);
+    const diff = Array.from(got.data).reduce((m, v, i) => Math.max(m, Math.abs(v - want.data[i]!)), 0);
+    expect(diff).toBeLessThanOrEqual(1); // float rounding may flip an 8-bit step
+    const encoded = await onnx.encodeStyle(style, { size: 40 });
+    try {
+      expect(same(await onnx.stylize(content, encoded, { size: 40 }), got)).toBe(true);
+    } finally {
+      encoded.dispose();
+    }
+  });
+
+  it("'cuda' without CUDA says why it cannot start", async () => {
+    const cuda = await createStylizer({ model: ours, backend: 'cuda' }).then(
+      async (s) => (await s.dispose(), true),
+      (e: Error) => e,
+    );
+    if (cuda === true) return; // a machine with CUDA
+    expect(cuda.message).toMatch(/^backend 'cuda' could not start \(cuda: onnx-node-cuda: .+\)$/);
   });
 });

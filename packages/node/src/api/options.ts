@@ -18,11 +18,15 @@ export interface CreateStylizerOptions {
    */
   model?: string;
   /**
-   * Which runtime computes: `'auto'` picks the fastest that starts (tensorflow if @tensorflow/tfjs-node
-   * is installed, else wasm); a name forces that one. Default: `'auto'`.
+   * Which runtime computes: `'auto'` picks the fastest that starts (ONNX Runtime, else tensorflow if
+   * @tensorflow/tfjs-node is installed, else wasm); a name forces that one (`'cuda'`: ONNX Runtime on an
+   * NVIDIA GPU). Default: `'auto'`.
    */
   backend?: BackendName | 'auto';
-  /** CPU threads, for backends that honour it (tfjs-node; tfjs-wasm is single-threaded in Node). Default: the runtime's choice. */
+  /**
+   * CPU threads for one operation, for backends that honour it (onnx, tensorflow; tfjs-wasm is
+   * single-threaded in Node). Default: the runtime's choice (ONNX Runtime: one per physical core).
+   */
   threads?: number;
   /** Inputs given as paths or bytes with more pixels than this are refused (decompression bombs). Default: 100 000 000. */
   maxPixels?: number;

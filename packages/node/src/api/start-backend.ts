@@ -17,8 +17,12 @@ export interface StartBackendOptions {
 
 type Starter = (entry: BackendEntry, options: StartBackendOptions) => Promise<Backend>;
 
-/** One starter per runtime family (the ONNX Runtime one joins here). */
+/** One starter per runtime family. */
 const STARTERS: Readonly<Record<BackendEntry['runtime'], Starter>> = Object.freeze({
+  onnx: async (entry, { threads }) => {
+    const { createOnnxNodeBackend } = await import('@adaattn/core/backends/onnx/node');
+    return createOnnxNodeBackend({ device: entry.runtimeName as 'cpu' | 'cuda', ...(threads === undefined ? {} : { threads }) });
+  },
   tfjs: async (entry, { threads }) => {
     if (threads !== undefined && entry.runtimeName === 'tensorflow') {
       // libtensorflow sizes its thread pools from these when it starts; an explicit user setting wins.

@@ -49,8 +49,8 @@ Options:
                           input sizes (default: ${DEFAULT_SIZE}); the output has the content's size
       --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto, the first of ${AUTO_ORDER.join(', ')} that starts)
 ${backends}
-      --threads <n>       CPU threads for the tensorflow backend (wasm and cpu run on one thread in
-                          Node; default: the runtime's choice)
+      --threads <n>       CPU threads for the onnx and tensorflow backends (wasm and cpu run on one
+                          thread in Node; default: the runtime's choice, one per physical core)
       --attention <mode>  sampled | exact (default: ${DEFAULT_ATTENTION})
                           sampled: a seeded random sample of at most the model's cap of style positions,
                           as the authors do; exact: every style position (slower, ~4x at 512 px)

@@ -56,7 +56,7 @@ describe('help and version', () => {
     }
     expect(s.stdout).toContain('(default: 512)');
     expect(s.stdout).toContain(defaultModelDir());
-    expect(s.stdout).toContain('auto | tensorflow | wasm | cpu');
+    expect(s.stdout).toContain('auto | onnx | cuda | tensorflow | wasm | cpu');
     const c = await runCli(['convert', '-h']);
     expect(c.code).toBe(0);
     for (const opt of ['--from', '--output', '--dtype', '--force']) expect(c.stdout).toContain(opt);
@@ -90,7 +90,7 @@ describe('usage errors: exit 2, one line, nothing written', () => {
     ['fractional --size', args('--output', 'o.png', '--size', '1.5'), /--size must be .* got '1\.5'/],
     ['text --size', args('--output', 'o.png', '--size', 'big'), /--size must be .* got 'big'/],
     ['huge --size', args('--output', 'o.png', '--size', '100000'), /--size must be .* got '100000'/],
-    ['unknown --backend', args('--output', 'o.png', '--backend', 'gpu'), /--backend must be one of auto, tensorflow, wasm, cpu, got 'gpu'/],
+    ['unknown --backend', args('--output', 'o.png', '--backend', 'gpu'), /--backend must be one of auto, onnx, cuda, tensorflow, wasm, cpu, got 'gpu'/],
     ['unknown --attention', args('--output', 'o.png', '--attention', 'full'), /--attention must be one of sampled, exact, got 'full'/],
     ['bad --seed', args('--output', 'o.png', '--seed=-1'), /--seed must be a whole number from 0 to 4294967295/],
     ['bad --quality', args('--output', 'o.jpg', '--quality', '0'), /--quality must be a whole number from 1 to 100/],

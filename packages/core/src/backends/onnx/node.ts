@@ -21,6 +21,8 @@ export interface OnnxNodeOptions extends OnnxGraphOptions {
   readonly device?: 'cpu' | 'cuda';
   /** Threads for one operation (ORT intraOpNumThreads). Default: ONNX Runtime's (one per physical core). */
   readonly threads?: number;
+  /** Further ONNX Runtime session options, applied over ours (e.g. `enableProfiling` to find where time goes). */
+  readonly sessionOptions?: OrtNode.InferenceSession.SessionOptions;
 }
 
 const PACKAGE = 'onnxruntime-node';
@@ -53,6 +55,7 @@ function sessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.Sess
     enableCpuMemArena: true,
     enableMemPattern: true,
     logSeverityLevel: 3, // ORT warns about every unused initializer and fallback node otherwise
+    ...options.sessionOptions,
   };
 }
 
