@@ -10,23 +10,15 @@ import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { uploadAll, type DecodeHooks, type Network } from './network.js';
-import { ATTENTION_LEVELS, LEVELS, MAX_SAMPLE, type AttentionLevel } from './spec.js';
+import { IMAGE_NETWORK, type AttentionLevel } from './spec.js';
 import { Merge } from './transformer.js';
 import { validateImageWeights } from './validate.js';
 
-/** Smallest style side: relu5_1 (1/16 with ceil-mode pooling) must be at least 2×2. */
-export const MIN_STYLE_SIDE = 17;
-/** Smallest padded content side: relu5_1 at least 2×2 (its reflection pad and unbiased variance need two positions). */
-export const MIN_PADDED_CONTENT_SIDE = 32;
+export const MIN_STYLE_SIDE = IMAGE_NETWORK.minStyleSide;
+export const MIN_PADDED_CONTENT_SIDE = IMAGE_NETWORK.minPaddedSide;
 
 export class ImageNetwork implements Network {
-  readonly variant = 'image' as const;
-  readonly taps = LEVELS;
-  readonly levels = ATTENTION_LEVELS;
-  readonly maxSample = MAX_SAMPLE;
-  readonly sideMultiple = 16;
-  readonly minPaddedSide = MIN_PADDED_CONTENT_SIDE;
-  readonly minStyleSide = MIN_STYLE_SIDE;
+  readonly spec = IMAGE_NETWORK;
 
   private constructor(
     readonly encoder: Encoder,
@@ -47,10 +39,6 @@ export class ImageNetwork implements Network {
       () => Decoder.upload(b, weights.decoder),
     ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, Merge, Decoder];
     return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, merge, decoder);
-  }
-
-  get decodeSteps(): number {
-    return this.decoder.layerCount;
   }
 
   async decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {

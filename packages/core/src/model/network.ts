@@ -7,11 +7,10 @@
  */
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { ModelVariant } from '../weights/types.js';
 import type { AdaAttnModule } from './adaattn.js';
 import type { AfterLayer } from './decoder.js';
 import type { Encoder } from './encoder.js';
-import type { AttentionLevel, Level } from './spec.js';
+import type { AttentionLevel, NetworkSpec } from './spec.js';
 
 export interface DecodeHooks {
   readonly afterLayer: AfterLayer;
@@ -22,25 +21,11 @@ export interface DecodeHooks {
 }
 
 export interface Network {
-  readonly variant: ModelVariant;
+  readonly spec: NetworkSpec;
   readonly encoder: Encoder;
-  /** Encoder taps, relu1_1 … the deepest one the model uses. */
-  readonly taps: readonly Level[];
-  /** The attention levels, in the order they run. */
-  readonly levels: readonly AttentionLevel[];
   readonly modules: Readonly<Partial<Record<AttentionLevel, AdaAttnModule>>>;
-  /** Default cap on attended style positions per level (the authors'). */
-  readonly maxSample: Readonly<Partial<Record<AttentionLevel, number>>>;
-  /** Content sides are padded to a multiple of this… */
-  readonly sideMultiple: number;
-  /** …and to at least this. */
-  readonly minPaddedSide: number;
-  /** Smallest style side: the deepest tap must be at least 2×2. */
-  readonly minStyleSide: number;
   /** Module outputs (one per level, owned by the caller) → RGB [1,3,H,W] at the padded size, owned by the caller. */
   decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor>;
-  /** Layers `decode` reports through `afterLayer`. */
-  readonly decodeSteps: number;
   dispose(): void;
 }
 

@@ -101,3 +101,40 @@ export const VIDEO_DECODER_STEPS: readonly DecoderStep[] = decoderTail('decoder'
 
 /** The video model caps relu3_1 at the transformer's 256·256 (inference_frame.py builds it with that default). */
 export const VIDEO_MAX_SAMPLE: Readonly<Partial<Record<AttentionLevel, number>>> = { relu3_1: 65536 };
+
+/** A model's shape as the stylizer sees it: where it taps the encoder, where it attends, what sizes it takes. */
+export interface NetworkSpec {
+  readonly variant: 'image' | 'video';
+  /** Encoder taps, relu1_1 … the deepest one the model uses. */
+  readonly taps: readonly Level[];
+  /** The attention levels, in the order they run. */
+  readonly levels: readonly AttentionLevel[];
+  /** Default cap on attended style positions per level (the authors'). */
+  readonly maxSample: Readonly<Partial<Record<AttentionLevel, number>>>;
+  /** Content sides are padded to a multiple of this (the decoder must come back to the input size)… */
+  readonly sideMultiple: number;
+  /** …and to at least this, so that the deepest tap is at least 2×2 (reflection pad, unbiased variance). */
+  readonly minPaddedSide: number;
+  /** Smallest style side: the deepest tap (ceil-mode pooling) must be at least 2×2. */
+  readonly minStyleSide: number;
+}
+
+export const IMAGE_NETWORK: NetworkSpec = {
+  variant: 'image',
+  taps: LEVELS,
+  levels: ATTENTION_LEVELS,
+  maxSample: MAX_SAMPLE,
+  sideMultiple: 16, // relu5_1 ×2 must meet relu4_1
+  minPaddedSide: 32,
+  minStyleSide: 17,
+};
+
+export const VIDEO_NETWORK: NetworkSpec = {
+  variant: 'video',
+  taps: ['relu1_1', 'relu2_1', 'relu3_1'],
+  levels: ['relu3_1'],
+  maxSample: VIDEO_MAX_SAMPLE,
+  sideMultiple: 4,
+  minPaddedSide: 8,
+  minStyleSide: 5,
+};

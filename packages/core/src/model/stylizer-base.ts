@@ -26,7 +26,7 @@ import { checkFloatImage, checkPixelImage, floatToPixels, isPixelImage, pixelsTo
 import type { Network } from './network.js';
 import { contentRegionsAt, paddedContentMasks, prepareRegions, styleRegionsAt, type PreparedRegions } from './regions.js';
 import { RunContext, type RunOptions, type StepReporter, type StylizeStage } from './run-context.js';
-import { DEFAULT_SEED, LEVEL_INDEX, type AttentionLevel, type Level } from './spec.js';
+import { DEFAULT_SEED, LEVEL_INDEX, type AttentionLevel, type Level, type NetworkSpec } from './spec.js';
 import { StyleFeatures, type AttentionMode } from './style-features.js';
 
 /** A style given as pixels or as a float [1,3,H,W] image in [0,1]. */
@@ -132,13 +132,13 @@ export abstract class StylizerBase<C = RawCapture> {
   }
 
   /** 'image' or 'video'. */
-  get variant(): Network['variant'] {
-    return this.network.variant;
+  get variant(): NetworkSpec['variant'] {
+    return this.network.spec.variant;
   }
 
   /** The attention levels this model runs, in order. */
   get levels(): readonly AttentionLevel[] {
-    return this.network.levels;
+    return this.network.spec.levels;
   }
 
   get isDisposed(): boolean {
@@ -147,7 +147,7 @@ export abstract class StylizerBase<C = RawCapture> {
 
   /** The size a content of height × width is padded to before it enters the model. */
   paddedSize(height: number, width: number): [number, number] {
-    return paddedSize(height, width, this.network.sideMultiple, this.network.minPaddedSide);
+    return paddedSize(height, width, this.network.spec.sideMultiple, this.network.spec.minPaddedSide);
   }
 
   /**
@@ -205,39 +205,39 @@ export abstract class StylizerBase<C = RawCapture> {
     const net = this.network;
     const sizes = images.map((image, i) => {
       const [height, width] = checkFloatImage(image, 'style');
-      if (height < net.minStyleSide || width < net.minStyleSide) {
+      if (height < net.spec.minStyleSide || width < net.spec.minStyleSide) {
         const which = images.length > 1 ? `style ${i + 1}` : 'style';
         throw new InvalidArgumentError(
-          `${which}: the image is ${width}×${height} px; the ${net.variant} model needs at least ${net.minStyleSide} px a side (its ${net.taps.at(-1)} features must be 2×2 or larger): use a larger style image`,
+          `${which}: the image is ${width}×${height} px; the ${net.spec.variant} model needs at least ${net.spec.minStyleSide} px a side (its ${net.spec.taps.at(-1)} features must be 2×2 or larger): use a larger style image`,
         );
       }
       return { width, height };
     });
     const owned = new TensorSet();
-    const steps = net.encoder.layerCount * images.length + net.levels.length;
+    const steps = net.encoder.layerCount * images.length + net.spec.levels.length;
     try {
       // Each image's feature and key per level, kept until every image is encoded and they can be pooled.
-      const perLevel = new Map<AttentionLevel, StyleSource[]>(net.levels.map((l) => [l, []]));
+      const perLevel = new Map<AttentionLevel, StyleSource[]>(net.spec.levels.map((l) => [l, []]));
       let captured: Partial<Record<Level, HostTensor>> | undefined;
       for (const [i, image] of images.entries()) {
         const x = owned.add(b.fromHost(image));
         const base = i * net.encoder.layerCount;
         const taps = owned.addAll(await net.encoder.encode(b, x, (done) => run.step('encode-style', base + done, steps)));
         owned.release(x);
-        if (capture) captured = await readTaps(b, net.taps, taps);
-        for (const level of net.levels) {
+        if (capture) captured = await readTaps(b, net.spec.taps, taps);
+        for (const level of net.spec.levels) {
           const index = LEVEL_INDEX[level];
           perLevel.get(level)!.push({ feature: taps[index] as Tensor, key: owned.add(buildKey(b, taps, index)) });
         }
-        const used = new Set(net.levels.map((l) => taps[LEVEL_INDEX[l]]));
+        const used = new Set(net.spec.levels.map((l) => taps[LEVEL_INDEX[l]]));
         owned.release(...taps.filter((t) => !used.has(t)));
       }
       const levels: Partial<Record<AttentionLevel, StyleLevel>> = {};
-      for (const [i, level] of net.levels.entries()) {
+      for (const [i, level] of net.spec.levels.entries()) {
         const sources = perLevel.get(level)!;
         const total = sources.reduce((n, s) => n + (s.feature.shape[2] as number) * (s.feature.shape[3] as number), 0);
         const explicit = sampleIndices?.[level];
-        const cap = net.maxSample[level] ?? Infinity;
+        const cap = net.spec.maxSample[level] ?? Infinity;
         const chosen = explicit ?? (settings.attention === 'exact' ? null : samplePositions(total, cap, settings.seed));
         const encoded = net.modules[level]!.encodeStyle(b, sources, chosen);
         levels[level] = encoded;
@@ -324,11 +324,11 @@ export abstract class StylizerBase<C = RawCapture> {
       const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(content), paddedHeight, paddedWidth)));
       const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
       owned.release(x);
-      const contentTaps = capture ? await readTaps(b, net.taps, taps) : undefined;
+      const contentTaps = capture ? await readTaps(b, net.spec.taps, taps) : undefined;
       const paddedMasks = regions === undefined ? undefined : owned.add(paddedContentMasks(b, regions, height, width, paddedHeight, paddedWidth));
 
       const outputs: Partial<Record<AttentionLevel, Tensor>> = {};
-      for (const [i, level] of net.levels.entries()) {
+      for (const [i, level] of net.spec.levels.entries()) {
         const feature = taps[LEVEL_INDEX[level]] as Tensor;
         const key = owned.add(buildKey(b, taps, LEVEL_INDEX[level]));
         const masks = regions === undefined ? undefined : this.levelMasks(regions, paddedMasks as Tensor, feature, plan, level, owned);
@@ -337,7 +337,7 @@ export abstract class StylizerBase<C = RawCapture> {
             memoryBudgetBytes: settings.memoryBudgetBytes,
             strength,
             ...(masks === undefined ? {} : { contentRegions: masks.content }),
-            afterChunk: (done, total) => run.step('attention', i + done / total, net.levels.length),
+            afterChunk: (done, total) => run.step('attention', i + done / total, net.spec.levels.length),
           }),
         );
         owned.release(key, ...(masks === undefined ? [] : [masks.content, ...masks.terms.map((t) => t.styleInside as Tensor)]));

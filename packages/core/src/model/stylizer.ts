@@ -6,7 +6,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { ImageModelWeights } from '../weights/types.js';
 import { ImageNetwork, MIN_PADDED_CONTENT_SIDE, MIN_STYLE_SIDE } from './image-network.js';
-import type { AttentionLevel, Level } from './spec.js';
+import { IMAGE_NETWORK, type AttentionLevel, type Level } from './spec.js';
 import { paddedSize, StylizerBase, type StylizeFloatResult as BaseResult } from './stylizer-base.js';
 
 export { MIN_PADDED_CONTENT_SIDE, MIN_STYLE_SIDE };
@@ -29,7 +29,7 @@ export type StylizeFloatResult = BaseResult<CapturedFeatures>;
 
 /** Content is padded to this size for the image model (multiple of 16, at least 32). */
 export function paddedContentSize(height: number, width: number): [number, number] {
-  return paddedSize(height, width, 16, MIN_PADDED_CONTENT_SIDE);
+  return paddedSize(height, width, IMAGE_NETWORK.sideMultiple, IMAGE_NETWORK.minPaddedSide);
 }
 
 export class Stylizer extends StylizerBase<CapturedFeatures> {

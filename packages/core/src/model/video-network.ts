@@ -10,21 +10,14 @@ import { AdaAttnModule } from './adaattn.js';
 import { VideoDecoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { uploadAll, type DecodeHooks, type Network } from './network.js';
-import { VIDEO_MAX_SAMPLE, type AttentionLevel, type Level } from './spec.js';
+import { VIDEO_NETWORK, type AttentionLevel } from './spec.js';
 import { validateVideoWeights } from './validate.js';
 
-/** relu3_1 (1/4 with ceil-mode pooling) must be at least 2×2. */
-export const VIDEO_MIN_STYLE_SIDE = 5;
-export const VIDEO_MIN_PADDED_CONTENT_SIDE = 8;
+export const VIDEO_MIN_STYLE_SIDE = VIDEO_NETWORK.minStyleSide;
+export const VIDEO_MIN_PADDED_CONTENT_SIDE = VIDEO_NETWORK.minPaddedSide;
 
 export class VideoNetwork implements Network {
-  readonly variant = 'video' as const;
-  readonly taps: readonly Level[] = ['relu1_1', 'relu2_1', 'relu3_1'];
-  readonly levels: readonly AttentionLevel[] = ['relu3_1'];
-  readonly maxSample = VIDEO_MAX_SAMPLE;
-  readonly sideMultiple = 4;
-  readonly minPaddedSide = VIDEO_MIN_PADDED_CONTENT_SIDE;
-  readonly minStyleSide = VIDEO_MIN_STYLE_SIDE;
+  readonly spec = VIDEO_NETWORK;
 
   private constructor(
     readonly encoder: Encoder,
@@ -40,10 +33,6 @@ export class VideoNetwork implements Network {
       () => VideoDecoder.upload(b, weights.decoder),
     ]) as [Encoder, AdaAttnModule, VideoDecoder];
     return new VideoNetwork(encoder, { relu3_1: relu3 }, decoder);
-  }
-
-  get decodeSteps(): number {
-    return this.decoder.layerCount;
   }
 
   decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
