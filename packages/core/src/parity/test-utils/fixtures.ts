@@ -130,7 +130,7 @@ export async function trainedWeights(): Promise<ImageModelWeights> {
   const dir = resolve(REPO_ROOT, parityManifest().weightSets.trained.dir);
   const loaded = await loadModelFromFiles(async (path) => new Uint8Array(await readFile(join(dir, path))));
   if (loaded.config.variant !== 'image') throw new Error(`${dir} is not an image model`);
-  return loaded.weights;
+  return loaded.weights as ImageModelWeights;
 }
 
 export function weightsFor(set: WeightSetName): Promise<ImageModelWeights> {
