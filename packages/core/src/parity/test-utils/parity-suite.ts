@@ -58,7 +58,8 @@ export interface ParityOptions {
  * tfjs-cpu 4.2e-4, ref-cpu 2.1e-4; seeded weights (softer attention), PyTorch float32 9.1e-5, tfjs-wasm 3.6e-5,
  * tfjs-cpu 1.4e-5, ref-cpu 1.0e-5. The attention bounds are the PyTorch float32 maxima with a 2× margin for a
  * backend's own summation order. The error does not reach the image: the merge conv and decoder average it
- * out (all four: transformer output ≤ 5.3e-5 relative, image ≤ 4.6e-5 absolute, encoder features ≤ 3e-6).
+ * out (every backend: transformer output ≤ 3.5e-5 relative, image ≤ 4.6e-5 absolute, encoder features ≤ 3e-6;
+ * tools/reference/README.md has the table).
  */
 export const DEFAULT_BOUNDS: Readonly<Record<WeightSetName, ParityBounds>> = {
   seeded: { output: 1e-4, feature: 1e-4, attention: 2e-4 },
