@@ -149,6 +149,7 @@ export class FakeFigma implements PluginHost {
   readonly log: LogEntry[] = [];
   renderer: Renderer = async (_node, settings) => new TextEncoder().encode(JSON.stringify(settings ?? {}));
   private readonly selectionHandlers: (() => void)[] = [];
+  private imageCount = 0;
 
   readonly clientStorage = {
     getAsync: async (key: string): Promise<unknown> => this.storage.get(key),
@@ -181,7 +182,7 @@ export class FakeFigma implements PluginHost {
 
   createImage(data: Uint8Array): { readonly hash: string } {
     if (data.length === 0) throw new Error('Image is empty');
-    const hash = `img${this.images.size + 1}`;
+    const hash = `img${++this.imageCount}`;
     this.images.set(hash, data.slice());
     return { hash };
   }

@@ -1,0 +1,227 @@
+/**
+ * End to end, in headless Chromium: the built plugin (dist/code.js + dist/ui.html) runs the real trained
+ * model on 3 small frames of an in-memory document (e2e/harness plays Figma's main thread), from a model
+ * served by a local static server. Needs Debian's chromium (tools/ci/ensure-chromium.sh); without it the
+ * suite is skipped locally and fails in CI.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPlugin } from '../build.mjs';
+import { startServer } from '../serve.mjs';
+import type { UiToMain } from '../common/protocol.js';
+import type { startHarness } from './harness/harness.js';
+
+type Harness = Awaited<ReturnType<typeof startHarness>>;
+declare global {
+  interface Window {
+    h: Harness;
+    startHarness: typeof startHarness;
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const packageDir = join(here, '..');
+const repoRoot = join(packageDir, '../..');
+const modelDir = join(repoRoot, 'models/adaattn-image');
+const samplesDir = join(repoRoot, '../shared/data/samples');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(chromiumPath);
+
+if (!haveChromium && process.env['CI']) {
+  throw new Error(`${chromiumPath} is missing: run tools/ci/ensure-chromium.sh before the tests`);
+}
+
+const FRAME_SIZES: [number, number][] = [
+  [64, 64],
+  [96, 64],
+  [80, 96],
+];
+
+describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', () => {
+  let server: { url: string; close(): Promise<void> };
+  let context: BrowserContext;
+  let profile: string;
+  let page: Page;
+  let ui: FrameLocator;
+  const consoleErrors: string[] = [];
+
+  async function openHarness(): Promise<void> {
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    await page.goto(`${server.url}/harness.html`);
+    await page.evaluate(async (config) => {
+      window.h = await window.startHarness(config);
+    }, {
+      contentUrls: ['/samples/content/bird.jpg', '/samples/content/venice-boat.jpg', '/samples/content/tubingen.jpg'],
+      styleUrl: '/samples/style/wave.jpg',
+      modelUrl: `${server.url}/model/`,
+      // Software WebGL is absent under --disable-gpu: the UI's table falls back to wasm by itself.
+      uiQuery: '',
+      frameSizes: FRAME_SIZES,
+    });
+    ui = page.frameLocator('#plugin-ui');
+    // The init message has arrived once the saved model URL shows; open the Model panel to see the engine.
+    await (await ui.locator('body').elementHandle())?.waitForElementState('stable');
+    const frame = page.frames().find((f) => f.url().includes('/dist/ui.html'));
+    if (frame === undefined) throw new Error('the plugin UI iframe did not load');
+    await frame.waitForFunction((url) => (document.getElementById('model-url') as HTMLInputElement | null)?.value === url, `${server.url}/model/`, { timeout: 20_000 });
+    await ui.locator('details summary').click();
+  }
+
+  function received<T extends UiToMain['type']>(type: T): Promise<Extract<UiToMain, { type: T }>[]> {
+    return page.evaluate((t) => window.h.received.filter((m) => m.type === t), type) as Promise<Extract<UiToMain, { type: T }>[]>;
+  }
+
+  async function waitForFinished(runId: number, timeout: number): Promise<Extract<UiToMain, { type: 'finished' }>> {
+    await page.waitForFunction((id) => window.h.received.some((m) => m.type === 'finished' && m.runId === id), runId, { timeout, polling: 200 });
+    return (await received('finished')).find((m) => m.runId === runId) as Extract<UiToMain, { type: 'finished' }>;
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(modelDir, 'model.json'))) throw new Error(`${modelDir} is missing: the e2e test runs the shipped model`);
+    if (!existsSync(samplesDir)) throw new Error(`${samplesDir} is missing: the e2e test reads ../shared/data/samples`);
+    await buildPlugin({ quiet: true });
+    const harnessJs = await build({ entryPoints: [join(here, 'harness/harness.ts')], bundle: true, write: false, format: 'iife', target: 'chrome100', logLevel: 'warning' });
+    server = await startServer({
+      routes: { '/dist/': join(packageDir, 'dist'), '/model/': modelDir, '/samples/': samplesDir },
+      virtual: {
+        '/harness.html': { type: 'text/html; charset=utf-8', body: '<!doctype html><title>harness</title><body><script src="/harness.js"></script></body>' },
+        '/harness.js': { type: 'text/javascript; charset=utf-8', body: harnessJs.outputFiles[0]?.text ?? '' },
+      },
+    });
+    profile = await mkdtemp(join(tmpdir(), 'adaattn-figma-e2e-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 900, height: 760 },
+    });
+    await openHarness();
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+  });
+
+  it('says clearly when the model cannot be loaded', async () => {
+    const modelUrl = ui.locator('#model-url');
+    await page.evaluate(() => window.h.select([window.h.styleNode]));
+    await modelUrl.fill(`${server.url}/missing/`);
+    await modelUrl.dispatchEvent('change');
+    await ui.locator('#use-selection').click();
+    await ui.locator('#style-name', { hasText: 'wave' }).waitFor();
+    await ui.locator('#status.error', { hasText: 'HTTP 404' }).waitFor({ timeout: 20_000 });
+    const toasts = await page.evaluate(() => window.h.figma.notifications);
+    expect(toasts).toContainEqual({ message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
+    await modelUrl.fill(`${server.url}/model/`);
+    await modelUrl.dispatchEvent('change');
+  }, 60_000);
+
+  it('tells the user to select something', async () => {
+    await page.evaluate(() => window.h.select([]));
+    await ui.locator('#stylize').click();
+    await ui.locator('#status.error', { hasText: 'Select one or more frames' }).waitFor();
+    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({ message: 'Select one or more frames or layers to stylize.', error: true });
+  }, 30_000);
+
+  it('stylizes 3 selected frames into 3 new image layers and leaves the originals alone', async () => {
+    await page.evaluate(() => window.h.select(window.h.frames));
+    await ui.locator('#stylize', { hasText: 'Stylize 3 layers' }).click();
+    const started = Date.now();
+    const runId = (await received('start')).at(-1)?.runId as number;
+    const finished = await waitForFinished(runId, 100_000);
+    const seconds = (Date.now() - started) / 1000;
+    const engine = (await ui.locator('#engine-info').textContent()) ?? '';
+    console.log(`3 frames stylized in ${seconds.toFixed(1)} s (style encoding included); ${engine}`);
+    expect(finished).toMatchObject({ outcome: 'done', failures: [] });
+    // Headless Chromium's only WebGL is SwiftShader (software): the backend table must have passed it over.
+    expect(engine).toMatch(/on WebAssembly \(CPU, tfjs\)[\s\S]*Not used: webgl: /);
+
+    const layers = await page.evaluate(() => window.h.figma.rectangles.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height, hash: r.imageHash })));
+    expect(layers.map((l) => l.name)).toEqual(['wave — Frame 1', 'wave — Frame 2', 'wave — Frame 3']);
+    for (const [i, layer] of layers.entries()) {
+      const [w, h] = FRAME_SIZES[i] as [number, number];
+      expect(layer).toMatchObject({ x: i * 200 + w + 40, y: 0, width: w, height: h });
+      const result = await page.evaluate((hash) => window.h.describeImage(hash as string), layer.hash);
+      const content = await page.evaluate((index) => window.h.exportPixels(index), i);
+      expect(result).toMatchObject({ width: w, height: h, png: true });
+      // A stylized image: far from the content's pixels, yet not flat.
+      const a = result?.pixels as number[];
+      const b = content?.pixels as number[];
+      let diff = 0;
+      let sum = 0;
+      let sumSq = 0;
+      for (let p = 0; p < a.length; p += 4) {
+        for (let c = 0; c < 3; c++) {
+          const v = a[p + c] as number;
+          diff += Math.abs(v - (b[p + c] as number));
+          sum += v;
+          sumSq += v * v;
+        }
+      }
+      const n = (a.length / 4) * 3;
+      const std = Math.sqrt(sumSq / n - (sum / n) ** 2);
+      expect(diff / n).toBeGreaterThan(8);
+      expect(std).toBeGreaterThan(8);
+    }
+    const state = await page.evaluate(() => ({ steps: window.h.figma.undoSteps(), untouched: window.h.originalsUntouched(), exports: window.h.frames.map((f) => f.exportCalls) }));
+    expect(state.steps).toHaveLength(1);
+    expect(state.steps[0]).toHaveLength(3);
+    expect(state.untouched).toBe(true);
+    expect(state.exports).toEqual(FRAME_SIZES.map(() => [{ format: 'PNG', constraint: { type: 'SCALE', value: 1 } }]));
+    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({ message: 'Stylized 3 frames with “wave”.', error: false });
+  }, 120_000);
+
+  it('cancels mid-run, keeping what finished and placing nothing after', async () => {
+    // The other style path: a local file.
+    const base64 = await page.evaluate(() => window.h.stylePngBase64(96, 72));
+    await ui.locator('#style-file').setInputFiles({ name: 'wave-file.png', mimeType: 'image/png', buffer: Buffer.from(base64, 'base64') });
+    await ui.locator('#style-name', { hasText: 'wave-file' }).waitFor();
+    const layersBefore = await page.evaluate(() => window.h.figma.rectangles.length);
+    // At 2× each frame takes several model steps' worth of time: room to cancel in the middle.
+    await ui.locator('#scale').selectOption('2');
+    await page.evaluate(() => window.h.select(window.h.frames));
+    await ui.locator('#stylize').click();
+    const runId = (await received('start')).at(-1)?.runId as number;
+    // Cancel while the second frame is being stylized.
+    await ui.locator('#frames li:nth-child(2)[data-state=running]').waitFor({ timeout: 60_000 });
+    await ui.locator('#cancel').click();
+    const finished = await waitForFinished(runId, 30_000);
+    expect(finished.outcome).toBe('cancelled');
+    await page.waitForTimeout(1500); // anything still in flight would arrive now
+    const results = (await received('result')).filter((m) => m.runId === runId);
+    const layers = await page.evaluate(() => window.h.figma.rectangles.map((r) => r.name));
+    expect(results.length).toBeLessThan(3);
+    expect(layers.length - layersBefore).toBe(results.length);
+    expect(layers.slice(layersBefore).every((n) => n.startsWith('wave-file — '))).toBe(true);
+    for (const result of results) {
+      const index = await page.evaluate((id) => window.h.frames.findIndex((f) => f.id === id), result.frameId);
+      const [w, h] = FRAME_SIZES[index] as [number, number];
+      expect([result.width, result.height]).toEqual([2 * w, 2 * h]); // the 2× resolution setting
+    }
+    expect(await page.evaluate(() => window.h.figma.undoSteps().length)).toBe(results.length > 0 ? 2 : 1);
+    expect(await page.evaluate(() => window.h.originalsUntouched())).toBe(true);
+    await ui.locator('#status', { hasText: 'Cancelled' }).waitFor();
+    expect(await ui.locator('#stylize').isEnabled()).toBe(true);
+  }, 90_000);
+
+  it('reads the model from the cache the next time the plugin opens', async () => {
+    await page.close();
+    await openHarness();
+    await page.evaluate(() => window.h.select([window.h.styleNode]));
+    await ui.locator('#use-selection').click();
+    await ui.locator('#engine-info', { hasText: '4 files from cache' }).waitFor({ timeout: 60_000 });
+    expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
+  }, 90_000);
+});
