@@ -1,10 +1,15 @@
 /**
  * Runs plans: one at a time per backend (ONNX Runtime already uses every core for one run, and a run
  * resolves values that the next plan may then take as inputs), through the session cache.
+ *
+ * Reading a value first computes, in a graph of their own, the recorded values in its history that core
+ * still holds (in practice a style's K, V and V²): they are likely to be used again, and splitting there
+ * makes "stylize with a style image", "encodeStyle, then stylize" and "stylize with an encoded style" run
+ * the same two graphs, so they share two sessions instead of needing three.
  */
 import { encodeModel } from './onnx-model.js';
 import type { LazyValue } from './lazy-value.js';
-import { planFor } from './plan.js';
+import { planFor, recordedHistory, type Plan } from './plan.js';
 import type { OnnxRuntime, RuntimeTensor } from './runtime.js';
 import type { SessionCache } from './session-cache.js';
 
@@ -38,7 +43,12 @@ export class Executor {
 
   private async computeNow(target: LazyValue): Promise<void> {
     if (target.isKnown) return; // an earlier run fetched it
-    const plan = planFor(target);
+    const held = recordedHistory([target]).filter((v) => v !== target && !v.disposed);
+    if (held.length > 0) await this.run(planFor(held));
+    await this.run(planFor([target]));
+  }
+
+  private async run(plan: Plan): Promise<void> {
     const lease = this.cache.acquire(plan.key, plan.constants, async () => {
       const start = performance.now();
       try {

@@ -6,12 +6,13 @@
  * - conv2d → Conv (+ Relu, which ORT fuses; weights as initializers so ORT's blocked NCHWc kernels apply).
  * - maxPool2x2Ceil → MaxPool 2×2/2 with ceil_mode=1 (pads with −∞ like PyTorch).
  * - reflectPad → Pad mode=reflect.
- * - resizeNearest → per axis: nothing (same size), Resize nearest ×2 (asymmetric + floor: src = dst/2
- *   exactly), or Gather with PyTorch's own float32 index table for other ratios (ONNX Resize computes the
- *   source coordinate in its own precision, which differs from PyTorch's float32 rounding for some sizes).
+ * - resizeNearest → see lowerNearest: Resize ×2, strided Slice for whole-number shrink factors, else
+ *   Gather with PyTorch's own index table.
  * - spatialVariance → ReduceSumSquare(x − mean) / (N − 1): two passes, as precise as the reference.
  * - matmul transposes → Transpose + MatMul (ORT folds them into FusedMatMul).
  * - gather → Gather with the indices fed as a graph input, so that a new seed or style reuses the session.
+ * - attentionStats (softmax) → one MatMul of the weights with [V | V²] instead of two: the [n × Ns]
+ *   weights are streamed once, and the wider product runs closer to the machine's peak.
  */
 import type { BinaryOp, KernelInput, Kernels, Pads } from '../../tensor/kernels.js';
 import { nearestSourceIndices } from '../../tensor/nearest.js';
@@ -29,6 +30,12 @@ function record(shape: Shape, signature: string, inputs: readonly In[], lower: R
   return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower }, null);
 }
 
+/** Marks a value core never holds: it is never fetched as a graph output on its own account. */
+function hidden(v: LazyValue): LazyValue {
+  v.disposed = true;
+  return v;
+}
+
 /** One node with one output. */
 function single(e: Emitter, opType: string, inputs: readonly string[], attributes?: Parameters<Emitter['node']>[2]): string {
   return e.node(opType, inputs, attributes)[0] as string;
@@ -39,6 +46,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
   private readonly executor: Executor;
   private readonly cache: SessionCache;
   private live = 0;
+  /** [V | V²] per V, made once and shared by every chunk (and every call, while V lives). */
+  private readonly valuePairs = new WeakMap<LazyValue, { vSquared: LazyValue; both: LazyValue }>();
 
   constructor(name: string, executor: Executor, cache: SessionCache) {
     this.name = name;
@@ -128,22 +137,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   resizeNearest(x: In, outH: number, outW: number): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const doubleH = outH === 2 * h;
-    const doubleW = outW === 2 * w;
-    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => {
-      let y = a as string;
-      if (doubleH || doubleW) {
-        // Inputs X, roi (unused: named ''), scales.
-        y = single(e, 'Resize', [y, '', e.floats([1, 1, doubleH ? 2 : 1, doubleW ? 2 : 1])], {
-          mode: attr.string('nearest'),
-          coordinate_transformation_mode: attr.string('asymmetric'),
-          nearest_mode: attr.string('floor'),
-        });
-      }
-      if (!doubleH && outH !== h) y = single(e, 'Gather', [y, e.int64([...nearestSourceIndices(h, outH)])], { axis: attr.int(2) });
-      if (!doubleW && outW !== w) y = single(e, 'Gather', [y, e.int64([...nearestSourceIndices(w, outW)])], { axis: attr.int(3) });
-      return y === a ? single(e, 'Identity', [y]) : y;
-    });
+    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]));
   }
 
   concat(xs: readonly In[], axis: number): LazyValue {
@@ -200,6 +194,38 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return this.op(p.map((i) => x.shape[i] as number), `transpose ${p.join(',')}`, [x], (e, [a]) => single(e, 'Transpose', [a as string], { perm: attr.ints(p) }));
   }
 
+  attentionStats(q: In, k: In, v: In, vSquared: In, mask: In | null): [LazyValue, LazyValue] {
+    const [batch, n] = q.shape as [number, number];
+    const c = v.shape[2] as number;
+    const both = this.valuePair(v, vSquared);
+    const inputs = [q, k, { handle: both, shape: both.shape }, ...(mask === null ? [] : [mask])];
+    // Internal values: core never sees them, so they are not counted and never fetched on their own.
+    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, (e, [qn, kn, vn, mn]) => {
+      let logits = single(e, 'MatMul', [qn as string, kn as string]);
+      if (mn !== undefined) logits = single(e, 'Add', [logits, mn]);
+      return single(e, 'MatMul', [single(e, 'Softmax', [logits], { axis: attr.int(-1) }), vn as string]);
+    }));
+    const p = { handle: products, shape: products.shape };
+    const m = this.op([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) =>
+      single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]),
+    );
+    const s = this.op([batch, n, c], `attention-std ${c}`, [p, { handle: m, shape: m.shape }], (e, [pn, mn]) => {
+      const squares = single(e, 'Slice', [pn as string, e.int64([c]), e.int64([2 * c]), e.int64([2])]);
+      const variance = single(e, 'Sub', [squares, single(e, 'Mul', [mn as string, mn as string])]);
+      return single(e, 'Sqrt', [single(e, 'Relu', [variance])]);
+    });
+    return [m, s];
+  }
+
+  private valuePair(v: In, vSquared: In): LazyValue {
+    const cached = this.valuePairs.get(v.handle);
+    if (cached !== undefined && cached.vSquared === vSquared.handle) return cached.both;
+    const [batch, ns, c] = v.shape as [number, number, number];
+    const both = hidden(record([batch, ns, 2 * c], 'value-pair', [v, vSquared], (e, names) => single(e, 'Concat', names, { axis: attr.int(2) })));
+    this.valuePairs.set(v.handle, { vSquared: vSquared.handle, both });
+    return both;
+  }
+
   slice(x: In, begin: readonly number[], size: readonly number[]): LazyValue {
     const axes = begin.map((_, i) => i);
     const starts = [...begin];
@@ -208,4 +234,39 @@ export class OnnxKernels implements Kernels<LazyValue> {
       single(e, 'Slice', [a as string, e.int64(starts), e.int64(ends), e.int64(axes)]),
     );
   }
+}
+
+/**
+ * PyTorch nearest resize of axes 2 and 3, per axis the cheapest exact form:
+ * - same size: nothing;
+ * - ×2: Resize nearest with asymmetric coordinates and floor (src = floor(dst / 2), exact);
+ * - shrinking by a whole factor k (in = k · out): Slice with step k, since PyTorch's src = floor(dst · k)
+ *   is exact in float32 for these sizes (both fit in 24 bits);
+ * - anything else: Gather with `nearestSourceIndices`, PyTorch's own float32 rule (ONNX Resize computes
+ *   the source coordinate in its own precision, which differs from PyTorch's rounding for some sizes).
+ */
+function lowerNearest(e: Emitter, input: string, from: readonly [number, number], to: readonly [number, number]): string {
+  let y = input;
+  const double = [to[0] === 2 * from[0], to[1] === 2 * from[1]];
+  if (double[0] || double[1]) {
+    // Inputs X, roi (unused: ''), scales.
+    y = single(e, 'Resize', [y, '', e.floats([1, 1, double[0] ? 2 : 1, double[1] ? 2 : 1])], {
+      mode: attr.string('nearest'),
+      coordinate_transformation_mode: attr.string('asymmetric'),
+      nearest_mode: attr.string('floor'),
+    });
+  }
+  const strided: number[] = [];
+  for (const axis of [0, 1]) {
+    const [i, o] = [from[axis] as number, to[axis] as number];
+    if (i === o || double[axis]) continue;
+    if (i % o === 0) strided.push(axis);
+    else y = single(e, 'Gather', [y, e.int64([...nearestSourceIndices(i, o)])], { axis: attr.int(axis + 2) });
+  }
+  if (strided.length > 0) {
+    const steps = strided.map((axis) => (from[axis] as number) / (to[axis] as number));
+    const ends = strided.map((axis) => from[axis] as number);
+    y = single(e, 'Slice', [y, e.int64(strided.map(() => 0)), e.int64(ends), e.int64(strided.map((a) => a + 2)), e.int64(steps)]);
+  }
+  return y === input ? single(e, 'Identity', [y]) : y;
 }

@@ -3,9 +3,6 @@
  * cache, the inputs to feed, and the values to fetch.
  *
  * Known values enter as graph inputs, except constants (kept uploads: weights), which become initializers.
- * Every recorded value in the graph that core still holds is fetched too, not only the one being read: it
- * is likely to be read or used later (style features, a tapped feature), and computing it now avoids
- * running its history twice.
  */
 import type { Emitter, LazyValue } from './lazy-value.js';
 import type { AttributeValue, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-model.js';
@@ -28,12 +25,16 @@ export interface Plan {
   readonly constants: readonly number[];
 }
 
-/** Recorded values `target` depends on, inputs before consumers (iterative: graphs can be deep). */
-function recordedHistory(target: LazyValue): LazyValue[] {
+/** The recorded values `targets` depend on, themselves included, inputs before consumers (iterative: graphs can be deep). */
+export function recordedHistory(targets: readonly LazyValue[]): LazyValue[] {
   const order: LazyValue[] = [];
   const state = new Map<LazyValue, 'open' | 'done'>();
-  const stack: { value: LazyValue; next: number }[] = [{ value: target, next: 0 }];
-  state.set(target, 'open');
+  const stack: { value: LazyValue; next: number }[] = [];
+  for (const target of [...targets].reverse()) {
+    if (target.op === null || state.has(target)) continue;
+    state.set(target, 'open');
+    stack.push({ value: target, next: 0 });
+  }
   while (stack.length > 0) {
     const top = stack[stack.length - 1] as { value: LazyValue; next: number };
     const inputs = top.value.op?.inputs ?? [];
@@ -59,8 +60,9 @@ function formatAttributes(a: Readonly<Record<string, AttributeValue>> | undefine
     .join(';');
 }
 
-export function planFor(target: LazyValue): Plan {
-  const history = recordedHistory(target);
+/** The graph that computes `targets` (recorded values) from what is known. */
+export function planFor(targets: readonly LazyValue[]): Plan {
+  const history = recordedHistory(targets);
   const names = new Map<LazyValue, string>();
   const nodes: OnnxNode[] = [];
   const inputs: OnnxValueInfo[] = [];
@@ -147,7 +149,7 @@ export function planFor(target: LazyValue): Plan {
     names.set(v, name);
   }
 
-  const fetch = history.filter((v) => v === target || !v.disposed);
+  const fetch = [...new Set(targets)];
   const outputs: OnnxValueInfo[] = fetch.map((v) => ({ name: names.get(v) as string, dataType: 'float32', dims: v.shape }));
   keyParts.push(`->${outputs.map((o) => o.name).join(',')}`);
   return {
