@@ -7,7 +7,8 @@
  * clamped and rounded like the SDK's floatToPixels. Both styles' positions are under the sampling caps, so
  * the CLI's default (sampled) attention is exact attention here. The float image agrees to ~1e-5 (core's
  * parity suite), so an 8-bit value can differ only where the float lands next to a rounding boundary: we
- * allow 1 level and report the count.
+ * allow 1 level and report the count. Run on the default backend (auto: ONNX Runtime when it starts) and on
+ * tfjs-wasm.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -40,12 +41,13 @@ describe('exported model parity: adaattn stylize vs the PyTorch model', () => {
   });
   afterAll(() => cleanup());
 
-  it('models/adaattn-image through the CLI matches expected.png within 1 level per value', async () => {
+  // The default backend (auto: ONNX Runtime here) and the portable one.
+  it.each(['auto', 'wasm'])('models/adaattn-image through the CLI (--backend %s) matches expected.png within 1 level per value', async (backend) => {
     const info = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as { contentSize: [number, number] };
-    const output = join(dir, 'out.png');
+    const output = join(dir, `out-${backend}.png`);
     const run = await runCli([
       'stylize', '--content', join(FIXTURES, 'content.png'), '--style', join(FIXTURES, 'style.png'),
-      '--output', output, '--model', MODEL, '--size', '0', '--backend', 'wasm',
+      '--output', output, '--model', MODEL, '--size', '0', '--backend', backend,
     ]);
     expect(run.code, run.stderr).toBe(0);
     const got = await rawPixels(output);
@@ -59,7 +61,7 @@ describe('exported model parity: adaattn stylize vs the PyTorch model', () => {
       worst = Math.max(worst, d);
       if (d > 0) differing++;
     }
-    console.log(`exported-model parity: max ${worst} level(s), ${differing} of ${want.data.length} 8-bit values differ`);
+    console.log(`exported-model parity (--backend ${backend}; ${run.stderr.match(/ on ([\w-]+),/)?.[1] ?? '?'}): max ${worst} level(s), ${differing} of ${want.data.length} 8-bit values differ`);
     expect(worst).toBeLessThanOrEqual(1);
   });
 });
