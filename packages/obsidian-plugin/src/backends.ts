@@ -4,6 +4,8 @@
  * Adding a runtime (e.g. ONNX Runtime Web once core has it) is one row in RUNTIMES; 'auto' tries the
  * rows marked `auto` in table order and reports every failure in one error (core's BackendRegistry).
  * Each row's module is imported only when that runtime is chosen, so loading the plugin costs nothing.
+ * A row's start() learns whether 'auto' or the user chose it: 'auto' may decline a runtime that works but
+ * would be slower than the next one (WebGL drawn by a software rasterizer, 10× slower than wasm).
  */
 import { BackendRegistry, type Backend } from '@adaattn/core';
 
@@ -11,24 +13,26 @@ interface RuntimeRow {
   readonly label: string;
   /** Tried by 'auto' (in table order). */
   readonly auto: boolean;
-  readonly start: () => Promise<Backend>;
+  readonly start: (purpose: StartPurpose) => Promise<Backend>;
 }
+
+export type StartPurpose = 'auto' | 'chosen';
 
 export const RUNTIMES = {
   'tfjs-webgl': {
     label: 'WebGL (GPU)',
     auto: true,
-    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('webgl')),
+    start: (purpose: StartPurpose) => import('./runtimes/tfjs').then((m) => m.startTfjs('webgl', purpose)),
   },
   'tfjs-wasm': {
     label: 'WebAssembly (CPU)',
     auto: true,
-    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('wasm')),
+    start: (purpose: StartPurpose) => import('./runtimes/tfjs').then((m) => m.startTfjs('wasm', purpose)),
   },
   'tfjs-cpu': {
     label: 'Plain JavaScript (very slow; for troubleshooting)',
     auto: false,
-    start: () => import('./runtimes/tfjs').then((m) => m.startTfjs('cpu')),
+    start: (purpose: StartPurpose) => import('./runtimes/tfjs').then((m) => m.startTfjs('cpu', purpose)),
   },
 } as const satisfies Record<string, RuntimeRow>;
 
@@ -45,16 +49,20 @@ export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: s
 
 /**
  * Starts runtimes at most once per plugin load (a runtime that failed is not retried: WebGL missing now
- * is missing until restart) and hands back the first of `choice`'s order that starts.
+ * is missing until restart) and hands back the first of `choice`'s order that starts. Rows in 'auto' are
+ * registered a second time as `auto:<name>`, since 'auto' may decline what an explicit choice accepts.
  */
 export class Runtimes {
   private readonly registry = new BackendRegistry();
 
-  constructor(rows: Readonly<Record<string, Pick<RuntimeRow, 'start'>>> = RUNTIMES) {
-    for (const [name, row] of Object.entries(rows)) this.registry.register(name, row.start);
+  constructor(rows: Readonly<Record<string, Pick<RuntimeRow, 'auto' | 'start'>>> = RUNTIMES) {
+    for (const [name, row] of Object.entries(rows)) {
+      this.registry.register(name, () => row.start('chosen'));
+      if (row.auto) this.registry.register(`auto:${name}`, () => row.start('auto'));
+    }
   }
 
   resolve(choice: BackendChoice): Promise<Backend> {
-    return this.registry.resolve(BACKEND_CHOICES[choice].order);
+    return this.registry.resolve(choice === 'auto' ? BACKEND_CHOICES.auto.order.map((n) => `auto:${n}`) : BACKEND_CHOICES[choice].order);
   }
 }

@@ -96,6 +96,7 @@ export class ModelEngine implements StylizeEngine {
       throw new Error(`${source.description} holds the ${model.config.variant} model; this plugin needs the image model (adaattn-image)`);
     }
     const backend = await this.deps.startBackend(choice);
+    console.info(`[adaattn] model ${model.config.name} from ${source.description}, running on ${backend.name}`);
     return Stylizer.create(backend, model.weights);
   }
 

@@ -4,11 +4,11 @@
  * (happy-dom, plugin class imported from src) and in Chromium (plugin class from the built main.js).
  */
 import type * as O from 'obsidian';
-import { App, noticeLog, type Plugin } from '../fake-obsidian/index';
+import { App, noticeLog } from '../fake-obsidian/index';
 import type { FileSource } from '../fake-obsidian/vault';
 import type { MarkdownView } from '../fake-obsidian/workspace';
 
-export type PluginClass = new (app: O.App, manifest: O.PluginManifest) => Plugin;
+export type PluginClass = new (app: O.App, manifest: O.PluginManifest) => O.Plugin;
 
 export interface HarnessOptions {
   readonly files: Readonly<Record<string, FileSource>>;
@@ -18,7 +18,7 @@ export interface HarnessOptions {
 
 export class Harness {
   readonly app = new App();
-  plugin!: Plugin;
+  plugin!: O.Plugin;
 
   constructor(private readonly options: HarnessOptions) {
     for (const [path, source] of Object.entries(options.files)) this.app.vault.seed(path, source);
@@ -27,7 +27,8 @@ export class Harness {
   async enable(PluginCtor: PluginClass, manifest: O.PluginManifest): Promise<this> {
     if (this.options.data !== undefined) this.app.pluginData.set(manifest.id, this.options.data);
     this.plugin = new PluginCtor(this.app as unknown as O.App, manifest);
-    await this.plugin.load();
+    // Obsidian's Component.load() runs onload() without awaiting it; the fake awaits, so tests start after it.
+    await (this.plugin.load() as unknown as Promise<void>);
     return this;
   }
 

@@ -1,0 +1,121 @@
+// @vitest-environment node
+/**
+ * ModelEngine on the shipped model (models/adaattn-image) and tfjs-wasm in Node: loading once, reloading
+ * when the location changes, reusing a style's features, cancelling, and the errors a user can meet.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { AbortError, type Backend, type PixelImage } from '@adaattn/core';
+import { createTfjsBackend } from '@adaattn/core/backends/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NEUTRAL_CONTROLS } from './controls';
+import { ModelEngine, type EnginePhase } from './engine';
+import type { ModelSource } from './model-source';
+
+const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
+const hasModel = existsSync(`${MODELS}adaattn-image/model.json`);
+
+/** A source over a folder of the repository's models/, counting model.json reads (one per load). */
+function source(name: string, reads = { count: 0 }): ModelSource {
+  return {
+    key: `test:${name}`,
+    description: `the test folder "${name}"`,
+    readFile: async (path) => {
+      if (path === 'model.json') reads.count++;
+      return new Uint8Array(await readFile(`${MODELS}${name}/${path}`));
+    },
+  };
+}
+
+function image(size: number, seed: number): PixelImage {
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + seed * 101 + ((i * i) % 13)) % 256;
+  return { width: size, height: size, channels: 3, data };
+}
+
+let backend: Promise<Backend> | undefined;
+const wasm = () => (backend ??= createTfjsBackend({ name: 'wasm' }));
+
+function engineOn(current: { source: ModelSource }) {
+  return new ModelEngine({ source: () => current.source, backendChoice: () => 'tfjs-wasm', startBackend: wasm });
+}
+
+function phasesOf(run: (onStatus: (s: { phase: EnginePhase }) => void) => Promise<unknown>): Promise<Set<EnginePhase>> {
+  const phases = new Set<EnginePhase>();
+  return run((s) => phases.add(s.phase)).then(() => phases);
+}
+
+describe('ModelEngine', () => {
+  let engine: ModelEngine | undefined;
+  afterAll(() => engine?.dispose());
+
+  it('says where it looked when there is no model', async () => {
+    const e = engineOn({ source: source('does-not-exist') });
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
+      /^no model in the test folder "does-not-exist" \(model\.json is missing\): copy the model folder there/,
+    );
+  });
+
+  it('refuses strength or colour preservation that core cannot apply yet, before loading anything', async () => {
+    const reads = { count: 0 };
+    const e = engineOn({ source: source('adaattn-image', reads) });
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, { strength: 0.5, preserveColor: false }, { signal: new AbortController().signal })).rejects.toThrow(
+      /strength is not supported by the model library yet/,
+    );
+    expect(reads.count).toBe(0);
+  });
+
+  it.skipIf(!existsSync(`${MODELS}adaattn-video/model.json`))('refuses the video model', async () => {
+    const e = engineOn({ source: source('adaattn-video') });
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
+      /holds the video model; this plugin needs the image model/,
+    );
+  });
+
+  it.skipIf(!hasModel)('loads once, reuses the style features, and reloads when the location changes', async () => {
+    const reads = { count: 0 };
+    const current = { source: source('adaattn-image', reads) };
+    engine = engineOn(current);
+    const style = { key: 'wave|1', image: async () => image(40, 7) };
+    const signal = new AbortController().signal;
+
+    let out: PixelImage | undefined;
+    const first = await phasesOf(async (onStatus) => (out = await engine!.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal, onStatus })));
+    expect([...first]).toEqual(['load-model', 'encode-style', 'stylize']);
+    expect([out?.width, out?.height, out?.channels]).toEqual([32, 32, 3]);
+    expect(out?.data.some((v, i) => v !== image(32, 1).data[i])).toBe(true);
+
+    const second = await phasesOf((onStatus) => engine!.stylize(image(48, 3), style, NEUTRAL_CONTROLS, { signal, onStatus }));
+    expect([...second]).toEqual(['stylize']);
+    expect(reads.count).toBe(1);
+
+    const backendNow = await wasm();
+    const liveBefore = backendNow.memory().tensors;
+    current.source = { ...source('adaattn-image', reads), key: 'test:elsewhere' };
+    await engine.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal });
+    expect(reads.count).toBe(2);
+    // The old model and style were freed: same number of live tensors as before the reload.
+    expect(backendNow.memory().tensors).toBe(liveBefore);
+  });
+
+  it.skipIf(!hasModel)('a cancelled run rejects with AbortError and leaves the engine usable', async () => {
+    const e = engine!;
+    const controller = new AbortController();
+    const run = e.stylize(image(64, 5), { key: 'other', image: async () => image(32, 9) }, NEUTRAL_CONTROLS, {
+      signal: controller.signal,
+      onStatus: (s) => s.phase === 'stylize' && controller.abort(),
+    });
+    await expect(run).rejects.toBeInstanceOf(AbortError);
+    const out = await e.stylize(image(32, 1), { key: 'other', image: async () => image(32, 9) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal });
+    expect(out.width).toBe(32);
+  });
+
+  it.skipIf(!hasModel)('dispose frees the model and the cached style', async () => {
+    const b = await wasm();
+    engine!.dispose();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(b.memory().tensors).toBe(0);
+    engine = undefined;
+  });
+});
