@@ -103,7 +103,7 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
       executablePath: chromiumPath,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 900, height: 760 },
+      viewport: { width: 1000, height: 760 },
     });
     await openHarness();
   }, 120_000);
@@ -152,7 +152,7 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     expect(layers.map((l) => l.name)).toEqual(['wave — Frame 1', 'wave — Frame 2', 'wave — Frame 3']);
     for (const [i, layer] of layers.entries()) {
       const [w, h] = FRAME_SIZES[i] as [number, number];
-      expect(layer).toMatchObject({ x: i * 200 + w + 40, y: 0, width: w, height: h });
+      expect(layer).toMatchObject({ x: w + 40, y: i * 130, width: w, height: h });
       const result = await page.evaluate((hash) => window.h.describeImage(hash as string), layer.hash);
       const content = await page.evaluate((index) => window.h.exportPixels(index), i);
       expect(result).toMatchObject({ width: w, height: h, png: true });
@@ -181,6 +181,12 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     expect(state.untouched).toBe(true);
     expect(state.exports).toEqual(FRAME_SIZES.map(() => [{ format: 'PNG', constraint: { type: 'SCALE', value: 1 } }]));
     expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({ message: 'Stylized 3 frames with “wave”.', error: false });
+    // FIGMA_UI_SCREENSHOT=path: the README's picture (the panel after a run, beside the harness's canvas).
+    const shot = process.env['FIGMA_UI_SCREENSHOT'];
+    if (shot) {
+      await page.evaluate(() => window.h.renderCanvas());
+      await page.screenshot({ path: shot, clip: { x: 0, y: 0, width: 1000, height: 642 } });
+    }
   }, 120_000);
 
   it('cancels mid-run, keeping what finished and placing nothing after', async () => {

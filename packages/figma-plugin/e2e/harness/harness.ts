@@ -59,6 +59,7 @@ class HarnessFigma extends FakeFigma {
   showUI(_html: string, options: { width?: number; height?: number } = {}): void {
     const iframe = document.createElement('iframe');
     iframe.id = 'plugin-ui';
+    iframe.style.cssText = 'position:absolute;left:0;top:0;border:0;border-right:1px solid #ccc';
     iframe.width = String(options.width ?? 300);
     iframe.height = String(options.height ?? 400);
     iframe.src = this.uiUrl;
@@ -89,7 +90,7 @@ export async function startHarness(config: HarnessConfig) {
     return toPng(drawCover(source, w, h));
   };
   const frames = config.frameSizes.map(([width, height], i) => {
-    const node = figma.addNode({ name: `Frame ${i + 1}`, bounds: { x: i * 200, y: 0, width, height } });
+    const node = figma.addNode({ name: `Frame ${i + 1}`, bounds: { x: 0, y: i * 130, width, height } });
     sourceOf.set(node.id, sources[i % sources.length] as ImageBitmap);
     return node;
   });
@@ -98,7 +99,7 @@ export async function startHarness(config: HarnessConfig) {
   const styleBitmap = await loadBitmap(config.styleUrl);
   const stylePng = await toPng(drawCover(styleBitmap, 128, 96));
   const { hash } = figma.createImage(stylePng);
-  const styleNode = figma.addNode({ name: 'wave', type: 'RECTANGLE', bounds: { x: 0, y: 300, width: 128, height: 96 }, fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }] });
+  const styleNode = figma.addNode({ name: 'wave', type: 'RECTANGLE', bounds: { x: 270, y: 0, width: 128, height: 96 }, fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }] });
   sourceOf.set(styleNode.id, styleBitmap);
   figma.log.length = 0; // the setup's createImage is not the plugin's doing
 
@@ -128,9 +129,37 @@ export async function startHarness(config: HarnessConfig) {
     return { width: bitmap.width, height: bitmap.height, png: bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47, pixels: Array.from(data) };
   }
 
+  /** Draws the document (originals, the style layer, results) beside the plugin window, for screenshots. */
+  async function renderCanvas(scale = 1.5): Promise<void> {
+    document.getElementById('canvas')?.remove();
+    const canvas = document.createElement('div');
+    canvas.id = 'canvas';
+    canvas.style.cssText = 'position:absolute;left:340px;top:0;right:0;bottom:0;background:#e5e5e5;overflow:hidden;font:11px system-ui;color:#666';
+    const place = (bytes: Uint8Array, x: number, y: number, w: number, h: number, label: string) => {
+      const img = document.createElement('img');
+      img.src = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+      img.style.cssText = `position:absolute;left:${20 + x * scale}px;top:${40 + y * scale}px;width:${w * scale}px;height:${h * scale}px;image-rendering:auto`;
+      const caption = document.createElement('div');
+      caption.textContent = label;
+      caption.style.cssText = `position:absolute;left:${20 + x * scale}px;top:${24 + y * scale}px;white-space:nowrap`;
+      canvas.append(caption, img);
+    };
+    for (const node of [...frames, styleNode]) {
+      const b = node.absoluteRenderBounds as { x: number; y: number; width: number; height: number };
+      place(await figma.renderer(node, undefined), b.x, b.y, b.width, b.height, node.name);
+    }
+    for (const rect of figma.rectangles) {
+      const bytes = rect.imageHash === undefined ? undefined : figma.images.get(rect.imageHash);
+      if (bytes !== undefined) place(bytes, rect.x, rect.y, rect.width, rect.height, rect.name);
+    }
+    document.body.append(canvas);
+    await Promise.all([...canvas.querySelectorAll('img')].map((img) => img.decode()));
+  }
+
   return {
     figma,
     frames,
+    renderCanvas,
     styleNode,
     received,
     /** True when no frame changed since the harness started. */
