@@ -76,7 +76,7 @@ export { createModelStylizer, type AnyStylizer } from './model/create.js';
 export { validateImageWeights, validateVideoWeights } from './model/validate.js';
 
 // Creative controls
-export { STYLE_MIXES, type ControlOptions, type StyleMix } from './model/controls.js';
+export { checkStrength, normaliseWeights, STYLE_MIXES, type ControlOptions, type StyleMix } from './model/controls.js';
 export type { RegionPair } from './model/regions.js';
 export { MASK_THRESHOLD, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from './control/mask.js';
 export { DEFAULT_FLOOD_TOLERANCE, floodFill, type FloodFillOptions, type Point } from './control/flood-fill.js';

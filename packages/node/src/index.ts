@@ -1,7 +1,8 @@
 /**
  * @adaattn/node — AdaAttN style transfer for Node.js.
  *
- * The whole surface: `createStylizer()` and the image helpers around it.
+ * The whole surface: `createStylizer()` (image or video model, every creative control), `stylizeVideo()`,
+ * and the image helpers around them.
  *
  * ```ts
  * await using s = await createStylizer({ model: './models/adaattn-image' });
@@ -12,13 +13,21 @@
 export { createStylizer } from './api/create-stylizer.js';
 export type {
   AttentionMode,
+  ControlOptions,
   CreateStylizerOptions,
   EncodeStyleOptions,
   EncodedStyle,
   NodeStylizer,
+  RegionPair,
+  StyleArgument,
   StylizeOptions,
   StylizeProgress,
 } from './api/options.js';
+export { DEFAULT_FPS, stylizeVideo, type StylizeVideoOptions, type StylizeVideoResult, type VideoProgress } from './api/stylize-video.js';
+export { FfmpegMissingError } from './io/ffmpeg.js';
+export { FRAME_EXTENSIONS } from './io/frames.js';
+export { readMask } from './io/mask.js';
+export { floodFill, type FloodFillOptions, type Point, type PreserveColor, type StyleMix } from '@adaattn/core';
 export { BACKEND_CHOICES, type BackendName } from './api/backends.js';
 export { writeImage, type WriteImageOptions } from './api/write-image.js';
 export {
@@ -31,5 +40,5 @@ export {
   type OutputFormat,
   type ReadImageOptions,
 } from './io/image.js';
-export { defaultModelDir } from './io/model-dir.js';
+export { defaultModelDir, defaultVideoModelDir } from './io/model-dir.js';
 export type { PixelImage } from './types.js';

@@ -39,7 +39,7 @@ const same = (a: PixelImage, b: PixelImage) => Buffer.from(a.data).equals(Buffer
 describe('createStylizer', () => {
   it('loads our model directory and reports what it loaded', () => {
     expect(stylizer.backend).toBe('wasm');
-    expect(stylizer.model).toEqual({ dir: ours, kind: 'adaattn-model', name: 'test-random' });
+    expect(stylizer.model).toEqual({ dir: ours, kind: 'adaattn-model', name: 'test-random', variant: 'image' });
   });
 
   it('stylizes files to the resized content size, deterministically', async () => {

@@ -1,9 +1,10 @@
 /**
- * createStylizer(): model directory → core Stylizer on the chosen backend, with inputs accepted as file
- * paths, encoded bytes or pixels.
+ * createStylizer(): model directory → core stylizer (image or video model) on the chosen backend, with
+ * inputs accepted as file paths, encoded bytes or pixels.
  */
-import { Stylizer, StyleFeatures } from '@adaattn/core';
+import { createModelStylizer, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
+import { readMask } from '../io/mask.js';
 import { loadModelDir } from '../io/model-dir.js';
 import type { PixelImage } from '../types.js';
 import { checkBackendChoice, type BackendName } from './backends.js';
@@ -14,17 +15,19 @@ import {
   type EncodeStyleOptions,
   type EncodedStyle,
   type NodeStylizer,
+  type RegionPair,
+  type StyleArgument,
   type StylizeOptions,
 } from './options.js';
 import { checkThreads, startBackend } from './start-backend.js';
 
 /**
- * Loads a model and starts a backend.
+ * Loads a model (image or video, from its model.json or the authors' files) and starts a backend.
  *
  * ```ts
  * await using s = await createStylizer({ backend: 'auto' });
  * const style = await s.encodeStyle('painting.jpg');
- * const out = await s.stylize('photo.jpg', style, { size: 768 });
+ * const out = await s.stylize('photo.jpg', style, { size: 768, strength: 0.8 });
  * ```
  */
 export async function createStylizer(options: CreateStylizerOptions = {}): Promise<NodeStylizer> {
@@ -35,40 +38,48 @@ export async function createStylizer(options: CreateStylizerOptions = {}): Promi
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
   const started = await startBackend(backend, { threads });
-  const core = Stylizer.create(started.backend, loaded.weights);
-  return new NodeStylizerImpl(core, started.name, { dir: loaded.dir, kind: loaded.kind, name: loaded.name }, loaded.seed, maxPixels);
+  const core = createModelStylizer(started.backend, loaded.model);
+  const info = { dir: loaded.dir, kind: loaded.kind, name: loaded.name, variant: loaded.variant };
+  return new NodeStylizerImpl(core, started.name, info, loaded.seed, maxPixels);
 }
 
 class NodeStylizerImpl implements NodeStylizer {
   constructor(
-    private readonly core: Stylizer,
+    private readonly core: AnyStylizer,
     readonly backend: BackendName,
     readonly model: NodeStylizer['model'],
     private readonly modelSeed: number,
     private readonly maxPixels: number,
   ) {}
 
-  async encodeStyle(style: ImageInput, options: EncodeStyleOptions = {}): Promise<EncodedStyle> {
+  async encodeStyle(style: ImageInput | readonly ImageInput[], options: EncodeStyleOptions = {}): Promise<EncodedStyle> {
     const { size = DEFAULT_SIZE, attention = DEFAULT_ATTENTION, seed = this.modelSeed, signal } = options;
     signal?.throwIfAborted();
-    const image = await readImage(style, { size, maxPixels: this.maxPixels, label: 'style image' });
-    return this.core.encodeStyle(image, { attention, seed, signal });
+    const inputs = isList(style) ? style : [style];
+    const images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) })));
+    return this.core.encodeStyle(isList(style) ? images : images[0]!, { attention, seed, signal });
   }
 
-  async stylize(content: ImageInput, style: ImageInput | EncodedStyle, options: StylizeOptions = {}): Promise<PixelImage> {
-    const { size = DEFAULT_SIZE, attention, seed, signal, onProgress } = options;
+  async stylize(content: ImageInput, style: StyleArgument | readonly StyleArgument[], options: StylizeOptions = {}): Promise<PixelImage> {
+    const { size = DEFAULT_SIZE, attention, seed, signal, onProgress, weights, mix, regions, strength, preserveColor } = options;
     signal?.throwIfAborted();
     const contentImage = await readImage(content, { size, maxPixels: this.maxPixels, label: 'content image' });
-    if (style instanceof StyleFeatures) {
-      // An encoded style carries its attention mode and seed; core refuses a call asking for others.
-      return this.core.stylize(contentImage, style, { attention, seed, signal, onProgress });
-    }
-    const styleImage = await readImage(style, { size, maxPixels: this.maxPixels, label: 'style image' });
-    return this.core.stylize(contentImage, styleImage, {
-      attention: attention ?? DEFAULT_ATTENTION,
-      seed: seed ?? this.modelSeed,
+    const inputs = isList(style) ? style : [style];
+    const styles = await Promise.all(
+      inputs.map((s, i) => (s instanceof StyleFeatures ? s : readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) }))),
+    );
+    // Encoded styles carry their attention mode and seed (core refuses a call asking for others); images
+    // take the call's, or the defaults.
+    const encoded = styles.some((s) => s instanceof StyleFeatures);
+    return this.core.stylize(contentImage, isList(style) ? styles : styles[0]!, {
+      ...(encoded ? { attention, seed } : { attention: attention ?? DEFAULT_ATTENTION, seed: seed ?? this.modelSeed }),
       signal,
       onProgress,
+      ...(weights === undefined ? {} : { weights }),
+      ...(mix === undefined ? {} : { mix }),
+      ...(strength === undefined ? {} : { strength }),
+      ...(preserveColor === undefined ? {} : { preserveColor }),
+      ...(regions === undefined ? {} : { regions: await this.readRegions(regions) }),
     });
   }
 
@@ -79,4 +90,24 @@ class NodeStylizerImpl implements NodeStylizer {
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }
+
+  private async readRegions(regions: readonly RegionPair[]): Promise<CoreRegionPair[]> {
+    if (!Array.isArray(regions)) throw new Error('regions must be an array of { content, style?, styleIndex? }');
+    const read = (input: ImageInput, label: string) => readMask(input, { maxPixels: this.maxPixels, label });
+    return Promise.all(
+      regions.map(async (r, i) => ({
+        content: await read(r.content, `content mask ${i + 1}`),
+        ...(r.style === undefined ? {} : { style: await read(r.style, `style mask ${i + 1}`) }),
+        ...(r.styleIndex === undefined ? {} : { styleIndex: r.styleIndex }),
+      })),
+    );
+  }
+}
+
+function isList<T>(value: T | readonly T[]): value is readonly T[] {
+  return Array.isArray(value);
+}
+
+function styleLabel(index: number, count: number): string {
+  return count > 1 ? `style image ${index + 1}` : 'style image';
 }

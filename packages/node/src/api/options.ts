@@ -1,7 +1,8 @@
 /**
  * Options of the Node API, each with its default. The CLI's help reads the defaults from here.
  */
-import type { StyleFeatures, StylizeProgress as CoreProgress } from '@adaattn/core';
+import type { ModelVariant, PreserveColor, StyleFeatures, StyleMix, StylizeProgress as CoreProgress } from '@adaattn/core';
+import type { ImageInput } from '../io/image.js';
 import type { PixelImage } from '../types.js';
 import type { BackendName } from './backends.js';
 
@@ -46,7 +47,44 @@ export interface EncodeStyleOptions {
 /** Progress of a call: `stage` is 'encode-style', 'encode-content', 'attention' or 'decode'; `fraction` of the whole call, 0–1, never decreasing. */
 export type StylizeProgress = CoreProgress;
 
-export interface StylizeOptions {
+/**
+ * A content region tied to a style region (the paper's user control). Masks are images — file paths,
+ * encoded bytes or pixels — white = inside, transparent = outside, of any size (each is resampled to the
+ * image it applies to).
+ */
+export interface RegionPair {
+  /** Where in the content. */
+  content: ImageInput;
+  /** Where in the style (in each style image's frame). Default: the whole style. */
+  style?: ImageInput;
+  /** With `mix: 'concat'`: only this style (index into the style list) serves the region. */
+  styleIndex?: number;
+}
+
+/** The creative controls; docs/CONTROLS.md shows each one. */
+export interface ControlOptions {
+  /**
+   * Several styles, `mix: 'interpolate'`: one weight per style, each ≥ 0 and not all 0, divided by their sum.
+   * Default: equal weights.
+   */
+  weights?: readonly number[];
+  /** How several styles combine: `'interpolate'` (mean and std mixed per level) or `'concat'` (positions pooled). Default: `'interpolate'`. */
+  mix?: StyleMix;
+  /**
+   * Region pairs. A content pixel in a region draws its style only from the paired style region; in several
+   * regions, from the union of theirs; in none, from the whole style. Default: none.
+   */
+  regions?: readonly RegionPair[];
+  /** α in [0, 1]: 1 the full style, 0 the content's own feature statistics. Default: 1. */
+  strength?: number;
+  /**
+   * Keep the content's colours: `'luminance'` (stylized luminance, content chroma) or `'histogram'` (the
+   * style's colours matched to the content's mean and covariance before stylizing). Default: none.
+   */
+  preserveColor?: PreserveColor;
+}
+
+export interface StylizeOptions extends ControlOptions {
   /**
    * Resize the content (and the style, when given as an image) so the longer side is this many pixels;
    * `0` keeps the input size. The output has the resized content's size. Default: 512.
@@ -68,15 +106,24 @@ export interface StylizeOptions {
 /** A style encoded once by `encodeStyle` and reusable across many `stylize` calls; free it with `dispose()`. */
 export type EncodedStyle = StyleFeatures;
 
+/** A style for `stylize`: an image, or a style from `encodeStyle`. */
+export type StyleArgument = ImageInput | EncodedStyle;
+
 export interface NodeStylizer {
   /** The backend actually in use (what `'auto'` resolved to). */
   readonly backend: BackendName;
-  /** The loaded model: its directory, layout and name. */
-  readonly model: { readonly dir: string; readonly kind: 'adaattn-model' | 'official'; readonly name: string };
-  /** Encodes a style image once for reuse (many contents or frames, one style). */
-  encodeStyle(style: PixelImage | string | Uint8Array, options?: EncodeStyleOptions): Promise<EncodedStyle>;
-  /** Stylizes `content` with `style` (an image, or a style from `encodeStyle`), returning RGB pixels. */
-  stylize(content: PixelImage | string | Uint8Array, style: PixelImage | string | Uint8Array | EncodedStyle, options?: StylizeOptions): Promise<PixelImage>;
+  /** The loaded model: its directory, layout, name and variant (`'image'`, or `'video'` for the per-frame video model). */
+  readonly model: { readonly dir: string; readonly kind: 'adaattn-model' | 'official'; readonly name: string; readonly variant: ModelVariant };
+  /**
+   * Encodes a style image once for reuse (many contents or frames, one style). Several images are pooled
+   * into one set of attention positions (style concatenation).
+   */
+  encodeStyle(style: ImageInput | readonly ImageInput[], options?: EncodeStyleOptions): Promise<EncodedStyle>;
+  /**
+   * Stylizes `content` with one style or several (interpolated by `weights`, or pooled with `mix: 'concat'`),
+   * returning RGB pixels.
+   */
+  stylize(content: ImageInput, style: StyleArgument | readonly StyleArgument[], options?: StylizeOptions): Promise<PixelImage>;
   /** Frees the model and the backend's memory. Safe to call twice. */
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -7,7 +7,8 @@ import { UsageError } from './errors.js';
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  /** Repeatable options (`multiple: true`) give arrays. */
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
 }
 
 /** True when -h/--help appears before `--`: help wins over every other mistake on the line. */
@@ -107,6 +108,25 @@ export function choice<T extends string>(values: Parsed['values'], name: string,
     throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${text}'`, command);
   }
   return text as T;
+}
+
+/** Every value of a repeatable option, in order (none: an empty list). */
+export function repeated(values: Parsed['values'], name: string, command: string): string[] {
+  const value = values[name];
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return list.map((v) => {
+    if (typeof v !== 'string' || v === '') throw new UsageError(`option --${name} needs a value`, command);
+    return v;
+  });
+}
+
+/** A decimal number within [min, max]. */
+export function decimal(values: Parsed['values'], name: string, command: string, { min, max, what }: { min: number; max: number; what: string }): number | undefined {
+  const text = optional(values, name, command);
+  if (text === undefined) return undefined;
+  const n = /^\d*\.?\d+(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`--${name} must be ${what}, got '${text}'`, command);
+  return n;
 }
 
 /** A pixel count such as 100000000, 100M or 1.5G. */

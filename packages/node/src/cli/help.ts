@@ -1,8 +1,11 @@
 /** Help pages. Defaults and choices are read from the code that applies them, so the text cannot drift. */
 import { BACKENDS, BACKEND_CHOICES, AUTO_ORDER } from '../api/backends.js';
 import { DEFAULT_SIZE, DEFAULT_ATTENTION } from '../api/options.js';
+import { DEFAULT_FPS } from '../api/stylize-video.js';
+import { FRAME_EXTENSIONS } from '../io/frames.js';
+import { VIDEO_OUTPUTS } from '../io/ffmpeg.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
-import { OFFICIAL_FILES, defaultModelDir } from '../io/model-dir.js';
+import { OFFICIAL_FILES, defaultModelDir, defaultVideoModelDir } from '../io/model-dir.js';
 
 const [f1, f2, f3, f4] = Object.values(OFFICIAL_FILES);
 const officialList = `${f1}, ${f2},\n                          ${f3}, ${f4}`;
@@ -11,13 +14,15 @@ export function programHelp(): string {
   return `adaattn — AdaAttN arbitrary style transfer (Liu et al., ICCV 2021)
 
 Usage:
-  adaattn stylize --content <file> --style <file> --output <file> [options]
+  adaattn stylize --content <file> --style <file>[,<file>…] --output <file> [options]
+  adaattn video --input <video|dir> --style <file> --output <video|dir> [options]
   adaattn convert --from <dir> --output <dir> [options]
   adaattn <command> --help
   adaattn --help | --version
 
 Commands:
-  stylize   render a content image in the style of a style image
+  stylize   render a content image in the style of one or more style images
+  video     stylize every frame of a video or a directory of frames (the video model by default)
   convert   turn the authors' released .pth files into a model directory (model.json + safetensors)
 
 Exit status: 0 success, 1 failure (bad input file, model or IO error), 2 wrong command line, 130 interrupted.
@@ -29,7 +34,7 @@ export function stylizeHelp(): string {
   const backends = Object.entries(BACKENDS)
     .map(([name, b]) => `                            ${name.padEnd(11)} ${b.description}`)
     .join('\n');
-  return `Usage: adaattn stylize --content <file> --style <file> --output <file> [options]
+  return `Usage: adaattn stylize --content <file> --style <file>[,<file>…] --output <file> [options]
 
 Render the content image in the style of the style image. Inputs may be JPEG, PNG, WebP, AVIF, TIFF, GIF
 (first frame) or SVG; EXIF orientation is applied, greyscale is expanded, transparency is composited over
@@ -37,7 +42,8 @@ white. The output format follows the extension of --output.
 
 Required:
   -c, --content <file>    the image whose layout is kept
-  -s, --style <file>      the image whose style is applied
+  -s, --style <files>     the image whose style is applied; several, comma-separated, are interpolated
+                          (--weights) or pooled (--mix concat)
   -o, --output <file>     where to write the result: .png, .jpg, .jpeg or .webp; written atomically
                           (a temporary file renamed into place), never one of the inputs
 
@@ -58,10 +64,70 @@ ${backends}
       --quality <1-100>   JPEG/WebP quality (default: 92 for JPEG, 90 for WebP; PNG is lossless)
       --max-pixels <n>    refuse inputs larger than <n> pixels, e.g. 100000000 or 100M, against
                           decompression bombs (default: ${DEFAULT_MAX_PIXELS / 1e6}M)
+${controlsHelp()}
   -h, --help              show this help
 
-Example:
+Examples:
   adaattn stylize -c photo.jpg -s starry-night.jpg -o out.png --size 768
+  adaattn stylize -c photo.jpg -s a.jpg,b.jpg --weights 0.7,0.3 -o mix.png
+  adaattn stylize -c photo.jpg -s a.jpg --strength 0.6 --preserve-color luminance -o soft.png
+  adaattn stylize -c photo.jpg -s a.jpg -o regions.png \\
+      --content-mask sky.png --style-mask top.png --content-mask ground.png --style-mask bottom.png
+`;
+}
+
+/** The creative controls, shared by stylize and video (docs/CONTROLS.md shows each). */
+function controlsHelp(): string {
+  return `
+Creative controls:
+      --weights <w,w,…>   one weight per --style file, each ≥ 0, not all 0; divided by their sum
+                          (default: equal). Per level, mean and std maps are mixed: M = Σ wᵢMᵢ, S = Σ wᵢSᵢ
+      --mix <mode>        interpolate | concat (default: interpolate); concat pools all style images into
+                          one set of attention positions (the sampling cap applies to the pool)
+      --content-mask <f>  a region of the content (white = inside, transparent = outside; any size)
+      --style-mask <f>    the style region the previous --content-mask draws from; repeat the pair for
+                          more regions. '@k' is all of style k (with --mix concat), '@k:<f>' a region of it.
+                          Content in several regions draws from the union of their style regions;
+                          content in none draws from the whole style
+      --strength <a>      0..1: 1 the full style (default), 0 the content's own feature statistics
+      --preserve-color <m> luminance | histogram: keep the content's colours, by transferring only the
+                          luminance (content chroma, YIQ), or by matching the style's colour mean and
+                          covariance to the content's before stylizing`;
+}
+
+export function videoHelp(): string {
+  return `Usage: adaattn video --input <video|dir> --style <file>[,<file>…] --output <video|dir> [options]
+
+Stylize every frame of a video, or of a directory of frames, with one style encoded once. Frames are
+stylized independently (no optical flow); the video model (cosine attention) keeps consecutive frames far
+steadier than the image model (docs/CONTROLS.md). Video files are read and written with ffmpeg, which must
+be installed (Debian/Ubuntu: apt-get install ffmpeg; or set ADAATTN_FFMPEG); directories of frames need no
+ffmpeg. Progress and the time left are shown on stderr; Ctrl-C stops the job and leaves no output.
+
+Required:
+  -i, --input <path>      a video file, or a directory of frames (${FRAME_EXTENSIONS.join(', ')}; natural order)
+  -s, --style <files>     the style image (several: see --weights and --mix)
+  -o, --output <path>     a video file (${Object.keys(VIDEO_OUTPUTS).join(', ')}), or a directory for PNG frames;
+                          written atomically (a temporary file or directory renamed into place)
+
+Options:
+  -m, --model <dir>       model directory (default: ${defaultVideoModelDir()})
+      --image-model       use the image model (${defaultModelDir()}) instead
+      --size <px>         longer side of the frames in pixels; 0 keeps their size (default: ${DEFAULT_SIZE})
+      --fps <n>           frame rate of a video output (default: the input video's, ${DEFAULT_FPS} for a directory)
+      --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto)
+      --threads <n>       CPU threads for the onnx and tensorflow backends
+      --attention <mode>  sampled | exact (default: ${DEFAULT_ATTENTION})
+      --seed <n>          seed for the sampled attention
+      --force             replace a non-empty output directory
+      --max-pixels <n>    refuse frames larger than <n> pixels (default: ${DEFAULT_MAX_PIXELS / 1e6}M)
+${controlsHelp()}
+                          (for video, --preserve-color histogram matches the style to the first frame)
+  -h, --help              show this help
+
+Examples:
+  adaattn video -i clip.mp4 -s wave.jpg -o clip-wave.mp4 --size 384
+  adaattn video -i frames/ -s wave.jpg -o stylized/ --image-model
 `;
 }
 

@@ -43,7 +43,8 @@ describe('help and version', () => {
       const r = await runCli([flag]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^adaattn — AdaAttN/);
-      expect(r.stdout).toContain('adaattn stylize --content <file> --style <file> --output <file>');
+      expect(r.stdout).toContain('adaattn stylize --content <file> --style <file>[,<file>…] --output <file>');
+      expect(r.stdout).toContain('adaattn video --input <video|dir> --style <file> --output <video|dir>');
       expect(r.stdout).toContain('adaattn convert --from <dir> --output <dir>');
     }
   });
@@ -79,7 +80,7 @@ describe('help and version', () => {
 
 describe('usage errors: exit 2, one line, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown command', ['paint'], /^adaattn: unknown command 'paint'; commands are stylize, convert \(see 'adaattn --help'\)$/],
+    ['unknown command', ['paint'], /^adaattn: unknown command 'paint'; commands are stylize, video, convert \(see 'adaattn --help'\)$/],
     ['unknown option', args('--output', 'o.png', '--sise', '3'), /^adaattn stylize: unknown option '--sise' \(did you mean --size\?\) \(see 'adaattn stylize --help'\)$/],
     ['positional argument', ['stylize', 'a.jpg'], /unexpected argument 'a\.jpg'/],
     ['missing --content', ['stylize', '--style', 's.jpg', '--output', 'o.png'], /missing --content <file>/],

@@ -11,9 +11,10 @@ import { removePendingTemporariesSync } from '../io/atomic-write.js';
 import { wantsHelp } from './args.js';
 import { convertCommand } from './commands/convert.js';
 import { stylizeCommand } from './commands/stylize.js';
+import { videoCommand } from './commands/video.js';
 import type { CliContext } from './context.js';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, isAbortError, oneLine } from './errors.js';
-import { convertHelp, programHelp, stylizeHelp } from './help.js';
+import { convertHelp, programHelp, stylizeHelp, videoHelp } from './help.js';
 import { version } from './version.js';
 
 export { version };
@@ -25,6 +26,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   stylize: { help: stylizeHelp, run: stylizeCommand },
+  video: { help: videoHelp, run: videoCommand },
   convert: { help: convertHelp, run: convertCommand },
 });
 

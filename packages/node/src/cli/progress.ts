@@ -3,6 +3,7 @@
  * returns helps nobody); the caller prints start and finish lines in both cases.
  */
 import type { StylizeProgress } from '../api/options.js';
+import type { VideoProgress } from '../api/stylize-video.js';
 import type { TextSink } from './context.js';
 
 /** Words for core's stage names. */
@@ -36,6 +37,49 @@ export function progressLine(stderr: TextSink, prefix: string): ProgressLine {
       if (drawn) stderr.write('\r\x1b[2K');
       drawn = false;
       last = '';
+    },
+  };
+}
+
+/** "2 min 05 s", "45 s", "1 h 02 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+export interface FrameProgressLine {
+  update(progress: VideoProgress): void;
+  clear(): void;
+}
+
+/**
+ * Frames done, pace and time left. On a terminal the line is redrawn in place after every frame; in a log
+ * a line is printed at every tenth of the job (every 10 frames when the total is unknown).
+ */
+export function frameProgress(stderr: TextSink, prefix: string): FrameProgressLine {
+  let drawn = false;
+  let lastStep = 0;
+  const describe = ({ frame, total, elapsedSeconds, etaSeconds }: VideoProgress) => {
+    const count = total === undefined ? `frame ${frame}` : `frame ${frame}/${total} (${Math.floor((100 * frame) / total)}%)`;
+    const eta = etaSeconds === undefined ? '' : `, ETA ${formatDuration(etaSeconds)}`;
+    return `${prefix}${count}, ${(elapsedSeconds / frame).toFixed(2)} s a frame${eta}`;
+  };
+  return {
+    update(p) {
+      if (stderr.isTTY) {
+        stderr.write(`\r\x1b[2K${describe(p)}`);
+        drawn = true;
+        return;
+      }
+      const step = p.total === undefined ? Math.floor(p.frame / 10) : Math.floor((10 * p.frame) / p.total);
+      if (step > lastStep && (p.total === undefined || p.frame < p.total)) stderr.write(`${describe(p)}\n`);
+      lastStep = Math.max(lastStep, step);
+    },
+    clear() {
+      if (drawn) stderr.write('\r\x1b[2K');
+      drawn = false;
     },
   };
 }

@@ -32,6 +32,11 @@ export interface ReadImageOptions {
   maxPixels?: number;
   /** How the image is named in error messages, e.g. `'content image'`. Default: `'image'`. */
   label?: string;
+  /**
+   * What transparent pixels are composited over. Default: `'#ffffff'` (what viewers show behind a
+   * transparent picture); masks use black, so that a transparent area of a mask is outside.
+   */
+  background?: string;
 }
 
 /** Output formats, keyed by the file extensions that select them. */
@@ -149,7 +154,7 @@ async function checkPath(path: string, label: string): Promise<void> {
  * alpha over white, and resizes so that the longer side is `size` pixels when `size > 0`.
  */
 export async function readImage(input: ImageInput, options: ReadImageOptions = {}): Promise<PixelImage> {
-  const { size = 0, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const { size = 0, maxPixels = DEFAULT_MAX_PIXELS, background = '#ffffff' } = options;
   const baseLabel = options.label ?? 'image';
   checkMaxPixels(maxPixels);
 
@@ -199,7 +204,7 @@ export async function readImage(input: ImageInput, options: ReadImageOptions = {
     });
   }
 
-  pipeline = pipeline.flatten({ background: '#ffffff' }).toColourspace('srgb');
+  pipeline = pipeline.flatten({ background }).toColourspace('srgb');
   if (size > 0) pipeline = pipeline.resize(size, size, { fit: 'inside', kernel: 'lanczos3' });
 
   try {

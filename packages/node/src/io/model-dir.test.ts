@@ -21,7 +21,7 @@ describe('inspectModelDir', () => {
     const official = join(dir, 'official');
     await mkdir(official);
     for (const f of Object.values(OFFICIAL_FILES)) await writeFile(join(official, f), 'x');
-    expect(await inspectModelDir(official)).toEqual({ dir: official, kind: 'official' });
+    expect(await inspectModelDir(official)).toEqual({ dir: official, kind: 'official', variant: 'image' });
   });
 
   it('lists what it found when the directory is neither', async () => {

@@ -9,7 +9,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, type ImageModelWeights } from '@adaattn/core';
+import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, type ModelVariant, type ModelWeights } from '@adaattn/core';
 
 /** The authors' file for each component of the image model. */
 export const OFFICIAL_FILES = Object.freeze({
@@ -19,6 +19,9 @@ export const OFFICIAL_FILES = Object.freeze({
   adaattn3: 'latest_net_adaattn_3.pth',
 } as const);
 
+/** The authors' video release (attn_adain_video/) keeps its relu3_1 module in latest_net_transformer.pth. */
+export const OFFICIAL_VIDEO_FILES = Object.freeze([OFFICIAL_FILES.encoder, OFFICIAL_FILES.transformer, OFFICIAL_FILES.decoder] as const);
+
 export const MODEL_JSON = 'model.json';
 
 export type ModelDirKind = 'adaattn-model' | 'official';
@@ -26,8 +29,10 @@ export type ModelDirKind = 'adaattn-model' | 'official';
 export interface ModelDirInfo {
   /** Absolute path of the directory. */
   readonly dir: string;
-  /** `'adaattn-model'`: model.json + safetensors; `'official'`: the authors' four `.pth` files. */
+  /** `'adaattn-model'`: model.json + safetensors; `'official'`: the authors' `.pth` files. */
   readonly kind: ModelDirKind;
+  /** For the authors' files, which release they are (the image model's four, or the video model's three). */
+  readonly variant?: ModelVariant;
 }
 
 /**
@@ -38,8 +43,14 @@ export function defaultModelDir(): string {
   return fileURLToPath(new URL('../../../../models/adaattn-image', import.meta.url));
 }
 
+/** `<repo>/models/adaattn-video`, the default of `adaattn video`. */
+export function defaultVideoModelDir(): string {
+  return fileURLToPath(new URL('../../../../models/adaattn-video', import.meta.url));
+}
+
 const LAYOUTS =
-  `a directory with model.json and its safetensors files, or with the authors' four files ${Object.values(OFFICIAL_FILES).join(', ')}`;
+  `a directory with model.json and its safetensors files, or with the authors' four files ${Object.values(OFFICIAL_FILES).join(', ')} ` +
+  `(video release: the three files ${OFFICIAL_VIDEO_FILES.join(', ')})`;
 const HOW_TO_PASS = `pass --model <dir> (API: the 'model' option) naming ${LAYOUTS}`;
 
 /**
@@ -68,7 +79,8 @@ export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
 
   const official = Object.values(OFFICIAL_FILES) as string[];
   const present = official.filter((f) => entries.includes(f));
-  if (present.length === official.length) return { dir: abs, kind: 'official' };
+  if (present.length === official.length) return { dir: abs, kind: 'official', variant: 'image' };
+  if (OFFICIAL_VIDEO_FILES.every((f) => entries.includes(f))) return { dir: abs, kind: 'official', variant: 'video' };
 
   const shown = entries.length === 0 ? 'it is empty' : `it holds ${listSome(entries)}`;
   if (present.length > 0) {
@@ -108,9 +120,11 @@ export function directoryReader(dir: string): (name: string) => Promise<Uint8Arr
   };
 }
 
-/** A model directory read into memory, ready for `Stylizer.create`. */
+/** A model directory read into memory, ready for core's stylizers. */
 export interface LoadedModelDir extends ModelDirInfo {
-  readonly weights: ImageModelWeights;
+  readonly variant: ModelVariant;
+  /** The weights, tagged with their variant (`createModelStylizer` takes this). */
+  readonly model: ModelWeights;
   /** Name from model.json, or a description for the authors' files. */
   readonly name: string;
   /** Default seed of the sampled attention (model.json `architecture.seed`; the authors' 6666 otherwise). */
@@ -118,24 +132,29 @@ export interface LoadedModelDir extends ModelDirInfo {
 }
 
 /**
- * Loads the image model from `dir` (default: {@link defaultModelDir}), verifying sizes, checksums, keys
- * and shapes through core's loaders. The video model is refused with a message saying so.
+ * Loads the model in `dir` (default: {@link defaultModelDir}), image or video, verifying sizes, checksums,
+ * keys and shapes through core's loaders. With `variant`, a model of the other variant is refused with a
+ * message saying so.
  */
-export async function loadModelDir(dir?: string): Promise<LoadedModelDir> {
+export async function loadModelDir(dir?: string, variant?: ModelVariant): Promise<LoadedModelDir> {
   const info = await inspectModelDir(dir);
   const read = directoryReader(info.dir);
   const where = `model directory '${info.dir}'`;
+  let loaded: Pick<LoadedModelDir, 'variant' | 'model' | 'name' | 'seed'>;
   if (info.kind === 'official') {
-    const weights = await withContext(where, () => loadOfficialFiles(read, { variant: 'image' }));
-    return { ...info, weights, name: "the authors' released AdaAttN image model", seed: DEFAULT_SEED };
+    const found = info.variant ?? 'image';
+    const weights = await withContext(where, () => loadOfficialFiles(read, { variant: found }));
+    const model = { variant: found, weights } as ModelWeights;
+    loaded = { variant: found, model, name: `the authors' released AdaAttN ${found} model`, seed: DEFAULT_SEED };
+  } else {
+    const files = await withContext(where, () => loadModelFromFiles(read));
+    const model = { variant: files.config.variant, weights: files.weights } as ModelWeights;
+    loaded = { variant: model.variant, model, name: files.config.name, seed: files.config.architecture.seed };
   }
-  const loaded = await withContext(where, () => loadModelFromFiles(read));
-  if (loaded.config.variant !== 'image') {
-    throw new Error(`${where} holds the ${loaded.config.variant} model ('${loaded.config.name}'); image stylization needs the image model`);
+  if (variant !== undefined && loaded.variant !== variant) {
+    throw new Error(`${where} holds the ${loaded.variant} model ('${loaded.name}'), but ${variant} is needed here`);
   }
-  // The variant check above is the union's discriminant; TypeScript does not narrow through `config`.
-  const weights = loaded.weights as ImageModelWeights;
-  return { ...info, weights, name: loaded.config.name, seed: loaded.config.architecture.seed };
+  return { ...info, ...loaded };
 }
 
 /** Core's messages name the file relative to the directory; prefix the directory so the line is complete. */

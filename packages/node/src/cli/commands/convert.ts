@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { sha256Hex, writeModel } from '@adaattn/core';
 import { assertDirectoryWritable, isSameFile, writeDirectoryAtomic } from '../../io/atomic-write.js';
-import { OFFICIAL_FILES, inspectModelDir, loadModelDir } from '../../io/model-dir.js';
+import { OFFICIAL_FILES, OFFICIAL_VIDEO_FILES, inspectModelDir, loadModelDir } from '../../io/model-dir.js';
 import { choice, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
@@ -41,14 +41,15 @@ export async function convertCommand(argv: readonly string[], ctx: CliContext): 
   const loaded = await loadModelDir(info.dir);
   ctx.signal.throwIfAborted();
   const sources: Record<string, string> = {};
-  for (const file of Object.values(OFFICIAL_FILES)) sources[file] = await sha256Hex(await readFile(join(info.dir, file)));
+  const sourceFiles = loaded.variant === 'image' ? Object.values(OFFICIAL_FILES) : OFFICIAL_VIDEO_FILES;
+  for (const file of sourceFiles) sources[file] = await sha256Hex(await readFile(join(info.dir, file)));
   const files = await writeModel(
-    loaded.weights,
+    loaded.model.weights,
     {
-      name: 'adaattn-official-image',
-      variant: 'image',
+      name: `adaattn-official-${loaded.variant}`,
+      variant: loaded.variant,
       provenance: {
-        source: "the AdaAttN authors' released image model checkpoints (Liu et al., ICCV 2021)",
+        source: `the AdaAttN authors' released ${loaded.variant} model checkpoints (Liu et al., ICCV 2021)`,
         sourceFilesSha256: sources,
         convertedBy: `@adaattn/node ${version()} (adaattn convert)`,
       },

@@ -6,9 +6,11 @@ import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../../api/o
 import { assertFileWritable, isSameFile, writeFileAtomic } from '../../io/atomic-write.js';
 import { DEFAULT_MAX_PIXELS, encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
 import { inspectModelDir } from '../../io/model-dir.js';
+import type { PixelImage } from '../../types.js';
 import { choice, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
+import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
 import { progressLine } from '../progress.js';
 
 const COMMAND = 'stylize';
@@ -25,6 +27,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   quality: { type: 'string' },
   'max-pixels': { type: 'string' },
+  ...CONTROL_OPTIONS,
 } as const satisfies OptionSpec;
 
 /** Largest --size accepted: past this one image's features no longer fit a typical machine's memory. */
@@ -34,7 +37,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   // Everything that can be checked from the command line alone is checked first (exit 2, nothing read).
   const { values } = parseOptions(COMMAND, argv, OPTIONS);
   const content = required(values, 'content', 'file', COMMAND);
-  const style = required(values, 'style', 'file', COMMAND);
+  const { styles, controls, maskFiles } = parseControls(values, COMMAND, required(values, 'style', 'file[,file…]', COMMAND));
   const output = required(values, 'output', 'file', COMMAND);
   const model = optional(values, 'model', COMMAND);
   const size =
@@ -55,37 +58,41 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   } catch (err) {
     throw new UsageError((err as Error).message, COMMAND);
   }
-  for (const [role, input] of [['content', content], ['style', style]] as const) {
+  const inputs: [string, string][] = [['content image', content], ...styles.map((s): [string, string] => ['style image', s]), ...maskFiles.map((m): [string, string] => ['mask', m])];
+  for (const [role, input] of inputs) {
     if (await isSameFile(output, input)) {
-      throw new UsageError(`--output '${output}' is the ${role} image; write the result to another path`, COMMAND);
+      throw new UsageError(`--output '${output}' is the ${role}; write the result to another path`, COMMAND);
     }
   }
+  const protect = inputs.map(([, path]) => path);
 
   // Then the cheap checks of the outside world, so a doomed run fails before minutes of compute.
-  await assertFileWritable(output, [content, style]);
+  await assertFileWritable(output, protect);
   await inspectModelDir(model);
   const contentImage = await readImage(content, { size, maxPixels, label: 'content image' });
-  const styleImage = await readImage(style, { size, maxPixels, label: 'style image' });
+  const styleImages = await readStyles(styles, size, maxPixels);
   ctx.signal.throwIfAborted();
 
   const started = Date.now();
   const stylizer = await createStylizer({ model, backend, threads, maxPixels });
   const line = progressLine(ctx.stderr, 'adaattn: ');
   try {
+    const named = styleImages.map((s, i) => `${basename(styles[i]!)} (${s.width}×${s.height})`).join(' and ');
     ctx.stderr.write(
-      `adaattn: stylizing ${basename(content)} (${contentImage.width}×${contentImage.height}) with ` +
-        `${basename(style)} (${styleImage.width}×${styleImage.height}) using ${stylizer.model.name} on ${stylizer.backend}, ${attention} attention\n`,
+      `adaattn: stylizing ${basename(content)} (${contentImage.width}×${contentImage.height}) with ${named} ` +
+        `using ${stylizer.model.name} on ${stylizer.backend}, ${attention} attention${describeControls(controls, styles.length)}\n`,
     );
-    const result = await stylizer.stylize(contentImage, styleImage, {
+    const result = await stylizer.stylize(contentImage, styleImages.length === 1 ? styleImages[0]! : styleImages, {
       size: 0, // already resized above, where the pixel limit applied
       attention,
       seed,
       signal: ctx.signal,
       onProgress: (p) => line.update(p),
+      ...controls,
     });
     line.clear();
     const bytes = await encodeImage(result, format, { quality });
-    await writeFileAtomic(output, bytes, { protect: [content, style], signal: ctx.signal });
+    await writeFileAtomic(output, bytes, { protect, signal: ctx.signal });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     ctx.stderr.write(`adaattn: wrote ${output} (${result.width}×${result.height}, ${format}) in ${seconds} s\n`);
   } finally {
@@ -93,4 +100,9 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
     await stylizer.dispose();
   }
   return EXIT_OK;
+}
+
+/** The style images, each resized like the content (where the pixel limit applies). */
+export function readStyles(styles: readonly string[], size: number, maxPixels: number): Promise<PixelImage[]> {
+  return Promise.all(styles.map((s, i) => readImage(s, { size, maxPixels, label: styles.length > 1 ? `style image ${i + 1}` : 'style image' })));
 }

@@ -1,0 +1,147 @@
+/**
+ * stylizeVideo(): a frame sequence (a directory of images or a video file) through a stylizer, the style
+ * encoded once and every frame stylized independently (DESIGN.md §2 "Video model"), written atomically.
+ */
+import { floatToPixels, matchColors, pixelsToFloat } from '@adaattn/core';
+import { ffmpegPaths } from '../io/ffmpeg.js';
+import { checkFramesOutput, openFrames, writeFrames } from '../io/frames.js';
+import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
+import type { PixelImage } from '../types.js';
+import { DEFAULT_SIZE, type ControlOptions, type EncodedStyle, type NodeStylizer } from './options.js';
+
+/** Frame rate of a video made from a directory of frames, unless told. */
+export const DEFAULT_FPS = 25;
+
+export interface VideoProgress {
+  /** Frames done. */
+  readonly frame: number;
+  /** Frames in all, when known. */
+  readonly total: number | undefined;
+  readonly elapsedSeconds: number;
+  /** Seconds left at the pace so far, when the total is known. */
+  readonly etaSeconds: number | undefined;
+}
+
+export interface StylizeVideoOptions extends ControlOptions {
+  /** A directory of frames (PNG, JPEG, WebP, TIFF; natural order) or a video file (needs ffmpeg). */
+  input: string;
+  /** A directory (PNG frames) or a video file by extension (.mp4, .mov, .mkv, .webm, .gif; needs ffmpeg). */
+  output: string;
+  /** One style, or several (interpolated by `weights`, or pooled with `mix: 'concat'`). */
+  style: ImageInput | readonly ImageInput[];
+  /** Longer side of the frames (and styles) in pixels; 0 keeps the input size. Default: 512. */
+  size?: number;
+  /** Frame rate of a video output. Default: the input video's, or 25 for a directory. */
+  fps?: number;
+  attention?: 'sampled' | 'exact';
+  seed?: number;
+  /** Replace a non-empty output directory. Default: false. */
+  force?: boolean;
+  /** Refuse frames with more pixels. Default: 100 000 000. */
+  maxPixels?: number;
+  /** Cancels the job; nothing is left at `output`. */
+  signal?: AbortSignal;
+  /** Called after every frame. */
+  onProgress?: (progress: VideoProgress) => void;
+  /** Where ffmpeg is looked up ($ADAATTN_FFMPEG, PATH). Default: process.env. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface StylizeVideoResult {
+  readonly frames: number;
+  readonly width: number;
+  readonly height: number;
+  readonly seconds: number;
+}
+
+/**
+ * `preserveColor: 'histogram'` recolours the style before it is encoded; a video's style is encoded once,
+ * so it is matched to the first frame (a per-frame match would re-encode the style for every frame and
+ * make its colours flicker with the content).
+ */
+export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideoOptions): Promise<StylizeVideoResult> {
+  const { input, output, size = DEFAULT_SIZE, signal, onProgress, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const tools = ffmpegPaths(options.env ?? process.env);
+  const started = Date.now();
+  const source = await openFrames(input, tools, { maxPixels, ...(signal ? { signal } : {}) });
+  const protect = [input, ...(isList(options.style) ? options.style : [options.style]).filter((s): s is string => typeof s === 'string')];
+  await checkFramesOutput(output, tools, { force: options.force ?? false, protect });
+  signal?.throwIfAborted();
+
+  const frames = source.frames(signal)[Symbol.asyncIterator]();
+  const first = await frames.next();
+  if (first.done === true) throw new Error(`input '${input}' has no frames`);
+  const firstFrame = await readImage(first.value, { size, maxPixels });
+  const styles = await encodeStyles(stylizer, firstFrame, options);
+  let width = 0;
+  let height = 0;
+  try {
+    const count = await writeFrames(
+      output,
+      async (sink) => {
+        let frame: PixelImage | undefined = firstFrame;
+        for (let done = 0; frame !== undefined; done++) {
+          const out = await stylizer.stylize(frame, styles.list.length === 1 ? styles.list[0]! : styles.list, {
+            ...styles.perFrame,
+            size: 0,
+            ...(signal ? { signal } : {}),
+          });
+          if (done === 0) [width, height] = [out.width, out.height];
+          else if (out.width !== width || out.height !== height) {
+            throw new Error(`frame ${done + 1} is ${out.width}×${out.height} after resizing, but the first frame was ${width}×${height}; frames of a video must share one size`);
+          }
+          await sink(out);
+          const elapsed = (Date.now() - started) / 1000;
+          const total = source.count;
+          onProgress?.({ frame: done + 1, total, elapsedSeconds: elapsed, etaSeconds: total === undefined ? undefined : (elapsed / (done + 1)) * Math.max(0, total - done - 1) });
+          const next = await frames.next();
+          frame = next.done === true ? undefined : await readImage(next.value, { size, maxPixels });
+        }
+      },
+      {
+        tools,
+        fps: options.fps ?? source.fps ?? DEFAULT_FPS,
+        ...(source.kind === 'video' && source.hasAudio ? { audioFrom: input } : {}),
+        force: options.force ?? false,
+        protect,
+        ...(signal ? { signal } : {}),
+      },
+    );
+    return { frames: count, width, height, seconds: (Date.now() - started) / 1000 };
+  } finally {
+    await frames.return?.();
+    styles.list.forEach((s) => s.dispose());
+  }
+}
+
+/** The style(s) encoded once, and the options every frame's stylize call takes. */
+async function encodeStyles(stylizer: NodeStylizer, firstFrame: PixelImage, options: StylizeVideoOptions): Promise<{ list: EncodedStyle[]; perFrame: ControlOptions }> {
+  const { size = DEFAULT_SIZE, maxPixels = DEFAULT_MAX_PIXELS, attention, seed, signal, weights, mix, regions, strength, preserveColor } = options;
+  const inputs = isList(options.style) ? options.style : [options.style];
+  let images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels, label: inputs.length > 1 ? `style image ${i + 1}` : 'style image' })));
+  if (preserveColor === 'histogram') {
+    const frame = pixelsToFloat(firstFrame);
+    images = images.map((s) => floatToPixels(matchColors(pixelsToFloat(s), frame)));
+  }
+  const encode = (s: PixelImage | PixelImage[]) => stylizer.encodeStyle(s, { size: 0, ...(attention ? { attention } : {}), ...(seed === undefined ? {} : { seed }), ...(signal ? { signal } : {}) });
+  const list: EncodedStyle[] = [];
+  try {
+    if (mix === 'concat') list.push(await encode(images));
+    else for (const image of images) list.push(await encode(image));
+  } catch (error) {
+    list.forEach((s) => s.dispose());
+    throw error;
+  }
+  const perFrame: ControlOptions = {
+    ...(mix === 'concat' ? { mix } : {}),
+    ...(weights === undefined ? {} : { weights }),
+    ...(regions === undefined ? {} : { regions }),
+    ...(strength === undefined ? {} : { strength }),
+    ...(preserveColor === 'luminance' ? { preserveColor } : {}),
+  };
+  return { list, perFrame };
+}
+
+function isList<T>(value: T | readonly T[]): value is readonly T[] {
+  return Array.isArray(value);
+}
