@@ -111,6 +111,34 @@ describe('ModelEngine', () => {
     expect(out.width).toBe(32);
   });
 
+  it.skipIf(!hasModel)('a run cancelled while the model loads leaves the load going for the next run, which sees its progress', async () => {
+    const reads = { count: 0 };
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const slow = source('adaattn-image', reads);
+    const e = engineOn({ source: { ...slow, key: 'test:slow', readFile: async (p) => (p === 'model.json' ? slow.readFile(p) : gate.then(() => slow.readFile(p))) } });
+    const style = { key: 's', image: async () => image(32, 2) };
+    try {
+      const controller = new AbortController();
+      const first = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, 20));
+      controller.abort();
+      await expect(first).rejects.toBeInstanceOf(AbortError);
+
+      const fractions: number[] = [];
+      const second = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, {
+        signal: new AbortController().signal,
+        onStatus: (s) => s.phase === 'load-model' && fractions.push(s.fraction),
+      });
+      openGate();
+      expect((await second).width).toBe(32);
+      expect(fractions).toEqual([0.25, 0.5, 0.75, 1]);
+      expect(reads.count).toBe(1);
+    } finally {
+      e.dispose();
+    }
+  });
+
   it.skipIf(!hasModel)('dispose frees the model and the cached style', async () => {
     const b = await wasm();
     engine!.dispose();

@@ -3,7 +3,7 @@
  * starts a runtime, and keeps the last style's encoded features so restyling more images with the same
  * style skips the style encoder. Reloads when the model location or runtime setting changes.
  */
-import { AbortError, loadModelFromFiles, MODEL_JSON_PATH, Stylizer, WeightsError, type Backend, type ImageModelWeights, type LoadedModel, type PixelImage, type StyleFeatures, type StylizeProgress } from '@adaattn/core';
+import { AbortError, loadModelFromFiles, MODEL_JSON_PATH, Stylizer, WeightsError, type Backend, type ImageModelWeights, type LoadedModel, type PixelImage, type StyleFeatures } from '@adaattn/core';
 import type { BackendChoice } from './backends';
 import { unsupportedControls, type Controls } from './controls';
 import type { ModelSource } from './model-source';
@@ -47,6 +47,8 @@ export class ModelEngine implements StylizeEngine {
   private loaded: Loaded | undefined;
   private style: { key: string; features: StyleFeatures } | undefined;
   private disposed = false;
+  /** The current run's status callback: a load outlives a cancelled run, and reports to whoever waits now. */
+  private onStatus: EngineRun['onStatus'];
 
   constructor(private readonly deps: ModelEngineDeps) {}
 
@@ -55,11 +57,15 @@ export class ModelEngine implements StylizeEngine {
     if (pending.length > 0) {
       throw new Error(`${pending.join(' and ')} ${pending.length > 1 ? 'are' : 'is'} not supported by the model library yet; reset ${pending.length > 1 ? 'them' : 'it'} in the plugin settings`);
     }
-    const stylizer = await this.stylizer(run);
-    const features = await this.features(stylizer, style, run);
-    const progress = (phase: EnginePhase) => (p: StylizeProgress) => run.onStatus?.({ phase, fraction: p.fraction });
-    run.onStatus?.({ phase: 'stylize', fraction: 0 });
-    return stylizer.stylize(content, features, { signal: run.signal, onProgress: progress('stylize') });
+    this.onStatus = run.onStatus;
+    try {
+      const stylizer = await this.stylizer(run.signal);
+      const features = await this.features(stylizer, style, run);
+      run.onStatus?.({ phase: 'stylize', fraction: 0 });
+      return await stylizer.stylize(content, features, { signal: run.signal, onProgress: (p) => run.onStatus?.({ phase: 'stylize', fraction: p.fraction }) });
+    } finally {
+      if (this.onStatus === run.onStatus) this.onStatus = undefined;
+    }
   }
 
   /** Frees the model's tensors and the cached style; a load still in flight is freed when it lands. */
@@ -69,7 +75,7 @@ export class ModelEngine implements StylizeEngine {
     this.unload();
   }
 
-  private async stylizer(run: EngineRun): Promise<Stylizer> {
+  private async stylizer(signal: AbortSignal): Promise<Stylizer> {
     if (this.disposed) throw new Error('the plugin was unloaded');
     const source = this.deps.source();
     const choice = this.deps.backendChoice();
@@ -77,7 +83,7 @@ export class ModelEngine implements StylizeEngine {
     if (this.loaded?.key !== key) {
       this.dropStyle();
       this.unload();
-      const stylizer = this.load(source, choice, run);
+      const stylizer = this.load(source, choice);
       this.loaded = { key, stylizer };
       // A failed load is forgotten, so the next run tries again (e.g. after the user copies the model in).
       stylizer.catch(() => {
@@ -86,12 +92,12 @@ export class ModelEngine implements StylizeEngine {
     }
     // Loading cannot be interrupted half-way through a file; a cancelled run stops waiting for it, and the
     // load finishes in the background for the next run.
-    return untilAborted(this.loaded!.stylizer, run.signal);
+    return untilAborted(this.loaded!.stylizer, signal);
   }
 
-  private async load(source: ModelSource, choice: BackendChoice, run: EngineRun): Promise<Stylizer> {
-    run.onStatus?.({ phase: 'load-model', fraction: 0 });
-    const model = await readModel(source, (done, count) => run.onStatus?.({ phase: 'load-model', fraction: done / count }));
+  private async load(source: ModelSource, choice: BackendChoice): Promise<Stylizer> {
+    this.onStatus?.({ phase: 'load-model', fraction: 0 });
+    const model = await readModel(source, (done, count) => this.onStatus?.({ phase: 'load-model', fraction: done / count }));
     if (!isImageModel(model)) {
       throw new Error(`${source.description} holds the ${model.config.variant} model; this plugin needs the image model (adaattn-image)`);
     }

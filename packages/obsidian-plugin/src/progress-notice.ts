@@ -25,9 +25,10 @@ export class ProgressNotice {
     this.cancelButton = root.appendChild(document.createElement('button'));
     this.cancelButton.className = 'adaattn-progress-cancel';
     this.cancelButton.textContent = 'Cancel';
-    this.cancelButton.addEventListener('click', (evt) => {
-      // A click on a notice normally dismisses it; the run's end closes this one instead.
-      evt.stopPropagation();
+    // A click on a notice normally dismisses it, which would hide the only Cancel button while the run goes
+    // on: the run's end closes this one instead.
+    root.addEventListener('click', (evt) => evt.stopPropagation());
+    this.cancelButton.addEventListener('click', () => {
       this.cancelButton.disabled = true;
       this.label.textContent = 'Cancelling…';
       onCancel();

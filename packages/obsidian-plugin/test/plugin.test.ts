@@ -166,6 +166,9 @@ describe('a run in progress', () => {
     const notice = await h.waitFor(() => document.querySelector<HTMLElement>('.adaattn-progress'), 'the progress notice');
     expect(notice.textContent).toContain('Stylizing photo.png with wave');
     expect(notice.textContent).toContain('Stylizing… 50%');
+    // A click elsewhere on the notice must not dismiss it (that would hide Cancel while the run goes on).
+    (notice.querySelector('.adaattn-progress-label') as HTMLElement).click();
+    expect(document.querySelector('.adaattn-progress')).not.toBeNull();
     (notice.querySelector('button') as HTMLButtonElement).click();
     await h.waitForNotice(/^Stylize cancelled\.$/);
     expect(document.querySelector('.adaattn-progress')).toBeNull();

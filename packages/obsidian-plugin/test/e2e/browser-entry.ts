@@ -108,6 +108,14 @@ const api = {
   notices: () => [...current().noticeHistory()],
   paths: () => current().app.vault.allPaths(),
   unload: () => current().plugin.unload(),
+  /** Disables the plugin and enables a fresh evaluation of main.js in the same app (as a plugin update does). */
+  reload: async () => {
+    const h = current();
+    h.plugin.unload();
+    const manifest = h.plugin.manifest;
+    h.plugin = new (await loadBundle())(h.app as unknown as O.App, manifest);
+    await (h.plugin.load() as unknown as Promise<void>);
+  },
   /** Changes settings as the settings tab would (without the tab). */
   setSettings: (patch: Record<string, unknown>) => Object.assign((current().plugin as unknown as { settings: Record<string, unknown> }).settings, patch),
 };

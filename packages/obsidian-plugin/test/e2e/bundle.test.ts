@@ -175,6 +175,11 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     expect(agreement.width).toBe(48);
     expect(agreement.meanAbsDiff).toBeLessThan(2);
 
+    // 4. Disable and re-enable (a fresh main.js in the same window, as after an update): tfjs keeps its
+    //    engine on the window, and the new copy must still run.
+    await page.evaluate(() => window.adaattn.reload());
+    await runPicker('tfjs-wasm', 'photos/bird.stylized-wave-3.png');
+
     await page.evaluate(() => window.adaattn.unload());
     expect(consoleLines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
     console.info(`[e2e] ${SIDE} px: ${timings.join('; ')}`);
