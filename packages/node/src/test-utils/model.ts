@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  componentsOf,
   createRng,
   expectedShapes,
   IMAGE_COMPONENTS,
@@ -13,16 +14,26 @@ import {
   writeModel,
   writeSafetensors,
   type ImageModelWeights,
+  type ModelVariant,
+  type VideoModelWeights,
   type WeightTensor,
 } from '@adaattn/core';
 
-/** He-uniform for 3×3 convs, 1/fan-in for 1×1 projections, small biases: activations stay in range. */
 export function randomImageWeights(seed = 1): ImageModelWeights {
+  return randomWeights('image', seed) as unknown as ImageModelWeights;
+}
+
+export function randomVideoWeights(seed = 1): VideoModelWeights {
+  return randomWeights('video', seed) as unknown as VideoModelWeights;
+}
+
+/** He-uniform for 3×3 convs, 1/fan-in for 1×1 projections, small biases: activations stay in range. */
+function randomWeights(variant: ModelVariant, seed: number): Record<string, Map<string, WeightTensor>> {
   const next = createRng(seed);
   const out: Record<string, Map<string, WeightTensor>> = {};
-  for (const component of IMAGE_COMPONENTS) {
+  for (const component of componentsOf(variant)) {
     const map = new Map<string, WeightTensor>();
-    for (const [key, shape] of expectedShapes('image', component)) {
+    for (const [key, shape] of expectedShapes(variant, component)) {
       const size = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length === 4 ? shape[1]! * shape[2]! * shape[3]! : 1;
       const bound = shape.length === 1 ? 0.05 : shape[2] === 1 ? Math.sqrt(3 / fanIn) : Math.sqrt(6 / fanIn);
@@ -32,12 +43,13 @@ export function randomImageWeights(seed = 1): ImageModelWeights {
     }
     out[component] = map;
   }
-  return out as unknown as ImageModelWeights;
+  return out;
 }
 
-export async function writeTestModelDir(dir: string, weights: ImageModelWeights): Promise<void> {
+export async function writeTestModelDir(dir: string, weights: ImageModelWeights | VideoModelWeights, variant: ModelVariant = 'image'): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const files = await writeModel(weights, { name: 'test-random', variant: 'image' }, { dtype: 'float16' });
+  const name = variant === 'image' ? 'test-random' : 'test-random-video';
+  const files = await writeModel(weights, { name, variant }, { dtype: 'float16' });
   for (const f of files) await writeFile(join(dir, f.path), f.bytes);
 }
 
