@@ -47,7 +47,7 @@ const stylize = (output: string, style: string, ...extra: string[]) => [
   'stylize', '--content', content, '--style', style, '--output', join(dir, output), '--model', model, '--backend', 'wasm', '--size', '0', ...extra,
 ];
 
-async function pixels(name: string): Promise<Uint8Array> {
+async function pixels(name: string): Promise<Uint8Array | Uint8ClampedArray> {
   return (await readImage(join(dir, name))).data;
 }
 
@@ -88,7 +88,7 @@ describe('adaattn stylize with creative controls', () => {
     let error = 0;
     let counted = 0;
     for (let i = 0; i < c.width * c.height; i++) {
-      const px = (d: Uint8Array) => [d[i * 3]! / 255, d[i * 3 + 1]! / 255, d[i * 3 + 2]! / 255] as const;
+      const px = (d: Uint8Array | Uint8ClampedArray) => [d[i * 3]! / 255, d[i * 3 + 1]! / 255, d[i * 3 + 2]! / 255] as const;
       if (px(o).some((v) => v === 0 || v === 1)) continue; // clamped pixels lose chroma, as any 8-bit image must
       const [ci, cq] = chroma(...px(c.data));
       const [oi, oq] = chroma(...px(o));

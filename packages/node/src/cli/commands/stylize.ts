@@ -11,6 +11,7 @@ import { choice, integer, optional, parseOptions, pixelCount, required, type Opt
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
+import { parseRunOptions, RUN_OPTIONS } from '../run-options.js';
 import { progressLine } from '../progress.js';
 
 const COMMAND = 'stylize';
@@ -19,19 +20,10 @@ const OPTIONS = {
   content: { type: 'string', short: 'c' },
   style: { type: 'string', short: 's' },
   output: { type: 'string', short: 'o' },
-  model: { type: 'string', short: 'm' },
-  size: { type: 'string' },
-  backend: { type: 'string' },
-  threads: { type: 'string' },
-  attention: { type: 'string' },
-  seed: { type: 'string' },
   quality: { type: 'string' },
-  'max-pixels': { type: 'string' },
+  ...RUN_OPTIONS,
   ...CONTROL_OPTIONS,
 } as const satisfies OptionSpec;
-
-/** Largest --size accepted: past this one image's features no longer fit a typical machine's memory. */
-const MAX_SIZE = 8192;
 
 export async function stylizeCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   // Everything that can be checked from the command line alone is checked first (exit 2, nothing read).
@@ -39,19 +31,8 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   const content = required(values, 'content', 'file', COMMAND);
   const { styles, controls, maskFiles } = parseControls(values, COMMAND, required(values, 'style', 'file[,file…]', COMMAND));
   const output = required(values, 'output', 'file', COMMAND);
-  const model = optional(values, 'model', COMMAND);
-  const size =
-    integer(values, 'size', COMMAND, {
-      min: 0,
-      max: MAX_SIZE,
-      what: `the longer side in pixels, a whole number from 0 (keep the input size) to ${MAX_SIZE}`,
-    }) ?? DEFAULT_SIZE;
-  const backend = choice(values, 'backend', COMMAND, BACKEND_CHOICES) ?? 'auto';
-  const threads = integer(values, 'threads', COMMAND, { min: 1, max: 1024, what: 'a whole number of threads ≥ 1' });
-  const attention: AttentionMode = choice(values, 'attention', COMMAND, ['sampled', 'exact'] as const) ?? DEFAULT_ATTENTION;
-  const seed = integer(values, 'seed', COMMAND, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' });
+  const { model, size, backend, threads, attention, seed, maxPixels } = parseRunOptions(values, COMMAND);
   const quality = integer(values, 'quality', COMMAND, { min: 1, max: 100, what: 'a whole number from 1 to 100' });
-  const maxPixels = pixelCount(values, 'max-pixels', COMMAND) ?? DEFAULT_MAX_PIXELS;
   let format;
   try {
     format = outputFormatForPath(output);

@@ -4,19 +4,17 @@
  */
 import { basename } from 'node:path';
 import { createStylizer } from '../../api/create-stylizer.js';
-import { BACKEND_CHOICES } from '../../api/backends.js';
-import { DEFAULT_ATTENTION, DEFAULT_SIZE } from '../../api/options.js';
 import { stylizeVideo } from '../../api/stylize-video.js';
 import { isSameFile } from '../../io/atomic-write.js';
 import { ffmpegPaths } from '../../io/ffmpeg.js';
 import { checkFramesOutput } from '../../io/frames.js';
-import { DEFAULT_MAX_PIXELS } from '../../io/image.js';
 import { defaultVideoModelDir, inspectModelDir, defaultModelDir } from '../../io/model-dir.js';
-import { choice, decimal, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
+import { decimal, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { frameProgress } from '../progress.js';
+import { parseRunOptions, RUN_OPTIONS } from '../run-options.js';
 
 const COMMAND = 'video';
 
@@ -24,20 +22,12 @@ const OPTIONS = {
   input: { type: 'string', short: 'i' },
   style: { type: 'string', short: 's' },
   output: { type: 'string', short: 'o' },
-  model: { type: 'string', short: 'm' },
   'image-model': { type: 'boolean' },
-  size: { type: 'string' },
   fps: { type: 'string' },
-  backend: { type: 'string' },
-  threads: { type: 'string' },
-  attention: { type: 'string' },
-  seed: { type: 'string' },
   force: { type: 'boolean' },
-  'max-pixels': { type: 'string' },
+  ...RUN_OPTIONS,
   ...CONTROL_OPTIONS,
 } as const satisfies OptionSpec;
-
-const MAX_SIZE = 8192;
 
 export async function videoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const { values } = parseOptions(COMMAND, argv, OPTIONS);
@@ -45,17 +35,11 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   const { styles, controls, maskFiles } = parseControls(values, COMMAND, required(values, 'style', 'file[,file…]', COMMAND));
   const output = required(values, 'output', 'video|dir', COMMAND);
   const imageModel = values['image-model'] === true;
-  const given = optional(values, 'model', COMMAND);
-  if (imageModel && given !== undefined) throw new UsageError('--model and --image-model both choose the model; give one', COMMAND);
-  const model = given ?? (imageModel ? defaultModelDir() : defaultVideoModelDir());
-  const size =
-    integer(values, 'size', COMMAND, { min: 0, max: MAX_SIZE, what: `the longer side in pixels, a whole number from 0 (keep the input size) to ${MAX_SIZE}` }) ?? DEFAULT_SIZE;
+  const run = parseRunOptions(values, COMMAND);
+  if (imageModel && run.model !== undefined) throw new UsageError('--model and --image-model both choose the model; give one', COMMAND);
+  const model = run.model ?? (imageModel ? defaultModelDir() : defaultVideoModelDir());
+  const { size, backend, threads, attention, seed, maxPixels } = run;
   const fps = decimal(values, 'fps', COMMAND, { min: 0.01, max: 1000, what: 'frames per second, e.g. 25 or 29.97' });
-  const backend = choice(values, 'backend', COMMAND, BACKEND_CHOICES) ?? 'auto';
-  const threads = integer(values, 'threads', COMMAND, { min: 1, max: 1024, what: 'a whole number of threads ≥ 1' });
-  const attention = choice(values, 'attention', COMMAND, ['sampled', 'exact'] as const) ?? DEFAULT_ATTENTION;
-  const seed = integer(values, 'seed', COMMAND, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' });
-  const maxPixels = pixelCount(values, 'max-pixels', COMMAND) ?? DEFAULT_MAX_PIXELS;
   const force = values['force'] === true;
   for (const path of [input, ...styles, ...maskFiles]) {
     if (await isSameFile(output, path)) throw new UsageError(`--output '${output}' is the input '${path}'; write the result to another path`, COMMAND);

@@ -1,0 +1,48 @@
+/**
+ * The options every stylizing command takes (stylize, video): how big, on which backend, with which
+ * attention. One table and one parser, so the two commands cannot drift apart.
+ */
+import { BACKEND_CHOICES, type BackendName } from '../api/backends.js';
+import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../api/options.js';
+import { DEFAULT_MAX_PIXELS } from '../io/image.js';
+import { choice, integer, optional, pixelCount, type OptionSpec, type Parsed } from './args.js';
+
+export const RUN_OPTIONS = {
+  model: { type: 'string', short: 'm' },
+  size: { type: 'string' },
+  backend: { type: 'string' },
+  threads: { type: 'string' },
+  attention: { type: 'string' },
+  seed: { type: 'string' },
+  'max-pixels': { type: 'string' },
+} as const satisfies OptionSpec;
+
+/** Largest --size accepted: past this one image's features no longer fit a typical machine's memory. */
+export const MAX_SIZE = 8192;
+
+export interface RunOptions {
+  readonly model: string | undefined;
+  readonly size: number;
+  readonly backend: BackendName | 'auto';
+  readonly threads: number | undefined;
+  readonly attention: AttentionMode;
+  readonly seed: number | undefined;
+  readonly maxPixels: number;
+}
+
+export function parseRunOptions(values: Parsed['values'], command: string): RunOptions {
+  return {
+    model: optional(values, 'model', command),
+    size:
+      integer(values, 'size', command, {
+        min: 0,
+        max: MAX_SIZE,
+        what: `the longer side in pixels, a whole number from 0 (keep the input size) to ${MAX_SIZE}`,
+      }) ?? DEFAULT_SIZE,
+    backend: choice(values, 'backend', command, BACKEND_CHOICES) ?? 'auto',
+    threads: integer(values, 'threads', command, { min: 1, max: 1024, what: 'a whole number of threads ≥ 1' }),
+    attention: choice(values, 'attention', command, ['sampled', 'exact'] as const) ?? DEFAULT_ATTENTION,
+    seed: integer(values, 'seed', command, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' }),
+    maxPixels: pixelCount(values, 'max-pixels', command) ?? DEFAULT_MAX_PIXELS,
+  };
+}
