@@ -1,24 +1,38 @@
 /**
- * The creative controls the options modal offers, and which of them core can apply today.
- *
- * Strength and colour preservation belong to core's creative-controls issue; core's Stylizer has neither
- * option yet. Until it does, the controls are shown disabled and marked pending, and a run that asks for
- * them (e.g. a hand-edited data.json) is refused with a message rather than silently ignored.
+ * The creative controls the options modal offers, and how they map onto core's stylize options.
  */
+import type { PreserveColor, StylizeOptions } from '@adaattn/core';
+
+/** 'off', or one of core's colour-preservation methods. */
+export type ColorMode = 'off' | PreserveColor;
+
 export interface Controls {
-  /** 0..1; 1 is the full stylization. */
+  /** 0..1; 1 is the model's full stylization, 0 keeps the image's own feature statistics. */
   readonly strength: number;
-  readonly preserveColor: boolean;
+  readonly preserveColor: ColorMode;
 }
 
-export const NEUTRAL_CONTROLS: Controls = { strength: 1, preserveColor: false };
+export const NEUTRAL_CONTROLS: Controls = { strength: 1, preserveColor: 'off' };
 
-/** Flip to true, and pass the value to core in engine.ts, when core gains the option. */
-export const CORE_SUPPORTS: Readonly<Record<keyof Controls, boolean>> = { strength: false, preserveColor: false };
+/** What the colour dropdowns offer. */
+export const COLOR_MODES: Readonly<Record<ColorMode, string>> = {
+  off: "Style's colours",
+  luminance: "Image's colours",
+  histogram: 'Style recoloured to the image',
+};
 
-export const PENDING_NOTE = 'Pending: the model library does not support this control yet.';
+export function isColorMode(value: unknown): value is ColorMode {
+  return typeof value === 'string' && Object.hasOwn(COLOR_MODES, value);
+}
 
-/** Controls set away from neutral that core cannot apply. */
-export function unsupportedControls(controls: Controls): (keyof Controls)[] {
-  return (Object.keys(NEUTRAL_CONTROLS) as (keyof Controls)[]).filter((k) => !CORE_SUPPORTS[k] && controls[k] !== NEUTRAL_CONTROLS[k]);
+export function coreControls(controls: Controls): Pick<StylizeOptions, 'strength' | 'preserveColor'> {
+  return controls.preserveColor === 'off' ? { strength: controls.strength } : { strength: controls.strength, preserveColor: controls.preserveColor };
+}
+
+/**
+ * 'histogram' recolours the style image to each content before encoding it, so its features cannot be
+ * reused across images (core refuses encoded features with it); 'luminance' works on the output only.
+ */
+export function needsStyleImage(controls: Controls): boolean {
+  return controls.preserveColor === 'histogram';
 }

@@ -57,15 +57,6 @@ describe('ModelEngine', () => {
     );
   });
 
-  it('refuses strength or colour preservation that core cannot apply yet, before loading anything', async () => {
-    const reads = { count: 0 };
-    const e = engineOn({ source: source('adaattn-image', reads) });
-    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, { strength: 0.5, preserveColor: false }, { signal: new AbortController().signal })).rejects.toThrow(
-      /strength is not supported by the model library yet/,
-    );
-    expect(reads.count).toBe(0);
-  });
-
   it.skipIf(!existsSync(`${MODELS}adaattn-video/model.json`))('refuses the video model', async () => {
     const e = engineOn({ source: source('adaattn-video') });
     await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
@@ -97,6 +88,35 @@ describe('ModelEngine', () => {
     expect(reads.count).toBe(2);
     // The old model and style were freed: same number of live tensors as before the reload.
     expect(backendNow.memory().tensors).toBe(liveBefore);
+  });
+
+  it.skipIf(!hasModel)('applies strength and colour preservation; colour matching encodes the style afresh', async () => {
+    const e = engine!;
+    const style = { key: 'wave|1', image: async () => image(40, 7) };
+    const signal = new AbortController().signal;
+    const content = image(32, 1);
+    const full = await e.stylize(content, style, NEUTRAL_CONTROLS, { signal });
+    const half = await e.stylize(content, style, { strength: 0.5, preserveColor: 'off' }, { signal });
+    const meanDiff = (a: PixelImage, b: PixelImage) => {
+      let d = 0;
+      for (let i = 0; i < a.data.length; i++) d += Math.abs((a.data[i] as number) - (b.data[i] as number));
+      return d / a.data.length;
+    };
+    expect(meanDiff(full, half)).toBeGreaterThan(1);
+    // Luminance mode keeps the content's chroma: its colour differences (R−G, B−G) follow the content's.
+    const lum = await e.stylize(content, style, { strength: 1, preserveColor: 'luminance' }, { signal });
+    const chromaDiff = (a: PixelImage, b: PixelImage) => {
+      let d = 0;
+      for (let i = 0; i < a.data.length; i += 3) {
+        const ca = [(a.data[i] as number) - (a.data[i + 1] as number), (a.data[i + 2] as number) - (a.data[i + 1] as number)];
+        const cb = [(b.data[i] as number) - (b.data[i + 1] as number), (b.data[i + 2] as number) - (b.data[i + 1] as number)];
+        d += Math.abs((ca[0] as number) - (cb[0] as number)) + Math.abs((ca[1] as number) - (cb[1] as number));
+      }
+      return d / (a.data.length / 3);
+    };
+    expect(chromaDiff(lum, content)).toBeLessThan(chromaDiff(full, content));
+    const phases = await phasesOf((onStatus) => e.stylize(content, style, { strength: 1, preserveColor: 'histogram' }, { signal, onStatus }));
+    expect([...phases]).toEqual(['stylize']); // the style is encoded inside core's stylize, not from the cache
   });
 
   it.skipIf(!hasModel)('a cancelled run rejects with AbortError and leaves the engine usable', async () => {

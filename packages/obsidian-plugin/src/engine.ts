@@ -5,7 +5,7 @@
  */
 import { AbortError, loadModelFromFiles, MODEL_JSON_PATH, Stylizer, WeightsError, type Backend, type ImageModelWeights, type LoadedModel, type PixelImage, type StyleFeatures } from '@adaattn/core';
 import type { BackendChoice } from './backends';
-import { unsupportedControls, type Controls } from './controls';
+import { coreControls, needsStyleImage, type Controls } from './controls';
 import type { ModelSource } from './model-source';
 
 export type EnginePhase = 'load-model' | 'encode-style' | 'stylize';
@@ -53,16 +53,17 @@ export class ModelEngine implements StylizeEngine {
   constructor(private readonly deps: ModelEngineDeps) {}
 
   async stylize(content: PixelImage, style: StyleInput, controls: Controls, run: EngineRun): Promise<PixelImage> {
-    const pending = unsupportedControls(controls);
-    if (pending.length > 0) {
-      throw new Error(`${pending.join(' and ')} ${pending.length > 1 ? 'are' : 'is'} not supported by the model library yet; reset ${pending.length > 1 ? 'them' : 'it'} in the plugin settings`);
-    }
     this.onStatus = run.onStatus;
     try {
       const stylizer = await this.stylizer(run.signal);
-      const features = await this.features(stylizer, style, run);
+      // Colour matching recolours the style for this content: encode it afresh (core's stylize does both).
+      const styleArg = needsStyleImage(controls) ? await style.image() : await this.features(stylizer, style, run);
       run.onStatus?.({ phase: 'stylize', fraction: 0 });
-      return await stylizer.stylize(content, features, { signal: run.signal, onProgress: (p) => run.onStatus?.({ phase: 'stylize', fraction: p.fraction }) });
+      return await stylizer.stylize(content, styleArg, {
+        ...coreControls(controls),
+        signal: run.signal,
+        onProgress: (p) => run.onStatus?.({ phase: 'stylize', fraction: p.fraction }),
+      });
     } finally {
       if (this.onStatus === run.onStatus) this.onStatus = undefined;
     }

@@ -1,11 +1,11 @@
 /**
- * The options modal shown before each run: style image, size, and the creative controls (strength,
- * preserve colour), the latter disabled and marked pending until core supports them (controls.ts).
+ * The options modal shown before each run: style image, size, strength and colours, starting from the
+ * settings' defaults.
  */
 import { Modal, Setting, type App, type ButtonComponent, type TFile } from 'obsidian';
-import { CORE_SUPPORTS, PENDING_NOTE, type Controls } from './controls';
+import type { ColorMode, Controls } from './controls';
 import { pickImage } from './image-suggest';
-import { sizeOptions } from './settings';
+import { addColorSetting, addSizeSetting, addStrengthSetting } from './setting-rows';
 
 export interface StylizeChoice {
   readonly style: TFile;
@@ -23,7 +23,7 @@ class OptionsModal extends Modal {
   private style: TFile | null;
   private maxSide: number;
   private strength: number;
-  private preserveColor: boolean;
+  private preserveColor: ColorMode;
   private submitted = false;
 
   constructor(
@@ -56,25 +56,9 @@ class OptionsModal extends Modal {
     );
     styleSetting.setDesc(this.style?.path ?? 'No style chosen yet.');
 
-    new Setting(contentEl)
-      .setName('Size')
-      .setDesc('Longest side of the result, in pixels. Larger takes longer.')
-      .addDropdown((d) => {
-        for (const side of sizeOptions(this.maxSide)) d.addOption(String(side), `${side} px`);
-        d.setValue(String(this.maxSide)).onChange((v) => (this.maxSide = Number(v)));
-      });
-
-    new Setting(contentEl)
-      .setName('Strength')
-      .setDesc(CORE_SUPPORTS.strength ? 'How much of the style to apply.' : PENDING_NOTE)
-      .addSlider((s) =>
-        s.setLimits(0, 1, 0.05).setValue(this.strength).setDynamicTooltip().setDisabled(!CORE_SUPPORTS.strength).onChange((v) => (this.strength = v)),
-      );
-
-    new Setting(contentEl)
-      .setName('Preserve colours')
-      .setDesc(CORE_SUPPORTS.preserveColor ? 'Keep the original image\'s colours; take only texture from the style.' : PENDING_NOTE)
-      .addToggle((t) => t.setValue(this.preserveColor).setDisabled(!CORE_SUPPORTS.preserveColor).onChange((v) => (this.preserveColor = v)));
+    addSizeSetting(contentEl, this.maxSide, (v) => (this.maxSide = v));
+    addStrengthSetting(contentEl, this.strength, (v) => (this.strength = v));
+    addColorSetting(contentEl, this.preserveColor, (v) => (this.preserveColor = v));
 
     new Setting(contentEl)
       .addButton((b) => b.setButtonText('Cancel').onClick(() => this.close()))

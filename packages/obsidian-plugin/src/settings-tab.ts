@@ -4,10 +4,10 @@
  */
 import { PluginSettingTab, Setting, type App, type Plugin } from 'obsidian';
 import { BACKEND_CHOICES, type BackendChoice } from './backends';
-import { CORE_SUPPORTS, PENDING_NOTE } from './controls';
 import { pickImage } from './image-suggest';
 import { outputStem } from './naming';
-import { DEFAULT_OUTPUT_TEMPLATE, sizeOptions, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
+import { addColorSetting, addSizeSetting, addStrengthSetting } from './setting-rows';
+import { DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
 
 export interface SettingsHost extends Plugin {
   settings: AdaAttnSettings;
@@ -91,34 +91,18 @@ export class AdaAttnSettingTab extends PluginSettingTab {
           await save();
         }),
       );
-    new Setting(containerEl)
-      .setName('Size')
-      .setDesc('Longest side of the result, in pixels.')
-      .addDropdown((d) => {
-        for (const side of sizeOptions(s.maxSide)) d.addOption(String(side), `${side} px`);
-        d.setValue(String(s.maxSide)).onChange(async (v) => {
-          s.maxSide = Number(v);
-          await save();
-        });
-      });
-    new Setting(containerEl)
-      .setName('Strength')
-      .setDesc(CORE_SUPPORTS.strength ? 'How much of the style to apply.' : PENDING_NOTE)
-      .addSlider((sl) =>
-        sl.setLimits(0, 1, 0.05).setValue(s.strength).setDynamicTooltip().setDisabled(!CORE_SUPPORTS.strength).onChange(async (v) => {
-          s.strength = v;
-          await save();
-        }),
-      );
-    new Setting(containerEl)
-      .setName('Preserve colours')
-      .setDesc(CORE_SUPPORTS.preserveColor ? 'Keep the original image\'s colours.' : PENDING_NOTE)
-      .addToggle((t) =>
-        t.setValue(s.preserveColor).setDisabled(!CORE_SUPPORTS.preserveColor).onChange(async (v) => {
-          s.preserveColor = v;
-          await save();
-        }),
-      );
+    addSizeSetting(containerEl, s.maxSide, (v) => {
+      s.maxSide = v;
+      return save();
+    });
+    addStrengthSetting(containerEl, s.strength, (v) => {
+      s.strength = v;
+      return save();
+    });
+    addColorSetting(containerEl, s.preserveColor, (v) => {
+      s.preserveColor = v;
+      return save();
+    });
 
     new Setting(containerEl).setName('Output').setHeading();
     const naming = new Setting(containerEl)

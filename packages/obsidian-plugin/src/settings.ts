@@ -3,6 +3,7 @@
  * (nothing on first run, an older version's object, a hand-edited data.json) into a complete, valid object.
  */
 import { BACKEND_CHOICES, type BackendChoice } from './backends';
+import { isColorMode, type ColorMode } from './controls';
 
 /** Where the model directory (model.json + safetensors) is read from. */
 export type ModelLocation = 'vault' | 'absolute';
@@ -21,10 +22,9 @@ export interface AdaAttnSettings {
   defaultStyle: string;
   /** Longest side, in pixels, that content and style are scaled down to before stylizing. */
   maxSide: number;
-  /** 0..1. Pending core's creative controls (strength): stored and shown, not applied yet. */
+  /** 0..1; 1 is the model's full stylization. */
   strength: number;
-  /** Pending core's creative controls (colour preservation): stored and shown, not applied yet. */
-  preserveColor: boolean;
+  preserveColor: ColorMode;
   /** Output file name without extension; {name} is the original's base name, {style} the style's. */
   outputTemplate: string;
   embedMode: EmbedMode;
@@ -45,7 +45,7 @@ export const DEFAULT_SETTINGS: Readonly<AdaAttnSettings> = Object.freeze({
   defaultStyle: '',
   maxSide: 512,
   strength: 1,
-  preserveColor: false,
+  preserveColor: 'off',
   outputTemplate: DEFAULT_OUTPUT_TEMPLATE,
   embedMode: 'replace',
 });
@@ -66,7 +66,7 @@ export function mergeSettings(stored: unknown): AdaAttnSettings {
     defaultStyle: str(s.defaultStyle, d.defaultStyle),
     maxSide: isSide(s.maxSide) ? s.maxSide : d.maxSide,
     strength: typeof s.strength === 'number' && s.strength >= 0 && s.strength <= 1 ? s.strength : d.strength,
-    preserveColor: typeof s.preserveColor === 'boolean' ? s.preserveColor : d.preserveColor,
+    preserveColor: isColorMode(s.preserveColor) ? s.preserveColor : d.preserveColor,
     outputTemplate: typeof s.outputTemplate === 'string' && s.outputTemplate.trim() !== '' ? s.outputTemplate : d.outputTemplate,
     embedMode: oneOf(s.embedMode, ['replace', 'insert'] as const, d.embedMode),
   };

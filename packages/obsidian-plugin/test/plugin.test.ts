@@ -124,18 +124,21 @@ describe('Stylize image under cursor', () => {
     expect(readRaw(await bytesOf(h, 'photos/big.stylized-wave.png')).width).toBe(256);
   });
 
-  it('shows the pending creative controls disabled, and passes their neutral values', async () => {
-    const h = await start();
+  it('passes strength and colours from the modal, starting from the settings', async () => {
+    const h = await start({ defaultStyle: STYLE, strength: 0.8, preserveColor: 'luminance' });
     await h.openNote('notes/n.md', '![[photo.png]]|');
     h.command(UNDER_CURSOR);
     const modal = await h.waitForModal();
     const slider = modal.querySelector('input[type=range]') as HTMLInputElement;
-    const toggle = modal.querySelector('input[type=checkbox]') as HTMLInputElement;
-    expect(slider.disabled && toggle.disabled).toBe(true);
-    expect(modal.textContent).toContain('Pending: the model library does not support this control yet.');
+    const colours = modal.querySelectorAll('select')[1] as HTMLSelectElement;
+    expect([slider.value, colours.value, slider.disabled]).toEqual(['0.8', 'luminance', false]);
+    slider.value = '0.35';
+    slider.dispatchEvent(new Event('change'));
+    colours.value = 'histogram';
+    colours.dispatchEvent(new Event('change'));
     await h.clickButton('Stylize');
     await h.waitForNotice(/^Saved /);
-    expect(engine.calls[0]?.controls).toEqual({ strength: 1, preserveColor: false });
+    expect(engine.calls[0]?.controls).toEqual({ strength: 0.35, preserveColor: 'histogram' });
   });
 
   it('does nothing when the options modal is dismissed', async () => {
@@ -279,7 +282,7 @@ describe('settings', () => {
     tab.display();
     const el = tab.containerEl;
     expect([...el.querySelectorAll('.setting-item-name')].map((n) => n.textContent)).toEqual([
-      'Model', 'Model location', 'Model folder', 'Runtime', 'Defaults', 'Default style', 'Size', 'Strength', 'Preserve colours', 'Output', 'File name', 'In the note',
+      'Model', 'Model location', 'Model folder', 'Runtime', 'Defaults', 'Default style', 'Size', 'Strength', 'Colours', 'Output', 'File name', 'In the note',
     ]);
     const embedMode = [...el.querySelectorAll('select')].at(-1) as HTMLSelectElement;
     embedMode.value = 'insert';
