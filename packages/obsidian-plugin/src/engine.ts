@@ -22,13 +22,13 @@ export interface EngineRun {
 }
 
 /** A style image, decoded only when its features are not cached under `key`. */
-export interface StyleInput {
+export interface StyleRef {
   readonly key: string;
   readonly image: () => Promise<PixelImage>;
 }
 
 export interface StylizeEngine {
-  stylize(content: PixelImage, style: StyleInput, controls: Controls, run: EngineRun): Promise<PixelImage>;
+  stylize(content: PixelImage, style: StyleRef, controls: Controls, run: EngineRun): Promise<PixelImage>;
   dispose(): void;
 }
 
@@ -52,7 +52,7 @@ export class ModelEngine implements StylizeEngine {
 
   constructor(private readonly deps: ModelEngineDeps) {}
 
-  async stylize(content: PixelImage, style: StyleInput, controls: Controls, run: EngineRun): Promise<PixelImage> {
+  async stylize(content: PixelImage, style: StyleRef, controls: Controls, run: EngineRun): Promise<PixelImage> {
     this.onStatus = run.onStatus;
     try {
       const stylizer = await this.stylizer(run.signal);
@@ -107,7 +107,7 @@ export class ModelEngine implements StylizeEngine {
     return Stylizer.create(backend, model.weights);
   }
 
-  private async features(stylizer: Stylizer, style: StyleInput, run: EngineRun): Promise<StyleFeatures> {
+  private async features(stylizer: Stylizer, style: StyleRef, run: EngineRun): Promise<StyleFeatures> {
     if (this.style?.key === style.key && !this.style.features.isDisposed) return this.style.features;
     this.dropStyle();
     const image = await style.image();

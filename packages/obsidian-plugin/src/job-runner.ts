@@ -14,7 +14,7 @@ const PHASE_TEXT: Readonly<Record<EnginePhase, string>> = {
   stylize: 'Stylizing',
 };
 
-export function statusText(status: EngineStatus): string {
+function statusText(status: EngineStatus): string {
   return `${PHASE_TEXT[status.phase]}… ${Math.round(status.fraction * 100)}%`;
 }
 

@@ -10,7 +10,7 @@ export class ProgressNotice {
   private readonly cancelButton: HTMLButtonElement;
 
   constructor(title: string, onCancel: () => void) {
-    // Plain DOM calls: the fragment is built before Obsidian's element helpers could be attached to it.
+    // Built as a DocumentFragment with plain DOM calls: Notice takes the fragment as its message.
     const fragment = document.createDocumentFragment();
     const root = fragment.appendChild(document.createElement('div'));
     root.className = 'adaattn-progress';

@@ -9,6 +9,8 @@ import { outputStem } from './naming';
 import { addColorSetting, addSizeSetting, addStrengthSetting } from './setting-rows';
 import { DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
 
+const NO_DEFAULT_STYLE = 'None: the options modal asks for one.';
+
 export interface SettingsHost extends Plugin {
   settings: AdaAttnSettings;
   saveSettings(): Promise<void>;
@@ -74,7 +76,7 @@ export class AdaAttnSettingTab extends PluginSettingTab {
     new Setting(containerEl).setName('Defaults').setHeading();
     const style = new Setting(containerEl)
       .setName('Default style')
-      .setDesc(s.defaultStyle || 'None: the options modal asks for one.')
+      .setDesc(s.defaultStyle || NO_DEFAULT_STYLE)
       .addButton((b) =>
         b.setButtonText('Choose…').onClick(async () => {
           const file = await pickImage(this.app, 'Choose the default style image');
@@ -87,7 +89,7 @@ export class AdaAttnSettingTab extends PluginSettingTab {
       .addExtraButton((b) =>
         b.setIcon('x').setTooltip('Clear').onClick(async () => {
           s.defaultStyle = '';
-          style.setDesc('None: the options modal asks for one.');
+          style.setDesc(NO_DEFAULT_STYLE);
           await save();
         }),
       );

@@ -5,6 +5,7 @@
  */
 import type * as O from 'obsidian';
 import { findImageEmbeds } from '../../src/embeds';
+import { CanvasCodec } from '../../src/image-codec';
 import * as obsidian from '../fake-obsidian/index';
 import { Harness, type PluginClass } from '../harness/harness';
 
@@ -67,21 +68,15 @@ function renderPreview(): void {
   (document.getElementById('source') as HTMLElement).setText(text);
 }
 
-/** Size of an image in the vault, and how far it is from another (mean absolute difference, 0..255). */
+/**
+ * Size of an image in the vault, and how far it is from another, both decoded by the plugin's own codec at
+ * `maxSide`: mean and largest absolute difference (0..255) and the image's standard deviation.
+ */
 async function compare(path: string, referencePath: string, maxSide: number): Promise<{ width: number; height: number; meanAbsDiff: number; maxAbsDiff: number; stdDev: number }> {
   const h = current();
-  const pixels = async (p: string) => {
-    const bitmap = await createImageBitmap(new Blob([await h.app.vault.adapter.readBinary(p)]));
-    const scale = Math.min(1, maxSide / Math.max(bitmap.width, bitmap.height));
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.round(bitmap.width * scale);
-    canvas.height = Math.round(bitmap.height * scale);
-    const ctx = canvas.getContext('2d') as CanvasRenderingContext2D;
-    ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    return ctx.getImageData(0, 0, canvas.width, canvas.height);
-  };
-  const out = await pixels(path);
-  const ref = await pixels(referencePath);
+  const codec = new CanvasCodec();
+  const out = await codec.decode(await h.app.vault.adapter.readBinary(path), maxSide);
+  const ref = await codec.decode(await h.app.vault.adapter.readBinary(referencePath), maxSide);
   let diff = 0;
   let maxDiff = 0;
   let sum = 0;

@@ -5,7 +5,7 @@
 import type { PixelImage } from '@adaattn/core';
 import { AbortError } from '@adaattn/core';
 import type { Controls } from '../../src/controls';
-import type { EngineRun, StyleInput, StylizeEngine } from '../../src/engine';
+import type { EngineRun, StyleRef, StylizeEngine } from '../../src/engine';
 import type { ImageCodec } from '../../src/image-codec';
 import { fitWithin } from '../../src/image-codec';
 
@@ -66,7 +66,7 @@ export class FakeEngine implements StylizeEngine {
   hold = false;
   fail: Error | undefined;
 
-  async stylize(content: PixelImage, style: StyleInput, controls: Controls, run: EngineRun): Promise<PixelImage> {
+  async stylize(content: PixelImage, style: StyleRef, controls: Controls, run: EngineRun): Promise<PixelImage> {
     this.calls.push({ content, styleKey: style.key, controls });
     await style.image();
     run.onStatus?.({ phase: 'stylize', fraction: 0.5 });
