@@ -90,7 +90,8 @@ Creative controls:
                           Content in several regions draws from the union of their style regions;
                           content in none draws from the whole style
       --strength <a>      0..1: 1 the full style (default), 0 the content's own feature statistics
-      --preserve-color <m> luminance | histogram: keep the content's colours, by transferring only the
+      --preserve-color <mode>
+                          luminance | histogram: keep the content's colours, by transferring only the
                           luminance (content chroma, YIQ), or by matching the style's colour mean and
                           covariance to the content's before stylizing`;
 }
@@ -105,7 +106,8 @@ be installed (Debian/Ubuntu: apt-get install ffmpeg; or set ADAATTN_FFMPEG); dir
 ffmpeg. Progress and the time left are shown on stderr; Ctrl-C stops the job and leaves no output.
 
 Required:
-  -i, --input <path>      a video file, or a directory of frames (${FRAME_EXTENSIONS.join(', ')}; natural order)
+  -i, --input <path>      a video file, or a directory of frames in natural order (frame2 before frame10):
+                          ${FRAME_EXTENSIONS.join(', ')}
   -s, --style <files>     the style image (several: see --weights and --mix)
   -o, --output <path>     a video file (${Object.keys(VIDEO_OUTPUTS).join(', ')}), or a directory for PNG frames;
                           written atomically (a temporary file or directory renamed into place)
