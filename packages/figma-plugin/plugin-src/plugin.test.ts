@@ -180,6 +180,7 @@ describe('a run', () => {
     await started;
     expect(figma.ui.sentOfType<Sent<'frames'>>('frames')).toEqual([]);
     expect(controller.activeRunId).toBeUndefined();
+    expect(figma.notifications.at(-1)?.message).toBe('Cancelled: 0 of 3 frames stylized.');
   });
 
   it('reports a failed run and the frames that failed', async () => {

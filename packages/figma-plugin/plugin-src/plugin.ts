@@ -137,7 +137,7 @@ export class PluginController {
       this.reject(runId, `Nothing to stylize: ${describeSkipped(unexportable)}.`);
       return;
     }
-    const run: ActiveRun = { runId, placement, sources: new Map(), placed: 0, failed: 0, total: 0, styleName: undefined };
+    const run: ActiveRun = { runId, placement, sources: new Map(), placed: 0, failed: 0, total: plans.length, styleName: undefined };
     this.active = run;
     // Whatever the user did before this run is its own undo step; everything until `finished` is ours.
     this.host.commitUndo();

@@ -190,10 +190,11 @@ export class App {
     this.view.setEngineInfo(`${status.modelName} on ${status.backend}${cache}${fallback}`);
   }
 
-  private modelFailed(error: unknown): string {
+  /** Shows why the model failed to load; `toast` also raises a Figma error toast (a failed run has its own). */
+  private modelFailed(error: unknown, toast = true): string {
     const message = `The model could not be loaded from ${this.settings.modelBaseUrl}: ${messageOf(error)}`;
     this.view.setStatus(message, true);
-    this.bridge.send({ type: 'notify', message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
+    if (toast) this.bridge.send({ type: 'notify', message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
     return message;
   }
 
@@ -210,7 +211,7 @@ export class App {
         status = await untilAborted(this.engine.ready(this.settings.modelBaseUrl, (p) => this.showLoad(p)), signal);
       } catch (error) {
         if (signal.aborted) throw error;
-        summary = { outcome: 'failed', done: 0, failures: [], message: this.modelFailed(error) };
+        summary = { outcome: 'failed', done: 0, failures: [], message: this.modelFailed(error, false) };
         this.endRun(run, summary);
         return;
       }

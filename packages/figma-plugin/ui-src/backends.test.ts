@@ -1,6 +1,6 @@
 import type { Backend } from '@adaattn/core';
 import { describe, expect, it } from 'vitest';
-import { backendOrderFrom, isSoftwareRenderer, startBackend, type BackendChoice } from './backends.js';
+import { backendOrderFrom, isSoftwareRenderer, probeWebgl, startBackend, type BackendChoice } from './backends.js';
 
 const fake = (id: BackendChoice['id'], outcome: Error | 'ok'): BackendChoice => ({
   id,
@@ -39,5 +39,32 @@ describe('backend helpers', () => {
     expect(isSoftwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe(true);
     expect(isSoftwareRenderer('ANGLE (Apple, ANGLE Metal Renderer: Apple M2, Unspecified Version)')).toBe(false);
     expect(isSoftwareRenderer(undefined)).toBe(false);
+  });
+});
+
+describe('probeWebgl', () => {
+  function fakeDocument(context: unknown): Document {
+    return { createElement: () => ({ getContext: () => context }) } as unknown as Document;
+  }
+
+  it('reports no WebGL when no context can be made', () => {
+    expect(probeWebgl(fakeDocument(null))).toEqual({ available: false });
+    expect(probeWebgl(undefined)).toEqual({ available: false });
+  });
+
+  it('reads the unmasked renderer and frees the probe context', () => {
+    let lost = false;
+    const gl = {
+      getExtension: (name: string) =>
+        name === 'WEBGL_debug_renderer_info' ? { UNMASKED_RENDERER_WEBGL: 0x9246 } : { loseContext: () => (lost = true) },
+      getParameter: (p: number) => (p === 0x9246 ? 'llvmpipe (LLVM 15.0.6, 256 bits)' : null),
+    };
+    expect(probeWebgl(fakeDocument(gl))).toEqual({ available: true, renderer: 'llvmpipe (LLVM 15.0.6, 256 bits)' });
+    expect(lost).toBe(true);
+  });
+
+  it('leaves the renderer unknown when the browser hides it', () => {
+    const gl = { getExtension: (name: string) => (name === 'WEBGL_debug_renderer_info' ? null : { loseContext: () => undefined }), getParameter: () => null };
+    expect(probeWebgl(fakeDocument(gl))).toEqual({ available: true });
   });
 });

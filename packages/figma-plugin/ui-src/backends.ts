@@ -22,15 +22,22 @@ export interface BackendChoice {
 /** Renderer names of WebGL implemented on the CPU (Chromium's SwiftShader, Mesa's llvmpipe/softpipe). */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
-/** The WebGL renderer's name, or undefined when the browser hides it or has no WebGL at all. */
-export function webglRenderer(doc: Document | undefined = globalThis.document): string | undefined {
+export interface WebglProbe {
+  /** Whether a WebGL context could be made at all. */
+  readonly available: boolean;
+  /** The renderer's name, when the browser tells it. */
+  readonly renderer?: string;
+}
+
+/** Makes (and frees) a throwaway WebGL context to learn whether there is one and what renders it. */
+export function probeWebgl(doc: Document | undefined = globalThis.document): WebglProbe {
   const canvas = doc?.createElement('canvas');
   const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as WebGLRenderingContext | null | undefined;
-  if (gl == null) return undefined;
+  if (gl == null) return { available: false };
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   const name = info === null ? undefined : (gl.getParameter(info.UNMASKED_RENDERER_WEBGL) as unknown);
   gl.getExtension('WEBGL_lose_context')?.loseContext(); // free the probe's context now, not at GC
-  return typeof name === 'string' ? name : undefined;
+  return typeof name === 'string' ? { available: true, renderer: name } : { available: true };
 }
 
 export function isSoftwareRenderer(name: string | undefined): boolean {
@@ -40,8 +47,10 @@ export function isSoftwareRenderer(name: string | undefined): boolean {
 async function startWebgl(): Promise<Backend> {
   // WebGL emulated on the CPU compiles a shader per op and shape and runs them far slower than wasm
   // (measured: ~30 s vs ~0.5 s for a 64 px frame in headless Chromium's SwiftShader).
-  const renderer = webglRenderer();
-  if (isSoftwareRenderer(renderer)) throw new Error(`WebGL runs in software here (${renderer}); WebAssembly is faster`);
+  const probe = probeWebgl();
+  // No context now means none for tfjs either (a busy GPU process can refuse one): do not gamble on it.
+  if (!probe.available) throw new Error('no WebGL context could be created');
+  if (isSoftwareRenderer(probe.renderer)) throw new Error(`WebGL runs in software here (${probe.renderer}); WebAssembly is faster`);
   const backend = await createTfjsBackend({ name: 'webgl' });
   // GPUs that can only render to half floats overflow on VGG features (max 65504): better wasm than noise.
   if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE')) {
