@@ -73,8 +73,9 @@ export class Engine {
     };
   }
 
+  /** Frees a replaced model. The cached style goes too: its features belong to a stylizer (re-encoded on next use). */
   private dispose(loaded: Loaded): void {
-    if (this.style !== undefined) this.style = undefined; // its features die with the stylizer
+    this.style = undefined;
     loaded.stylizer.dispose();
   }
 
