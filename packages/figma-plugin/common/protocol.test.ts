@@ -16,14 +16,20 @@ describe('message guards', () => {
 
 describe('mergeSettings', () => {
   it('keeps valid stored fields and replaces the rest with defaults', () => {
-    expect(mergeSettings({ scale: 2, placement: 'over', strength: 0.4, preserveColor: true, modelBaseUrl: 'https://m.test/' })).toEqual({
+    expect(mergeSettings({ scale: 2, placement: 'over', strength: 0.4, preserveColor: 'histogram', modelBaseUrl: 'https://m.test/' })).toEqual({
       scale: 2,
       placement: 'over',
       strength: 0.4,
-      preserveColor: true,
+      preserveColor: 'histogram',
       modelBaseUrl: 'https://m.test/',
     });
     expect(mergeSettings({ scale: 3, placement: 'under', strength: 7, preserveColor: 'yes', modelBaseUrl: '' })).toEqual(DEFAULT_SETTINGS);
     expect(mergeSettings(undefined)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('keeps strength 0 and each colour mode; drops the boolean an older version saved', () => {
+    expect(mergeSettings({ strength: 0, preserveColor: 'luminance' })).toMatchObject({ strength: 0, preserveColor: 'luminance' });
+    expect(mergeSettings({ strength: -0.1, preserveColor: true })).toMatchObject({ strength: 1, preserveColor: 'off' });
+    expect(mergeSettings({ strength: Number.NaN, preserveColor: 'off' })).toMatchObject({ strength: 1, preserveColor: 'off' });
   });
 });

@@ -20,18 +20,25 @@ export const PLACEMENTS: readonly Placement[] = ['beside', 'over'];
 export const OUTPUT_SCALES = [0.5, 1, 2] as const;
 export type OutputScale = (typeof OUTPUT_SCALES)[number];
 
+/**
+ * Colour preservation: 'off' (the style's colours), or one of core's methods, 'luminance' (the layer's own
+ * colours under the stylized luminance) or 'histogram' (the style recoloured to the layer before stylizing).
+ * Spelled out here because the sandbox bundle must not import core; ui-src/controls.ts checks at compile time
+ * that the non-'off' modes are exactly core's `PreserveColor`.
+ */
+export const COLOR_MODES = ['off', 'luminance', 'histogram'] as const;
+export type ColorMode = (typeof COLOR_MODES)[number];
+
 /** What the user set in the UI; kept in figma.clientStorage by the main thread (the iframe has no storage). */
 export interface PluginSettings {
   /** Base URL of the model directory (model.json and the files it lists), ending in '/'. */
   readonly modelBaseUrl: string;
   readonly scale: OutputScale;
   readonly placement: Placement;
-  /**
-   * Stylization strength in [0, 1] and colour preservation. Carried end to end, but core's StylizeOptions
-   * has neither yet (pending the creative-controls issue): the UI shows them disabled and does not apply them.
-   */
+  /** Stylization strength α in [0, 1] (core's `strength`; 1 is the model's full effect). */
   readonly strength: number;
-  readonly preserveColor: boolean;
+  /** Colour preservation (core's `preserveColor`, absent for 'off'). */
+  readonly preserveColor: ColorMode;
 }
 
 /** What the UI needs to know about the current selection to label its button. */
@@ -140,7 +147,7 @@ export const DEFAULT_SETTINGS: PluginSettings = {
   scale: 1,
   placement: 'beside',
   strength: 1,
-  preserveColor: false,
+  preserveColor: 'off',
 };
 
 /** Stored settings merged over the defaults, dropping fields of the wrong type (an older plugin may have written them). */
@@ -152,6 +159,7 @@ export function mergeSettings(stored: unknown, defaults: PluginSettings = DEFAUL
     scale: (OUTPUT_SCALES as readonly unknown[]).includes(s.scale) ? (s.scale as OutputScale) : defaults.scale,
     placement: (PLACEMENTS as readonly unknown[]).includes(s.placement) ? (s.placement as Placement) : defaults.placement,
     strength: typeof s.strength === 'number' && s.strength >= 0 && s.strength <= 1 ? s.strength : defaults.strength,
-    preserveColor: typeof s.preserveColor === 'boolean' ? s.preserveColor : defaults.preserveColor,
+    // Versions before core had the option saved a boolean from a disabled checkbox: never a user's choice.
+    preserveColor: (COLOR_MODES as readonly unknown[]).includes(s.preserveColor) ? (s.preserveColor as ColorMode) : defaults.preserveColor,
   };
 }

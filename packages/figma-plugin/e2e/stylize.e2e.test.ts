@@ -248,6 +248,99 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     expect(await ui.locator('#stylize').isEnabled()).toBe(true);
   }, 90_000);
 
+  it('applies strength and colour preservation: at strength 0 the style no longer matters; luminance keeps the colours', async () => {
+    // One 64×64 frame at 1×, one run per setting, with the last test's style (wave-file) and then a very
+    // different one. Strength 0 does not give the original back (core decodes the frame's own feature
+    // statistics, which looks washed out: docs/CONTROLS.md), but it is exactly independent of the style.
+    await ui.locator('#scale').selectOption('1');
+    await page.evaluate(() => window.h.select([window.h.frames[0] as (typeof window.h.frames)[number]]));
+    await ui.locator('#stylize', { hasText: /^Stylize$/ }).waitFor();
+    const content = (await page.evaluate(() => window.h.exportPixels(0)))?.pixels as number[];
+
+    async function runWith(strength: number, colours: 'off' | 'luminance' | 'histogram'): Promise<number[]> {
+      await ui.locator('#strength').fill(String(strength));
+      await ui.locator('#strength').dispatchEvent('change');
+      await ui.locator('#preserve-color').selectOption(colours);
+      // The settings travel to the main thread for clientStorage.
+      expect((await received('save-settings')).at(-1)?.settings).toMatchObject({ strength, preserveColor: colours });
+      const runId = await stylize();
+      expect(await waitForFinished(runId, 30_000)).toMatchObject({ outcome: 'done', failures: [] });
+      const hash = await page.evaluate(() => window.h.figma.rectangles.at(-1)?.imageHash);
+      const result = await page.evaluate((h) => window.h.describeImage(h as string), hash);
+      expect(result).toMatchObject({ width: 64, height: 64, png: true });
+      return result?.pixels as number[];
+    }
+
+    /** Mean and largest absolute difference over R, G, B; mean over the YIQ chroma (I, Q) alone. */
+    function distance(a: number[], b: number[]): { rgb: number; max: number; chroma: number } {
+      let rgb = 0;
+      let max = 0;
+      let chroma = 0;
+      const iq = (p: number[], k: number) => {
+        const [r, g, bl] = [p[k] as number, p[k + 1] as number, p[k + 2] as number];
+        return [0.5959 * r - 0.2746 * g - 0.3213 * bl, 0.2115 * r - 0.5227 * g + 0.3112 * bl] as const;
+      };
+      for (let k = 0; k < a.length; k += 4) {
+        for (let c = 0; c < 3; c++) {
+          const d = Math.abs((a[k + c] as number) - (b[k + c] as number));
+          rgb += d;
+          max = Math.max(max, d);
+        }
+        const [ia, qa] = iq(a, k);
+        const [ib, qb] = iq(b, k);
+        chroma += Math.abs(ia - ib) + Math.abs(qa - qb);
+      }
+      const n = a.length / 4;
+      return { rgb: rgb / (3 * n), max, chroma: chroma / (2 * n) };
+    }
+    const show = (d: { rgb: number; chroma: number }) => `${d.rgb.toFixed(1)}/${d.chroma.toFixed(1)}`;
+
+    const started = Date.now();
+    const waveFull = await runWith(1, 'off');
+    const waveNone = await runWith(0, 'off');
+    const kept = await runWith(1, 'luminance');
+    const matched = await runWith(1, 'histogram');
+    // A second style, nothing like the wave: red and yellow diagonal stripes.
+    const stripes = await page.evaluate(async () => {
+      const canvas = new OffscreenCanvas(96, 96);
+      const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
+      for (let x = -96; x < 96; x += 16) {
+        ctx.fillStyle = (x / 16) % 2 === 0 ? '#d01010' : '#f0d020';
+        ctx.beginPath();
+        ctx.moveTo(x, 0);
+        ctx.lineTo(x + 16, 0);
+        ctx.lineTo(x + 112, 96);
+        ctx.lineTo(x + 96, 96);
+        ctx.fill();
+      }
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
+    });
+    await ui.locator('#style-file').setInputFiles({ name: 'stripes.png', mimeType: 'image/png', buffer: Buffer.from(stripes, 'base64') });
+    await ui.locator('#style-name', { hasText: 'stripes' }).waitFor();
+    const stripesFull = await runWith(1, 'off');
+    const stripesNone = await runWith(0, 'off');
+    const seconds = (Date.now() - started) / 1000;
+
+    const full = distance(waveFull, content);
+    const luminance = distance(kept, content);
+    const histogram = distance(matched, content);
+    const styles1 = distance(waveFull, stripesFull);
+    const styles0 = distance(waveNone, stripesNone);
+    console.log(
+      `controls: 6 runs in ${seconds.toFixed(1)} s. To the original (rgb/chroma): strength 1 ${show(full)}, strength 0 ${show(distance(waveNone, content))}, ` +
+        `luminance ${show(luminance)}, histogram ${show(histogram)}. Wave vs stripes: strength 1 ${show(styles1)}, strength 0 ${show(styles0)} (max ${styles0.max})`,
+    );
+    // Strength: the two styles give very different results at 1 and the same result at 0.
+    expect(styles1.rgb).toBeGreaterThan(15);
+    expect(styles0.max).toBeLessThanOrEqual(1);
+    // Luminance: the original's chroma exactly, up to 8-bit rounding and clamping; the plain result's is far off.
+    expect(luminance.chroma).toBeLessThan(2);
+    expect(full.chroma).toBeGreaterThan(4 * luminance.chroma);
+    // Histogram: the style image path ran (not the cached encoding) and changed the result.
+    expect(distance(matched, waveFull).rgb).toBeGreaterThan(3);
+  }, 60_000);
+
   it('reads the model from the cache the next time the plugin opens', async () => {
     await page.close();
     await openHarness();

@@ -3,9 +3,10 @@
  * the main thread's messages into model work and messages back. Every run ends with exactly one `finished`
  * message, whatever happens, so the main thread can close its undo step.
  */
-import { MIN_STYLE_SIDE, type PixelImage } from '@adaattn/core';
+import { MIN_STYLE_SIDE, type PixelImage, type StyleInput } from '@adaattn/core';
 import { DEFAULT_SETTINGS, type FrameJob, type MainToUi, type PluginSettings, type RunOutcome, type SelectionSummary } from '../common/protocol.js';
 import type { Bridge } from './bridge.js';
+import { needsStyleImage, type CreativeControls } from './controls.js';
 import type { Engine, EngineStatus } from './engine.js';
 import { decodeImage, encodePng } from './image-codec.js';
 import type { LoadProgress } from './model-loader.js';
@@ -216,16 +217,21 @@ export class App {
         return;
       }
       this.showEngine(status);
-      this.view.setStatus(`Encoding the style “${style.name}”…`);
-      const features = await this.engine.encodeStyle(style.key, style.image, signal);
-      const controls = { strength: this.settings.strength, preserveColor: this.settings.preserveColor };
+      const controls: CreativeControls = { strength: this.settings.strength, preserveColor: this.settings.preserveColor };
+      let styleInput: StyleInput;
+      if (needsStyleImage(controls)) {
+        styleInput = style.image; // recoloured to each layer, so encoded once per layer by core
+      } else {
+        this.view.setStatus(`Encoding the style “${style.name}”…`);
+        styleInput = await this.engine.encodeStyle(style.key, style.image, signal);
+      }
       let current = 0;
       summary = await runFrames(
         frames,
         {
           decode: async (png) => (await decodeImage(png)).image,
           encode: encodePng,
-          stylize: (content, s, onProgress) => this.engine.stylize(content, features, controls, s, onProgress),
+          stylize: (content, s, onProgress) => this.engine.stylize(content, styleInput, controls, s, onProgress),
         },
         signal,
         {

@@ -1,22 +1,34 @@
 /**
- * The creative controls (strength, preserve colour) as StylizeOptions.
- *
- * PENDING the creative-controls issue: core's StylizeOptions has neither option yet. The UI shows both
- * controls, disabled and labelled "pending", and their values travel with the settings, but nothing is
- * applied: faking them here (e.g. blending output with content in the UI) would give results that differ
- * from core's eventual definition. When core gains the options, pass them through below and enable the
- * inputs (view.ts: CONTROLS_PENDING).
+ * The creative controls (strength, colour preservation) as core's StylizeOptions. Core defines and checks
+ * both (docs/CONTROLS.md); this file only maps the window's settings onto them.
  */
-import type { StylizeOptions } from '@adaattn/core';
+import type { PreserveColor, StylizeOptions } from '@adaattn/core';
+import type { ColorMode } from '../common/protocol.js';
 
 export interface CreativeControls {
+  /** α in [0, 1]: 1 is the model's output, 0 decodes the layer's own feature statistics. */
   readonly strength: number;
-  readonly preserveColor: boolean;
+  readonly preserveColor: ColorMode;
 }
 
-/** True while core has no strength / preserve-colour options (see the file comment). */
-export const CONTROLS_PENDING = true;
+// The protocol spells the modes out (the sandbox must not import core): fail to compile if they drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const modesMatchCore: Same<Exclude<ColorMode, 'off'>, PreserveColor> = true;
+void modesMatchCore;
 
-export function stylizeOptions(_controls: CreativeControls, run: Pick<StylizeOptions, 'signal' | 'onProgress'>): StylizeOptions {
-  return { ...run };
+export type RunOptions = Pick<StylizeOptions, 'signal' | 'onProgress'>;
+
+/** The options for one stylize call: the run's signal and progress plus the controls ('off' sets no preserveColor). */
+export function stylizeOptions(controls: CreativeControls, run: RunOptions): StylizeOptions {
+  const { strength, preserveColor } = controls;
+  return preserveColor === 'off' ? { ...run, strength } : { ...run, strength, preserveColor };
+}
+
+/**
+ * 'histogram' recolours the style image to each layer before encoding it, so it needs the style image and
+ * its encoding cannot be reused across layers (core refuses encoded features with it). The other modes take
+ * the style encoded once per run.
+ */
+export function needsStyleImage(controls: CreativeControls): boolean {
+  return controls.preserveColor === 'histogram';
 }

@@ -2,7 +2,7 @@
  * The model in the iframe: one backend and one Stylizer, made on first use and kept while the plugin is
  * open; the current style's features, kept until the style changes. Everything long takes an AbortSignal.
  */
-import { Stylizer, type PixelImage, type StyleFeatures, type StylizeProgress } from '@adaattn/core';
+import { Stylizer, type PixelImage, type StyleFeatures, type StyleInput, type StylizeProgress } from '@adaattn/core';
 import { startBackend, type BackendId, type StartedBackend } from './backends.js';
 import type { ByteCache } from './model-cache.js';
 import { loadImageModel, normalizeBaseUrl, type LoadProgress } from './model-loader.js';
@@ -95,7 +95,8 @@ export class Engine {
     return features;
   }
 
-  async stylize(content: PixelImage, style: StyleFeatures, controls: CreativeControls, signal: AbortSignal, onProgress: (p: StylizeProgress) => void): Promise<PixelImage> {
+  /** `style`: the encoded style, or the style image where the controls need it (controls.ts: needsStyleImage). */
+  async stylize(content: PixelImage, style: StyleInput, controls: CreativeControls, signal: AbortSignal, onProgress: (p: StylizeProgress) => void): Promise<PixelImage> {
     const stylizer = await this.current();
     return stylizer.stylize(content, style, stylizeOptions(controls, { signal, onProgress }));
   }

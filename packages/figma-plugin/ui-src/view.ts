@@ -3,8 +3,7 @@
  * actions. No model or protocol logic here.
  */
 import type { PixelImage } from '@adaattn/core';
-import { OUTPUT_SCALES, type OutputScale, type Placement, type PluginSettings, type SelectionSummary } from '../common/protocol.js';
-import { CONTROLS_PENDING } from './controls.js';
+import { COLOR_MODES, OUTPUT_SCALES, type ColorMode, type OutputScale, type Placement, type PluginSettings, type SelectionSummary } from '../common/protocol.js';
 import { drawThumbnail } from './image-codec.js';
 import type { FrameState } from './runner.js';
 
@@ -35,7 +34,7 @@ export class View {
   private readonly placement: HTMLSelectElement;
   private readonly strength: HTMLInputElement;
   private readonly strengthValue: HTMLOutputElement;
-  private readonly preserveColor: HTMLInputElement;
+  private readonly preserveColor: HTMLSelectElement;
   private readonly selectionLabel: HTMLElement;
   private readonly frames: HTMLUListElement;
   private readonly stylize: HTMLButtonElement;
@@ -64,10 +63,6 @@ export class View {
     this.modelUrl = byId(doc, 'model-url');
     this.engineInfo = byId(doc, 'engine-info');
 
-    this.strength.disabled = CONTROLS_PENDING;
-    this.preserveColor.disabled = CONTROLS_PENDING;
-    byId(doc, 'controls-pending').hidden = !CONTROLS_PENDING;
-
     this.chooseFile.addEventListener('click', () => this.file.click());
     this.file.addEventListener('change', () => {
       const file = this.file.files?.[0];
@@ -91,7 +86,7 @@ export class View {
     this.scale.value = String(settings.scale);
     this.placement.value = settings.placement;
     this.strength.value = String(settings.strength);
-    this.preserveColor.checked = settings.preserveColor;
+    this.preserveColor.value = settings.preserveColor;
     this.modelUrl.value = settings.modelBaseUrl;
     this.showStrength();
   }
@@ -103,7 +98,7 @@ export class View {
       scale: ((OUTPUT_SCALES as readonly number[]).includes(scale) ? scale : 1) as OutputScale,
       placement: this.placement.value === 'over' ? 'over' : ('beside' satisfies Placement),
       strength: Number(this.strength.value),
-      preserveColor: this.preserveColor.checked,
+      preserveColor: (COLOR_MODES as readonly string[]).includes(this.preserveColor.value) ? (this.preserveColor.value as ColorMode) : 'off',
     };
   }
 
