@@ -13,7 +13,16 @@ export interface OnnxGraphOptions {
    * whole image model) plus ONNX Runtime's pre-packed copies; a stylizer needs about two per image size.
    */
   readonly sessionCacheSize?: number;
+  /**
+   * Bytes the intermediate values of one graph may take (estimated; default 3 GiB). A larger graph — a very
+   * large image — is computed in bands of rows, each its own graph, at the cost of recomputing band edges
+   * and the layers before each normalisation. This bounds the runtime's memory; the image itself, the
+   * weights and the sessions come on top.
+   */
+  readonly memoryBudgetBytes?: number;
 }
+
+export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
 
 /** What `onnxStats` reports: counts and times of session creations and runs. */
 export type OnnxStats = Readonly<ExecutorStats> & { readonly cachedSessions: number };
@@ -24,9 +33,9 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const capacity = options.sessionCacheSize ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const executor = new Executor(runtime, cache);
-  const backend = createBackend(new OnnxKernels(runtime.name, executor, cache));
-  stats.set(backend, () => ({ ...executor.stats, cachedSessions: cache.size }));
+  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES);
+  const backend = createBackend(new OnnxKernels(runtime.name, executor));
+  stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));
   return backend;
 }
 

@@ -5,13 +5,16 @@
  * Reading a value first computes, in a graph of their own, the recorded values in its history that core
  * still holds (in practice a style's K, V and V²): they are likely to be used again, and splitting there
  * makes "stylize with a style image", "encodeStyle, then stylize" and "stylize with an encoded style" run
- * the same two graphs, so they share two sessions instead of needing three.
+ * the same two graphs, so they share two sessions instead of needing three. A graph too large for the
+ * memory budget is computed in bands (banded.ts).
  */
-import { encodeModel } from './onnx-model.js';
+import { BandedRunner } from './banded.js';
+import type { Plan } from './graph-builder.js';
 import type { LazyValue } from './lazy-value.js';
-import { planFor, recordedHistory, type Plan } from './plan.js';
+import { encodeModel } from './onnx-model.js';
+import { recordedHistory } from './plan.js';
 import type { OnnxRuntime, RuntimeTensor } from './runtime.js';
-import type { SessionCache } from './session-cache.js';
+import { SessionCache } from './session-cache.js';
 
 /** Hooks for tests and profiling: how often sessions are made and graphs run. */
 export interface ExecutorStats {
@@ -21,17 +24,35 @@ export interface ExecutorStats {
   sessionMs: number;
   /** Milliseconds spent in `session.run`. */
   runMs: number;
+  /** Largest estimated peak of a graph run (bytes of intermediate values, see memory.ts). */
+  largestGraphBytes: number;
 }
 
+/** Band graphs differ from band to band near edges and attention chunks: a small cache of their own. */
+const BAND_SESSIONS = 2;
+
 export class Executor {
-  readonly stats: ExecutorStats = { runs: 0, sessionsCreated: 0, sessionMs: 0, runMs: 0 };
+  readonly stats: ExecutorStats = { runs: 0, sessionsCreated: 0, sessionMs: 0, runMs: 0, largestGraphBytes: 0 };
   private readonly runtime: OnnxRuntime;
   private readonly cache: SessionCache;
+  private readonly bandCache = new SessionCache(BAND_SESSIONS);
+  private readonly banded: BandedRunner;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(runtime: OnnxRuntime, cache: SessionCache) {
+  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number) {
     this.runtime = runtime;
     this.cache = cache;
+    this.banded = new BandedRunner((plan, banded) => this.runPlan(plan, banded ? this.bandCache : this.cache), memoryBudgetBytes);
+  }
+
+  /** Releases every session that embeds the constant `id` (its weights were disposed). */
+  dropConstant(id: number): void {
+    this.cache.dropConstant(id);
+    this.bandCache.dropConstant(id);
+  }
+
+  get cachedSessions(): number {
+    return this.cache.size + this.bandCache.size;
   }
 
   /** Computes `target` and the other live recorded values of its history. */
@@ -44,34 +65,34 @@ export class Executor {
   private async computeNow(target: LazyValue): Promise<void> {
     if (target.isKnown) return; // an earlier run fetched it
     const held = recordedHistory([target]).filter((v) => v !== target && !v.disposed);
-    if (held.length > 0) await this.run(planFor(held));
-    await this.run(planFor([target]));
+    if (held.length > 0) await this.banded.compute(held);
+    await this.banded.compute([target]);
   }
 
-  private async run(plan: Plan): Promise<void> {
-    const lease = this.cache.acquire(plan.key, plan.constants, async () => {
+  /** Runs `plan`; its outputs in order. */
+  private async runPlan(plan: Plan, cache: SessionCache): Promise<Float32Array[]> {
+    this.stats.largestGraphBytes = Math.max(this.stats.largestGraphBytes, plan.peakBytes);
+    const lease = cache.acquire(plan.key, plan.constants, async () => {
       const start = performance.now();
       try {
-        return await this.runtime.createSession(encodeModel(plan.graph));
+        return await this.runtime.createSession(encodeModel(plan.graph), { peakBytes: plan.peakBytes });
       } finally {
         this.stats.sessionsCreated++;
         this.stats.sessionMs += performance.now() - start;
       }
     });
     const feeds: Record<string, RuntimeTensor> = {};
-    let results: Record<string, RuntimeTensor> | undefined;
     try {
       const session = await lease.session;
       for (const f of plan.feeds) feeds[f.name] = this.runtime.tensor(f.dataType, f.data, f.dims);
       const start = performance.now();
-      results = await session.run(feeds);
+      const results = await session.run(feeds);
       this.stats.runs++;
       this.stats.runMs += performance.now() - start;
-      plan.fetch.forEach((v, i) => {
-        const name = plan.graph.outputs[i]?.name as string;
-        const out = (results as Record<string, RuntimeTensor>)[name];
+      return plan.graph.outputs.map(({ name }) => {
+        const out = results[name];
         if (!(out?.data instanceof Float32Array)) throw new Error(`internal: ONNX Runtime returned no float32 data for output ${name}`);
-        v.resolve(out.data);
+        return out.data;
       });
     } finally {
       lease.done();

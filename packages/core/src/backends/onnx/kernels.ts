@@ -1,6 +1,7 @@
 /**
  * The core kernels, recorded for ONNX Runtime: every kernel returns a LazyValue that says how to lower it
- * to ONNX nodes (opset 17); `read` runs what the value depends on (executor.ts).
+ * to ONNX nodes (opset 17) and, where it can, how to compute a band of its rows (for graphs too large to run
+ * whole, banded.ts); `read` runs what the value depends on (executor.ts).
  *
  * The mapping, and why where it is not one to one:
  * - conv2d → Conv (+ Relu, which ORT fuses; weights as initializers so ORT's blocked NCHWc kernels apply).
@@ -18,16 +19,16 @@ import type { BinaryOp, KernelInput, Kernels, Pads } from '../../tensor/kernels.
 import { nearestSourceIndices } from '../../tensor/nearest.js';
 import type { Shape } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
-import { LazyValue, type Emitter, type RecordedOp } from './lazy-value.js';
+import { LazyValue, type BandRule, type Emitter, type InputNeed, type Range, type RecordedOp } from './lazy-value.js';
 import { attr } from './onnx-model.js';
-import type { SessionCache } from './session-cache.js';
 
 type In = KernelInput<LazyValue>;
+type Lower = RecordedOp['lower'];
 
 const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' };
 
-function record(shape: Shape, signature: string, inputs: readonly In[], lower: RecordedOp['lower']): LazyValue {
-  return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower }, null);
+function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
+  return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower, ...extra }, null);
 }
 
 /** Marks a value core never holds: it is never fetched as a graph output on its own account. */
@@ -41,18 +42,54 @@ function single(e: Emitter, opType: string, inputs: readonly string[], attribute
   return e.node(opType, inputs, attributes)[0] as string;
 }
 
+/**
+ * The band rule of an operation that works row by row: a band of the output needs the same rows of every
+ * input that extends along the axis, and all of an input that is broadcast along it (a [1,C,1,1] statistic).
+ * Lowered exactly as the whole operation.
+ */
+function rowwise(inputs: readonly In[], outShape: Shape, lower: Lower, bandable: (axis: number) => boolean = () => true): BandRule {
+  return {
+    need: (axis, range) => {
+      if (!bandable(axis)) return undefined;
+      return inputs.map((x): InputNeed => (x.shape.length !== outShape.length ? 'whole' : x.shape[axis] === 1 && outShape[axis] !== 1 ? 'whole' : { axis, range }));
+    },
+    lower: (e, names) => lower(e, names),
+  };
+}
+
+/** reflect(i) into [0, n): PyTorch's reflection padding (no edge repeat). */
+function reflect(i: number, n: number): number {
+  if (i < 0) return -i;
+  if (i >= n) return 2 * (n - 1) - i;
+  return i;
+}
+
+/** Rows `sources[r] − lo` of the input band starting at row `lo`: nothing when they are that band, in order. */
+function gatherRows(e: Emitter, input: string, sources: readonly number[], lo: number, count: number): string {
+  const identity = sources.length === count && sources.every((s, i) => s - lo === i);
+  return identity ? input : single(e, 'Gather', [input, e.int64(sources.map((s) => s - lo))], { axis: attr.int(2) });
+}
+
+function bounds(values: readonly number[]): Range {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return [lo, hi + 1];
+}
+
 export class OnnxKernels implements Kernels<LazyValue> {
   readonly name: string;
   private readonly executor: Executor;
-  private readonly cache: SessionCache;
   private live = 0;
   /** [V | V²] per V, made once and shared by every chunk (and every call, while V lives). */
   private readonly valuePairs = new WeakMap<LazyValue, { vSquared: LazyValue; both: LazyValue }>();
 
-  constructor(name: string, executor: Executor, cache: SessionCache) {
+  constructor(name: string, executor: Executor) {
     this.name = name;
     this.executor = executor;
-    this.cache = cache;
   }
 
   private made(v: LazyValue): LazyValue {
@@ -60,8 +97,13 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return v;
   }
 
-  private op(shape: Shape, signature: string, inputs: readonly In[], lower: RecordedOp['lower']): LazyValue {
-    return this.made(record(shape, signature, inputs, lower));
+  private op(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
+    return this.made(record(shape, signature, inputs, lower, extra));
+  }
+
+  /** An operation that works row by row (see `rowwise`). */
+  private rowOp(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, bandable?: (axis: number) => boolean): LazyValue {
+    return this.op(shape, signature, inputs, lower, { band: rowwise(inputs, shape, lower, bandable) });
   }
 
   liveHandles(): number {
@@ -86,34 +128,40 @@ export class OnnxKernels implements Kernels<LazyValue> {
     if (handle.disposed) return;
     handle.disposed = true;
     this.live--;
-    if (handle.constant) this.cache.dropConstant(handle.id);
+    if (handle.constant) this.executor.dropConstant(handle.id);
   }
 
   conv2d(x: In, w: In, bias: In | null, relu: boolean): LazyValue {
     const [n, , h, wd] = x.shape as [number, number, number, number];
     const [o, , kh, kw] = w.shape as [number, number, number, number];
     const inputs = bias === null ? [x, w] : [x, w, bias];
-    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}`, inputs, (e, names) => {
+    const lower: Lower = (e, names) => {
       const y = single(e, 'Conv', names, { kernel_shape: attr.ints([kh, kw]), strides: attr.ints([1, 1]), pads: attr.ints([0, 0, 0, 0]) });
       return relu ? single(e, 'Relu', [y]) : y;
-    });
+    };
+    const band: BandRule = {
+      // A valid convolution: output rows [a, b) read input rows [a, b + kh − 1).
+      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [a, b + kh - 1] }, ...inputs.slice(1).map((): InputNeed => 'whole')]),
+      lower: (e, names) => lower(e, names),
+    };
+    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}`, inputs, lower, { band });
   }
 
   relu(x: In): LazyValue {
-    return this.op(x.shape, 'relu', [x], (e, [a]) => single(e, 'Relu', [a as string]));
+    return this.rowOp(x.shape, 'relu', [x], (e, [a]) => single(e, 'Relu', [a as string]));
   }
 
   sqrt(x: In): LazyValue {
-    return this.op(x.shape, 'sqrt', [x], (e, [a]) => single(e, 'Sqrt', [a as string]));
+    return this.rowOp(x.shape, 'sqrt', [x], (e, [a]) => single(e, 'Sqrt', [a as string]));
   }
 
   binary(op: BinaryOp, a: In, b: In): LazyValue {
     const shape = a.shape.map((d, i) => (d === 1 ? (b.shape[i] as number) : d));
-    return this.op(shape, op, [a, b], (e, names) => single(e, BINARY_OP[op], names));
+    return this.rowOp(shape, op, [a, b], (e, names) => single(e, BINARY_OP[op], names));
   }
 
   affine(x: In, scale: number, offset: number): LazyValue {
-    return this.op(x.shape, `affine ${scale} ${offset}`, [x], (e, [a]) => {
+    return this.rowOp(x.shape, `affine ${scale} ${offset}`, [x], (e, [a]) => {
       let y = a as string;
       if (scale !== 1) y = single(e, 'Mul', [y, e.scalar(scale)]);
       if (offset !== 0 || y === a) y = single(e, 'Add', [y, e.scalar(offset)]);
@@ -123,32 +171,77 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   maxPool2x2Ceil(x: In): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    return this.op([n, c, Math.ceil(h / 2), Math.ceil(w / 2)], 'maxpool', [x], (e, [a]) =>
-      single(e, 'MaxPool', [a as string], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) }),
-    );
+    const lower: Lower = (e, [a]) => single(e, 'MaxPool', [a as string], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) });
+    const band: BandRule = {
+      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [2 * a, Math.min(2 * b, h)] }]),
+      lower: (e, names) => lower(e, names),
+    };
+    return this.op([n, c, Math.ceil(h / 2), Math.ceil(w / 2)], 'maxpool', [x], lower, { band });
   }
 
   reflectPad(x: In, [top, bottom, left, right]: Pads): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
+    const padW = (e: Emitter, y: string) =>
+      left === 0 && right === 0 ? y : single(e, 'Pad', [y, e.int64([0, 0, 0, left, 0, 0, 0, right])], { mode: attr.string('reflect') });
+    const sources = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => reflect(a + i - top, h));
+    const band: BandRule = {
+      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: bounds(sources(a, b)) }]),
+      // The rows, reflected where the band meets the image's edge, then the columns padded as usual.
+      lower: (e, [y], _axis, [a, b]) => {
+        const rows = sources(a, b);
+        const [lo, hi] = bounds(rows);
+        const picked = gatherRows(e, y as string, rows, lo, hi - lo);
+        const out = padW(e, picked);
+        return out === y ? single(e, 'Identity', [out]) : out;
+      },
+    };
     return this.op([n, c, h + top + bottom, w + left + right], `pad ${top} ${bottom} ${left} ${right}`, [x], (e, [a]) =>
       single(e, 'Pad', [a as string, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
-    );
+    { band });
   }
 
   resizeNearest(x: In, outH: number, outW: number): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]));
+    const table = nearestSourceIndices(h, outH);
+    const band: BandRule = {
+      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: bounds([...table.subarray(a, b)]) }]),
+      lower: (e, [y], _axis, [a, b]) => {
+        const rows = [...table.subarray(a, b)];
+        const [lo, hi] = bounds(rows);
+        const picked = gatherRows(e, y as string, rows, lo, hi - lo);
+        return lowerNearest(e, picked, [b - a, w], [b - a, outW]);
+      },
+    };
+    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]), { band });
   }
 
   concat(xs: readonly In[], axis: number): LazyValue {
     const first = xs[0] as In;
     const shape = first.shape.map((d, i) => (i === axis ? xs.reduce((s, x) => s + (x.shape[i] as number), 0) : d));
-    return this.op(shape, `concat ${axis}`, xs, (e, names) => single(e, 'Concat', names, { axis: attr.int(axis) }));
+    const lower: Lower = (e, names) => single(e, 'Concat', names, { axis: attr.int(axis) });
+    const band: BandRule = {
+      need: (along, range) => {
+        if (along !== axis) return xs.map((x): InputNeed => (x.shape.length !== shape.length ? 'whole' : { axis: along, range }));
+        // Along the concatenated axis: the part of each input that falls in the band.
+        let offset = 0;
+        return xs.map((x): InputNeed => {
+          const [start, end] = [offset, offset + (x.shape[axis] as number)];
+          offset = end;
+          const [a, b] = [Math.max(range[0], start), Math.min(range[1], end)];
+          return a < b ? { axis, range: [a - start, b - start] } : 'none';
+        });
+      },
+      lower: (e, names) => {
+        const present = names.filter((n) => n !== '');
+        return present.length === 1 ? single(e, 'Identity', present) : lower(e, present);
+      },
+    };
+    return this.op(shape, `concat ${axis}`, xs, lower, { band });
   }
 
   spatialMean(x: In): LazyValue {
     const [n, c] = x.shape as [number, number];
-    return this.op([n, c, 1, 1], 'mean', [x], (e, [a]) => single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) }));
+    return this.op([n, c, 1, 1], 'mean', [x], (e, [a]) => single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) }), { reduction: 'mean' });
   }
 
   spatialVariance(x: In): LazyValue {
@@ -159,29 +252,44 @@ export class OnnxKernels implements Kernels<LazyValue> {
       const squares = single(e, 'ReduceSumSquare', [centred], { axes: attr.ints([2, 3]), keepdims: attr.int(1) });
       // N − 1 = 0 gives 0/0 = NaN for a single position, as PyTorch.
       return single(e, 'Div', [squares, e.scalar(h * w - 1)]);
-    });
+    }, { reduction: 'variance' });
   }
 
   matmul(a: In, b: In, transposeA: boolean, transposeB: boolean): LazyValue {
     const [ba, a1, a2] = a.shape as [number, number, number];
     const [bb, b1, b2] = b.shape as [number, number, number];
     const shape = [Math.max(ba, bb), transposeA ? a2 : a1, transposeB ? b1 : b2];
-    return this.op(shape, `matmul ${transposeA} ${transposeB}`, [a, b], (e, [x, y]) => {
+    const lower: Lower = (e, [x, y]) => {
       const t = (name: string, yes: boolean) => (yes ? single(e, 'Transpose', [name], { perm: attr.ints([0, 2, 1]) }) : name);
       return single(e, 'MatMul', [t(x as string, transposeA), t(y as string, transposeB)]);
-    });
+    };
+    // Rows of the product are rows of `a`: a band of them needs that band of `a` and all of `b`.
+    const band: BandRule = {
+      need: (axis, range) => (axis !== 1 || transposeA ? undefined : [{ axis, range }, 'whole']),
+      lower: (e, names) => lower(e, names),
+    };
+    return this.op(shape, `matmul ${transposeA} ${transposeB}`, [a, b], lower, { band });
   }
 
   softmax(x: In): LazyValue {
-    return this.op(x.shape, 'softmax', [x], (e, [a]) => single(e, 'Softmax', [a as string], { axis: attr.int(-1) }));
+    const last = x.shape.length - 1;
+    return this.rowOp(x.shape, 'softmax', [x], (e, [a]) => single(e, 'Softmax', [a as string], { axis: attr.int(-1) }), (axis) => axis !== last);
   }
 
   gather(x: In, indices: Int32Array, axis: number): LazyValue {
     const shape = x.shape.map((d, i) => (i === axis ? indices.length : d));
     const copy = indices.slice();
-    return this.op(shape, `gather ${axis} ${indices.length}`, [x], (e, [a]) =>
-      single(e, 'Gather', [a as string, e.feedInt64(copy, [copy.length])], { axis: attr.int(axis) }),
-    );
+    const lower: Lower = (e, [a]) => single(e, 'Gather', [a as string, e.feedInt64(copy, [copy.length])], { axis: attr.int(axis) });
+    const band: BandRule = {
+      need: (along, range) => (along !== axis ? [{ axis: along, range }] : [{ axis, range: bounds([...copy.subarray(range[0], range[1])]) }]),
+      lower: (e, [a], along, [start, end]) => {
+        if (along !== axis) return lower(e, [a as string]);
+        const picked = copy.subarray(start, end);
+        const lo = bounds([...picked])[0];
+        return single(e, 'Gather', [a as string, e.feedInt64(picked.map((i) => i - lo), [picked.length])], { axis: attr.int(axis) });
+      },
+    };
+    return this.op(shape, `gather ${axis} ${indices.length}`, [x], lower, { band });
   }
 
   reshape(x: In, shape: Shape): LazyValue {
@@ -194,22 +302,68 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return this.op(p.map((i) => x.shape[i] as number), `transpose ${p.join(',')}`, [x], (e, [a]) => single(e, 'Transpose', [a as string], { perm: attr.ints(p) }));
   }
 
+  slice(x: In, begin: readonly number[], size: readonly number[]): LazyValue {
+    const sliceExcept = (e: Emitter, input: string, skip: number): string => {
+      const axes = begin.map((_, i) => i).filter((i) => i !== skip && (begin[i] !== 0 || size[i] !== x.shape[i]));
+      if (axes.length === 0) return single(e, 'Identity', [input]);
+      const starts = axes.map((i) => begin[i] as number);
+      const ends = axes.map((i) => (begin[i] as number) + (size[i] as number));
+      return single(e, 'Slice', [input, e.int64(starts), e.int64(ends), e.int64(axes)]);
+    };
+    const band: BandRule = {
+      need: (axis, [a, b]) => [{ axis, range: [(begin[axis] as number) + a, (begin[axis] as number) + b] }],
+      lower: (e, [input], axis) => sliceExcept(e, input as string, axis),
+    };
+    return this.op([...size], `slice ${begin.join(',')} ${size.join(',')}`, [x], (e, [a]) => sliceExcept(e, a as string, -1), { band });
+  }
+
+  toPositions(x: In): LazyValue {
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const lower = (e: Emitter, input: string, rows: number): string =>
+      single(e, 'Transpose', [single(e, 'Reshape', [input, e.int64([n, c, rows * w])])], { perm: attr.ints([0, 2, 1]) });
+    const band: BandRule = {
+      // Positions [a, b) lie on image rows ⌊a/W⌋ … ⌈b/W⌉ − 1.
+      need: (axis, [a, b]) => (axis !== 1 ? undefined : [{ axis: 2, range: [Math.floor(a / w), Math.ceil(b / w)] }]),
+      lower: (e, [input], _axis, [a, b]) => {
+        const [lo, hi] = [Math.floor(a / w), Math.ceil(b / w)];
+        const y = lower(e, input as string, hi - lo);
+        const skip = a - lo * w;
+        return skip === 0 && b - a === (hi - lo) * w ? y : single(e, 'Slice', [y, e.int64([skip]), e.int64([skip + b - a]), e.int64([1])]);
+      },
+    };
+    return this.op([n, h * w, c], 'positions', [x], (e, [a]) => lower(e, a as string, h), { band });
+  }
+
+  fromPositions(x: In, height: number, width: number): LazyValue {
+    const [n, , c] = x.shape as [number, number, number];
+    const lower = (e: Emitter, input: string, rows: number): string =>
+      single(e, 'Reshape', [single(e, 'Transpose', [input], { perm: attr.ints([0, 2, 1]) }), e.int64([n, c, rows, width])]);
+    const band: BandRule = {
+      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis: 1, range: [a * width, b * width] }]),
+      lower: (e, [input], _axis, [a, b]) => lower(e, input as string, b - a),
+    };
+    return this.op([n, c, height, width], `image ${height} ${width}`, [x], (e, [a]) => lower(e, a as string, height), { band });
+  }
+
   attentionStats(q: In, k: In, v: In, vSquared: In, mask: In | null): [LazyValue, LazyValue] {
     const [batch, n] = q.shape as [number, number];
     const c = v.shape[2] as number;
     const both = this.valuePair(v, vSquared);
     const inputs = [q, k, { handle: both, shape: both.shape }, ...(mask === null ? [] : [mask])];
-    // Internal values: core never sees them, so they are not counted and never fetched on their own.
-    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, (e, [qn, kn, vn, mn]) => {
+    const lower: Lower = (e, [qn, kn, vn, mn]) => {
       let logits = single(e, 'MatMul', [qn as string, kn as string]);
       if (mn !== undefined) logits = single(e, 'Add', [logits, mn]);
       return single(e, 'MatMul', [single(e, 'Softmax', [logits], { axis: attr.int(-1) }), vn as string]);
-    }));
+    };
+    const band: BandRule = {
+      need: (axis, range) => (axis !== 1 ? undefined : [{ axis, range }, 'whole', 'whole', ...(mask === null ? [] : [{ axis, range }])]),
+      lower: (e, names) => lower(e, names),
+    };
+    // Internal values: core never sees them, so they are not counted and never fetched on their own.
+    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, lower, { band }));
     const p = { handle: products, shape: products.shape };
-    const m = this.op([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) =>
-      single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]),
-    );
-    const s = this.op([batch, n, c], `attention-std ${c}`, [p, { handle: m, shape: m.shape }], (e, [pn, mn]) => {
+    const m = this.rowOp([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) => single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]));
+    const s = this.rowOp([batch, n, c], `attention-std ${c}`, [p, { handle: m, shape: m.shape }], (e, [pn, mn]) => {
       const squares = single(e, 'Slice', [pn as string, e.int64([c]), e.int64([2 * c]), e.int64([2])]);
       const variance = single(e, 'Sub', [squares, single(e, 'Mul', [mn as string, mn as string])]);
       return single(e, 'Sqrt', [single(e, 'Relu', [variance])]);
@@ -224,15 +378,6 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const both = hidden(record([batch, ns, 2 * c], 'value-pair', [v, vSquared], (e, names) => single(e, 'Concat', names, { axis: attr.int(2) })));
     this.valuePairs.set(v.handle, { vSquared: vSquared.handle, both });
     return both;
-  }
-
-  slice(x: In, begin: readonly number[], size: readonly number[]): LazyValue {
-    const axes = begin.map((_, i) => i);
-    const starts = [...begin];
-    const ends = begin.map((b, i) => b + (size[i] as number));
-    return this.op([...size], `slice ${starts.join(',')} ${ends.join(',')}`, [x], (e, [a]) =>
-      single(e, 'Slice', [a as string, e.int64(starts), e.int64(ends), e.int64(axes)]),
-    );
   }
 }
 

@@ -26,6 +26,23 @@ export interface Emitter {
   feedInt64(values: Int32Array, dims: readonly number[]): string;
 }
 
+/** Rows [start, end) along a value's banded axis. */
+export type Range = readonly [number, number];
+
+/** What an operation needs of one input to produce a band of its output. */
+export type InputNeed = { readonly axis: number; readonly range: Range } | 'whole' | 'none';
+
+/**
+ * How an operation computes a band of its output (rows [a, b) along one axis) from bands of its inputs:
+ * what makes a graph computable in pieces when it is too large for memory (banded.ts).
+ */
+export interface BandRule {
+  /** Per input, what the band needs; undefined when the operation cannot be banded along `axis`. */
+  need(axis: number, range: Range): readonly InputNeed[] | undefined;
+  /** Emits the band; `inputs` hold exactly what `need` asked for ('' for 'none'). */
+  lower(e: Emitter, inputs: readonly string[], axis: number, range: Range): string;
+}
+
 export interface RecordedOp {
   /**
    * Everything about the operation that is not an input value (op name, attributes, shapes that
@@ -35,6 +52,9 @@ export interface RecordedOp {
   readonly inputs: readonly LazyValue[];
   /** Emits the nodes; `inputs` are the ONNX names of `this.inputs`. Returns the output's name. */
   lower(e: Emitter, inputs: readonly string[]): string;
+  readonly band?: BandRule;
+  /** A per-channel statistic over axes 2 and 3 of its one input: computable band by band, then combined. */
+  readonly reduction?: 'mean' | 'variance';
 }
 
 let nextId = 0;

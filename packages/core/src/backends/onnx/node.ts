@@ -10,7 +10,7 @@ import { BackendError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
-import type { OnnxRuntime, RuntimeSession } from './runtime.js';
+import { arenaFor, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxNodeOptions extends OnnxGraphOptions {
   /**
@@ -66,7 +66,7 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     const settings = sessionOptions(options);
     const runtime: OnnxRuntime = {
       name,
-      createSession: async (model) => (await ort.InferenceSession.create(model, settings)) as RuntimeSession,
+      createSession: async (model, hints) => (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
       tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
     };
     if (options.device === 'cuda') await probeCuda(ort, settings);

@@ -84,6 +84,17 @@ describe('image model on onnx-node', () => {
     expectClose(chunked.output, whole.output, 1e-5, 'chunked');
   });
 
+  it('computes graphs larger than its memory budget in bands, with the same result', async () => {
+    const whole = await ours.stylizeFloat(content, styleA, { capture: true });
+    const small = await createOnnxNodeBackend({ memoryBudgetBytes: 2 * 1024 ** 2 });
+    const banded = Stylizer.create(small, randomImageWeights(11));
+    const got = await banded.stylizeFloat(content, styleA, { capture: true });
+    expect(onnxStats(small)!.largestGraphBytes).toBeLessThanOrEqual(2 * 1024 ** 2);
+    expectClose(got.output, whole.output, 1e-5, 'banded output');
+    for (const level of ATTENTION_LEVELS) expectClose(got.captured!.adaattn[level], whole.captured!.adaattn[level], 1e-5, level);
+    banded.dispose();
+  });
+
   it('leaves no tensor behind, also when aborted', async () => {
     const before = onnx.memory().tensors;
     await ours.stylize(testPixels(37, 45, 3, 1), testPixels(40, 28, 3, 2));

@@ -18,6 +18,18 @@ export interface RuntimeSession {
 export interface OnnxRuntime {
   /** Shown as the backend's name, e.g. 'onnx-node' or 'onnx-web-webgpu'. */
   readonly name: string;
-  createSession(model: Uint8Array): Promise<RuntimeSession>;
+  /** `hints.peakBytes`: the graph's estimated peak of intermediate values (to size memory arenas). */
+  createSession(model: Uint8Array, hints: { readonly peakBytes: number }): Promise<RuntimeSession>;
   tensor(type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): RuntimeTensor;
+}
+
+/**
+ * Graphs whose intermediate values may exceed this run without ONNX Runtime's CPU memory arena: an arena
+ * keeps its high-water mark for the session's lifetime (one per cached session), whereas plain allocations
+ * go back to the system after each run. Smaller graphs keep the arena, which saves page faults per run.
+ */
+export const ARENA_LIMIT_BYTES = 1024 ** 3;
+
+export function arenaFor<T extends { enableCpuMemArena?: boolean }>(settings: T, peakBytes: number): T {
+  return peakBytes > ARENA_LIMIT_BYTES ? { ...settings, enableCpuMemArena: false } : settings;
 }

@@ -11,7 +11,7 @@ import { BackendError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
-import type { OnnxRuntime, RuntimeSession } from './runtime.js';
+import { arenaFor, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxWebOptions extends OnnxGraphOptions {
   /** 'auto' (default): WebGPU when `navigator.gpu` exists, else wasm. */
@@ -60,7 +60,7 @@ export async function createOnnxWebBackend(options: OnnxWebOptions = {}): Promis
     };
     const runtime: OnnxRuntime = {
       name,
-      createSession: async (model) => (await ort.InferenceSession.create(model, settings)) as RuntimeSession,
+      createSession: async (model, hints) => (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
       tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
     };
     return createOnnxBackendFrom(runtime, options);

@@ -1,0 +1,123 @@
+/**
+ * Builds one ONNX graph and, alongside, the key that identifies its structure for the session cache: node
+ * types, attributes, wiring, input shapes and the identity of embedded constants — never input values.
+ *
+ * Known values enter as graph inputs (fed at run time), except constants (kept uploads: weights), which
+ * become initializers so that ONNX Runtime can pre-pack them.
+ */
+import type { Emitter, LazyValue } from './lazy-value.js';
+import type { AttributeValue, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-model.js';
+
+export interface Feed {
+  readonly name: string;
+  readonly dataType: 'float32' | 'int64';
+  readonly dims: readonly number[];
+  readonly data: Float32Array | BigInt64Array;
+}
+
+export interface Plan {
+  /** Equal keys ⇔ interchangeable sessions: structure, shapes and constant identities. */
+  readonly key: string;
+  readonly graph: OnnxGraph;
+  readonly feeds: readonly Feed[];
+  /** Ids of the constants the graph embeds (a session dies with them). */
+  readonly constants: readonly number[];
+  /** Estimated peak bytes of the graph's intermediate values (see memory.ts); 0 when unknown. */
+  readonly peakBytes: number;
+}
+
+function formatAttributes(a: Readonly<Record<string, AttributeValue>> | undefined): string {
+  if (a === undefined) return '';
+  return Object.entries(a)
+    .map(([k, v]) => `${k}=${Array.isArray(v.value) ? `[${(v.value as number[]).join(',')}]` : String(v.value)}`)
+    .join(';');
+}
+
+export class GraphBuilder implements Emitter {
+  private readonly nodes: OnnxNode[] = [];
+  private readonly inputs: OnnxValueInfo[] = [];
+  private readonly initializers: OnnxInitializer[] = [];
+  private readonly feeds: Feed[] = [];
+  private readonly constants: number[] = [];
+  private readonly keyParts: string[] = [];
+  private readonly constNames = new Map<string, string>();
+  private readonly leaves = new Map<LazyValue, string>();
+  private counter = 0;
+
+  /** A known value, whole: an initializer if constant, else a fed input (each value once per graph). */
+  leaf(v: LazyValue): string {
+    let name = this.leaves.get(v);
+    if (name !== undefined) return name;
+    const data = v.data as Float32Array;
+    if (v.constant) {
+      name = `w${this.counter++}`;
+      this.initializers.push({ name, dataType: 'float32', dims: v.shape, data });
+      this.constants.push(v.id);
+      this.keyParts.push(`${name}=#${v.id}`);
+    } else {
+      name = this.feed(data, v.shape);
+    }
+    this.leaves.set(v, name);
+    return name;
+  }
+
+  /** A float32 graph input fed with `data`. */
+  feed(data: Float32Array, dims: readonly number[]): string {
+    const name = `x${this.counter++}`;
+    this.inputs.push({ name, dataType: 'float32', dims });
+    this.feeds.push({ name, dataType: 'float32', dims, data });
+    this.keyParts.push(`${name}:f[${dims.join(',')}]`);
+    return name;
+  }
+
+  node(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>, outputs = 1): string[] {
+    const outs = Array.from({ length: outputs }, () => `t${this.counter++}`);
+    this.nodes.push({ opType, inputs, outputs: outs, ...(attributes === undefined ? {} : { attributes }) });
+    this.keyParts.push(`${outs.join(',')}=${opType}(${inputs.join(',')}){${formatAttributes(attributes)}}`);
+    return outs;
+  }
+
+  int64(values: readonly number[]): string {
+    return this.constant(`i[${values.join(',')}]`, () => ({ dataType: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) }));
+  }
+
+  scalar(value: number): string {
+    return this.constant(`f${Object.is(value, -0) ? '-0' : String(value)}`, () => ({ dataType: 'float32', dims: [], data: Float32Array.of(value) }));
+  }
+
+  floats(values: readonly number[]): string {
+    return this.constant(`f[${values.join(',')}]`, () => ({ dataType: 'float32', dims: [values.length], data: Float32Array.from(values) }));
+  }
+
+  feedInt64(values: Int32Array, dims: readonly number[]): string {
+    const name = `x${this.counter++}`;
+    this.inputs.push({ name, dataType: 'int64', dims });
+    this.feeds.push({ name, dataType: 'int64', dims, data: BigInt64Array.from(values, (v) => BigInt(v)) });
+    this.keyParts.push(`${name}:i[${dims.join(',')}]`);
+    return name;
+  }
+
+  /** The finished plan, with `outputs` (node output names and their shapes) as the graph's outputs. */
+  finish(outputs: readonly { name: string; dims: readonly number[] }[], peakBytes = 0): Plan {
+    const infos: OnnxValueInfo[] = outputs.map((o) => ({ name: o.name, dataType: 'float32', dims: o.dims }));
+    this.keyParts.push(`->${infos.map((o) => o.name).join(',')}`);
+    return {
+      key: this.keyParts.join('\n'),
+      graph: { name: 'adaattn', nodes: this.nodes, inputs: this.inputs, outputs: infos, initializers: this.initializers },
+      feeds: this.feeds,
+      constants: this.constants,
+      peakBytes,
+    };
+  }
+
+  private constant(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {
+    let name = this.constNames.get(text);
+    if (name === undefined) {
+      name = `k${this.counter++}`;
+      this.constNames.set(text, name);
+      this.initializers.push({ name, ...make() });
+      this.keyParts.push(`${name}=${text}`);
+    }
+    return name;
+  }
+}
