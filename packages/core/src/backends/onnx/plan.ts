@@ -11,25 +11,25 @@ export type { Feed, Plan } from './graph-builder.js';
 /** The recorded values `targets` depend on, themselves included, inputs before consumers (iterative: graphs can be deep). */
 export function recordedHistory(targets: readonly LazyValue[]): LazyValue[] {
   const order: LazyValue[] = [];
-  const state = new Set<LazyValue>();
-  const stack: { value: LazyValue; next: number }[] = [];
-  for (const target of [...targets].reverse()) {
-    if (target.op === null || state.has(target)) continue;
-    state.add(target);
-    stack.push({ value: target, next: 0 });
-  }
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1] as { value: LazyValue; next: number };
-    const inputs = top.value.op?.inputs ?? [];
-    if (top.next < inputs.length) {
-      const input = inputs[top.next++] as LazyValue;
-      if (input.op !== null && !state.has(input)) {
-        state.add(input);
-        stack.push({ value: input, next: 0 });
+  const seen = new Set<LazyValue>();
+  // One complete depth-first walk per target: a target that another one depends on must come first.
+  for (const target of targets) {
+    if (target.op === null || seen.has(target)) continue;
+    seen.add(target);
+    const stack: { value: LazyValue; next: number }[] = [{ value: target, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as { value: LazyValue; next: number };
+      const inputs = top.value.op?.inputs ?? [];
+      if (top.next < inputs.length) {
+        const input = inputs[top.next++] as LazyValue;
+        if (input.op !== null && !seen.has(input)) {
+          seen.add(input);
+          stack.push({ value: input, next: 0 });
+        }
+      } else {
+        stack.pop();
+        order.push(top.value);
       }
-    } else {
-      stack.pop();
-      order.push(top.value);
     }
   }
   return order;

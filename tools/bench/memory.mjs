@@ -1,0 +1,73 @@
+// The memory check of the ONNX Runtime backend (not part of the tests: it takes minutes):
+//   node tools/bench/memory.mjs [--content 4096] [--style 1024] [--budget-mib 2048] [--limit-gib 6]
+// Stylizes a content × content image with a style × style image in one process and reports its peak RSS;
+// exits 1 when that exceeds --limit-gib. --budget-mib is the backend's per-graph memory budget
+// (createOnnxNodeBackend({ memoryBudgetBytes })): larger graphs are computed in bands of rows.
+import { readFile } from 'node:fs/promises';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { Stylizer, loadModelFromFiles } from '@adaattn/core';
+import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { onnxStats } from '@adaattn/core/backends/onnx';
+
+const { values } = parseArgs({
+  options: {
+    content: { type: 'string', default: '4096' },
+    style: { type: 'string', default: '1024' },
+    'budget-mib': { type: 'string', default: '2048' },
+    'limit-gib': { type: 'string', default: '6' },
+    threads: { type: 'string', default: '2' },
+    model: { type: 'string', default: 'models/adaattn-image' },
+  },
+});
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const samples = resolve(root, '../shared/data/samples');
+const [contentSide, styleSide] = [Number(values.content), Number(values.style)];
+const gib = (bytes) => (bytes / 1024 ** 3).toFixed(2);
+const rss = () => process.resourceUsage().maxRSS * 1024;
+
+async function image(file, side) {
+  const data = await sharp(join(samples, file)).resize(side, side, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+  return { width: side, height: side, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+const model = resolve(root, values.model);
+const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
+const backend = await createOnnxNodeBackend({ threads: Number(values.threads), memoryBudgetBytes: Number(values['budget-mib']) * 1024 ** 2 });
+const stylizer = Stylizer.create(backend, loaded.weights);
+const content = await image('content/tubingen.jpg', contentSide);
+const style = await image('style/udnie.jpg', styleSide);
+const before = rss();
+const t0 = performance.now();
+let last = -1;
+const out = await stylizer.stylize(content, style, {
+  onProgress: (p) => {
+    const pct = Math.floor(p.fraction * 10);
+    if (pct !== last) process.stderr.write(`${p.stage} ${Math.round(p.fraction * 100)} % (${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${gib(rss())} GiB)\n`);
+    last = pct;
+  },
+});
+const seconds = (performance.now() - t0) / 1000;
+const peak = rss();
+const limit = Number(values['limit-gib']) * 1024 ** 3;
+const stats = onnxStats(backend);
+console.log(
+  JSON.stringify({
+    content: `${contentSide}x${contentSide}`,
+    style: `${styleSide}x${styleSide}`,
+    output: `${out.width}x${out.height}`,
+    budgetMiB: Number(values['budget-mib']),
+    seconds: Number(seconds.toFixed(1)),
+    peakRssGiB: Number(gib(peak)),
+    rssBeforeStylizeGiB: Number(gib(before)),
+    limitGiB: Number(values['limit-gib']),
+    largestGraphGiB: Number(gib(stats.largestGraphBytes)),
+    runs: stats.runs,
+    sessionsCreated: stats.sessionsCreated,
+    sessionSeconds: Number((stats.sessionMs / 1000).toFixed(1)),
+  }),
+);
+stylizer.dispose();
+process.exit(peak <= limit ? 0 : 1);
