@@ -166,7 +166,7 @@ describe('createStylizer on ONNX Runtime', () => {
 
   it("'cuda' without CUDA says why it cannot start", async () => {
     const cuda = await createStylizer({ model: ours, backend: 'cuda' }).then(
-      async (s) => (await s.dispose(), true),
+      async (s) => (await s.dispose(), true as const),
       (e: Error) => e,
     );
     if (cuda === true) return; // a machine with CUDA
