@@ -53,8 +53,10 @@ def parse_args(argv=None):
     ap.add_argument("--lambda-is", type=float, default=100.0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--amp", choices=("auto", "bf16", "off"), default="auto",
-                    help="bf16 autocast for convolutions (attention and statistics stay float32)")
-    ap.add_argument("--channels-last", action="store_true")
+                    help="bf16 autocast for convolutions (attention and statistics stay float32); auto = on CUDA, "
+                         "and on CPUs with AVX512-BF16 (measured 1.6x faster here, tools/train/README.md)")
+    ap.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True,
+                    help="NHWC memory format for the convolutions (faster on both CPU and GPU here)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="folder with transformer/adaattn3/decoder.safetensors (an export/ or a model "
@@ -163,6 +165,14 @@ def atomic_torch_save(obj, path):
     os.replace(tmp, path)
 
 
+def cpu_has_bf16():
+    try:
+        with open("/proc/cpuinfo") as f:
+            return "avx512_bf16" in f.read()
+    except OSError:
+        return False
+
+
 def lambdas(args):
     return {"global": args.lambda_global, "local": args.lambda_local, "is": args.lambda_is}
 
@@ -180,7 +190,7 @@ def main(argv=None):
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True
-    use_bf16 = args.amp == "bf16" or (args.amp == "auto" and device.type == "cuda")
+    use_bf16 = args.amp == "bf16" or (args.amp == "auto" and (device.type == "cuda" or cpu_has_bf16()))
     amp = lambda: torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16)  # noqa: E731
     os.makedirs(args.out, exist_ok=True)
 
