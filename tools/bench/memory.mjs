@@ -35,7 +35,17 @@ async function image(file, side) {
 
 const model = resolve(root, values.model);
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
-const backend = await createOnnxNodeBackend({ threads: Number(values.threads), memoryBudgetBytes: Number(values['budget-mib']) * 1024 ** 2 });
+let graphs = 0;
+const backend = await createOnnxNodeBackend({
+  threads: Number(values.threads),
+  memoryBudgetBytes: Number(values['budget-mib']) * 1024 ** 2,
+  // Recording is instant; the work happens when the result is read, graph by graph: report those.
+  onGraphRun: (g) =>
+    process.stderr.write(
+      `graph ${++graphs} (${g.kind}, ${g.nodes} nodes, ~${gib(g.peakBytes)} GiB): session ${(g.sessionMs / 1000).toFixed(1)} s, ` +
+        `run ${(g.runMs / 1000).toFixed(1)} s; peak RSS so far ${gib(rss())} GiB\n`,
+    ),
+});
 const stylizer = Stylizer.create(backend, loaded.weights);
 const content = await image('content/tubingen.jpg', contentSide);
 const style = await image('style/udnie.jpg', styleSide);

@@ -2,7 +2,9 @@
  * The ONNX backend for any runtime adapter: recording kernels + executor + session cache.
  */
 import { createBackend, type Backend } from '../../tensor/backend.js';
-import { Executor, type ExecutorStats } from './executor.js';
+import { Executor, type ExecutorStats, type GraphRunInfo } from './executor.js';
+
+export type { GraphRunInfo } from './executor.js';
 import { OnnxKernels } from './kernels.js';
 import type { OnnxRuntime } from './runtime.js';
 import { SessionCache } from './session-cache.js';
@@ -20,6 +22,8 @@ export interface OnnxGraphOptions {
    * weights and the sessions come on top.
    */
   readonly memoryBudgetBytes?: number;
+  /** Called after each graph run (progress of long banded runs, profiling). */
+  readonly onGraphRun?: (info: GraphRunInfo) => void;
 }
 
 export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
@@ -33,7 +37,7 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const capacity = options.sessionCacheSize ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES);
+  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));
   stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));
   return backend;

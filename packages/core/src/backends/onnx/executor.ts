@@ -28,6 +28,18 @@ export interface ExecutorStats {
   largestGraphBytes: number;
 }
 
+/** One graph run, for `OnnxGraphOptions.onGraphRun` (progress of long banded runs, profiling). */
+export interface GraphRunInfo {
+  /** 'whole': a graph of recorded values; 'band': one band of a graph too large for the budget. */
+  readonly kind: 'whole' | 'band';
+  readonly nodes: number;
+  /** Estimated peak bytes of its intermediate values. */
+  readonly peakBytes: number;
+  /** Milliseconds to create its session (0 when cached) and to run it. */
+  readonly sessionMs: number;
+  readonly runMs: number;
+}
+
 /** Band graphs differ from band to band near edges and attention chunks: a small cache of their own. */
 const BAND_SESSIONS = 2;
 
@@ -39,10 +51,13 @@ export class Executor {
   private readonly banded: BandedRunner;
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number) {
+  private readonly onRun: ((info: GraphRunInfo) => void) | undefined;
+
+  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, onRun?: (info: GraphRunInfo) => void) {
     this.runtime = runtime;
     this.cache = cache;
-    this.banded = new BandedRunner((plan, banded) => this.runPlan(plan, banded ? this.bandCache : this.cache), memoryBudgetBytes);
+    this.onRun = onRun;
+    this.banded = new BandedRunner((plan, banded) => this.runPlan(plan, banded), memoryBudgetBytes);
   }
 
   /** Releases every session that embeds the constant `id` (its weights were disposed). */
@@ -70,15 +85,17 @@ export class Executor {
   }
 
   /** Runs `plan`; its outputs in order. */
-  private async runPlan(plan: Plan, cache: SessionCache): Promise<Float32Array[]> {
+  private async runPlan(plan: Plan, banded: boolean): Promise<Float32Array[]> {
     this.stats.largestGraphBytes = Math.max(this.stats.largestGraphBytes, plan.peakBytes);
-    const lease = cache.acquire(plan.key, plan.constants, async () => {
+    let sessionMs = 0;
+    const lease = (banded ? this.bandCache : this.cache).acquire(plan.key, plan.constants, async () => {
       const start = performance.now();
       try {
         return await this.runtime.createSession(encodeModel(plan.graph), { peakBytes: plan.peakBytes });
       } finally {
+        sessionMs = performance.now() - start;
         this.stats.sessionsCreated++;
-        this.stats.sessionMs += performance.now() - start;
+        this.stats.sessionMs += sessionMs;
       }
     });
     const feeds: Record<string, RuntimeTensor> = {};
@@ -87,8 +104,10 @@ export class Executor {
       for (const f of plan.feeds) feeds[f.name] = this.runtime.tensor(f.dataType, f.data, f.dims);
       const start = performance.now();
       const results = await session.run(feeds);
+      const runMs = performance.now() - start;
       this.stats.runs++;
-      this.stats.runMs += performance.now() - start;
+      this.stats.runMs += runMs;
+      this.onRun?.({ kind: banded ? 'band' : 'whole', nodes: plan.graph.nodes.length, peakBytes: plan.peakBytes, sessionMs, runMs });
       return plan.graph.outputs.map(({ name }) => {
         const out = results[name];
         if (!(out?.data instanceof Float32Array)) throw new Error(`internal: ONNX Runtime returned no float32 data for output ${name}`);
