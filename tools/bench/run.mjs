@@ -21,8 +21,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const samples = resolve(root, '../shared/data/samples');
 
-/** Measured FP32 FMA peak of the machine kind these numbers are for (../shared/docs/DESIGN.md §4). */
-const PEAK_GFLOPS = 437;
+/** FP32 FMA peak that ../shared/docs/DESIGN.md §4 gives for this machine kind (used when it cannot be measured). */
+const DOCUMENTED_PEAK_GFLOPS = 437;
 
 const { values } = parseArgs({
   options: {
@@ -71,9 +71,25 @@ async function measure(runtime, size, inputs) {
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
+/**
+ * The FMA peak of this machine now, with as many threads as the runs use: fma-peak.c compiled with the
+ * system's C compiler (AVX-512), best of three. Undefined when there is no compiler or no AVX-512.
+ */
+async function measurePeak(dir) {
+  try {
+    const exe = join(dir, 'fma-peak');
+    await run('cc', ['-O3', '-mavx512f', '-mfma', join(here, 'fma-peak.c'), '-o', exe, '-lpthread']);
+    let best = 0;
+    for (let i = 0; i < 3; i++) best = Math.max(best, Number((await run(exe, [values.threads])).stdout.trim()));
+    return best > 0 ? best : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const fmt = (x, digits = 2) => (x === undefined ? '—' : x.toFixed(digits));
 
-function table(results) {
+function table(results, peak) {
   const lines = [
     '| size | runtime | first call s | warm s (median) | × vs PyTorch | GFLOP/s | % of peak | cached style s | warm ÷ cached | peak RSS MiB |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -91,7 +107,7 @@ function table(results) {
       const speedup = torch === undefined ? undefined : torch.warmMedian / r.warmMedian;
       lines.push(
         `| ${size}² | ${LABEL[runtime]} | ${fmt(r.first)} | ${fmt(r.warmMedian)} | ${runtime === 'torch' ? '1.00' : fmt(speedup)} | ` +
-          `${fmt(gflops, 0)} | ${fmt((100 * gflops) / PEAK_GFLOPS, 0)} % | ${fmt(r.cachedMedian)} | ${fmt(r.warmMedian / r.cachedMedian)} | ${fmt(r.peakRssMiB, 0)} |`,
+          `${fmt(gflops, 0)} | ${fmt((100 * gflops) / peak, 0)} % | ${fmt(r.cachedMedian)} | ${fmt(r.warmMedian / r.cachedMedian)} | ${fmt(r.peakRssMiB, 0)} |`,
       );
     }
   }
@@ -100,6 +116,9 @@ function table(results) {
 
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-bench-'));
 const results = [];
+const measuredPeak = await measurePeak(dir);
+const peak = measuredPeak ?? DOCUMENTED_PEAK_GFLOPS;
+process.stderr.write(`bench: FMA peak ${measuredPeak === undefined ? `not measured (no cc/AVX-512); using the documented ${peak}` : `${measuredPeak.toFixed(0)}`} GFLOP/s with ${values.threads} threads\n`);
 try {
   for (const size of sizes) {
     await writeInputs(dir, size);
@@ -120,14 +139,19 @@ const flopsNote = sizes.map((s) => {
   return `${s}²: ${(f.total / 1e9).toFixed(0)} GFLOP (${(f.content / 1e9).toFixed(0)} without the style side)`;
 });
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const report = `${table(results)}
+const peakNote =
+  measuredPeak === undefined
+    ? `the ${peak} GFLOP/s FP32 FMA peak that DESIGN.md §4 gives for this machine kind (not measured: no C compiler or no AVX-512)`
+    : `this machine's FP32 FMA peak measured just before, ${measuredPeak.toFixed(0)} GFLOP/s with ${values.threads} threads ` +
+      `(tools/bench/fma-peak.c; DESIGN.md §4 gives ${DOCUMENTED_PEAK_GFLOPS} for this machine kind)`;
+const report = `${table(results, peak)}
 
 Command: \`npm run bench -- --sizes ${values.sizes} --repeats ${repeats} --runtimes ${values.runtimes} --threads ${values.threads}\` on ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} × ${cpu}, Node ${process.versions.node}. Content and style are the same size; sampled attention
 (the authors' caps), the shipped model (${values.model}). "first call" includes one-time work (ONNX Runtime builds its
 sessions); "warm" is the median of ${repeats} further calls with a style image; "cached style" the median of ${repeats} calls
 with a style encoded once (\`encodeStyle\`). GFLOP/s = the model's work by formula (tools/bench/flops.mjs: ${flopsNote.join('; ')})
-÷ warm time, against the ${PEAK_GFLOPS} GFLOP/s FP32 FMA peak measured on this machine kind. Peak RSS of each run's process.`;
+÷ warm time, against ${peakNote}. Peak RSS of each run's process.`;
 console.log(report);
 if (values.write !== undefined) {
   const target = resolve(root, values.write);
