@@ -99,13 +99,20 @@ export class BandedRunner {
       await this.resolve(pending, planFor(pending, history));
       return;
     }
-    if (pending.length > 1) {
-      for (const t of pending) await this.compute([t]);
+    // The statistics first (band-wise if need be): what remains is often small enough to run whole.
+    await this.reductions(history);
+    const rest = pending.filter((t) => !t.isKnown);
+    if (rest.length === 0) return;
+    const remaining = recordedHistory(rest);
+    if (estimatePeakBytes(remaining, rest) <= this.budget) {
+      await this.resolve(rest, planFor(rest, remaining));
       return;
     }
-    const target = pending[0] as LazyValue;
-    await this.reductions(history);
-    if (target.isKnown) return;
+    if (rest.length > 1) {
+      for (const t of rest) await this.compute([t]);
+      return;
+    }
+    const target = rest[0] as LazyValue;
     const axis = naturalAxis(target);
     if (axis !== undefined && target.op?.band?.need(axis, [0, target.shape[axis] as number]) !== undefined) {
       await this.banded(target, axis);
