@@ -164,6 +164,16 @@ describe('createStylizer on ONNX Runtime', () => {
     }
   });
 
+  it('computes in bands under a small memory budget, with the same image', async () => {
+    await using whole = await createStylizer({ model: ours, backend: 'onnx' });
+    await using banded = await createStylizer({ model: ours, backend: 'onnx', memoryBudgetBytes: 1.5 * 1024 ** 2 });
+    const a = await whole.stylize(content, style, { size: 40 });
+    const b = await banded.stylize(content, style, { size: 40 });
+    const diff = Array.from(a.data).reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
+    expect(diff).toBeLessThanOrEqual(1);
+    await expect(createStylizer({ model: ours, memoryBudgetBytes: 0 })).rejects.toThrow(/memoryBudgetBytes must be a positive number/);
+  });
+
   it("'cuda' without CUDA says why it cannot start", async () => {
     const cuda = await createStylizer({ model: ours, backend: 'cuda' }).then(
       async (s) => (await s.dispose(), true as const),

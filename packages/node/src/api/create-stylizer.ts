@@ -31,13 +31,14 @@ import { checkThreads, startBackend } from './start-backend.js';
  * ```
  */
 export async function createStylizer(options: CreateStylizerOptions = {}): Promise<NodeStylizer> {
-  const { model, backend = 'auto', threads, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const { model, backend = 'auto', threads, maxPixels = DEFAULT_MAX_PIXELS, memoryBudgetBytes } = options;
   if (!(maxPixels > 0)) throw new Error(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
   checkBackendChoice(backend);
   checkThreads(threads);
+  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) throw new Error(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
-  const started = await startBackend(backend, { threads });
+  const started = await startBackend(backend, { threads, memoryBudgetBytes });
   const core = createModelStylizer(started.backend, loaded.model);
   const info = { dir: loaded.dir, kind: loaded.kind, name: loaded.name, variant: loaded.variant };
   return new NodeStylizerImpl(core, started.name, info, loaded.seed, maxPixels);

@@ -29,6 +29,12 @@ export interface CreateStylizerOptions {
    * single-threaded in Node). Default: the runtime's choice (ONNX Runtime: one per physical core).
    */
   threads?: number;
+  /**
+   * ONNX Runtime only: bytes the intermediate values of one graph may take. A larger image is computed in
+   * bands of rows, each its own graph (slower, bounded memory): with the default, a 4096×4096 content and a
+   * 1024×1024 style peak at ~4.4 GiB of RSS. Default: 3 GiB.
+   */
+  memoryBudgetBytes?: number;
   /** Inputs given as paths or bytes with more pixels than this are refused (decompression bombs). Default: 100 000 000. */
   maxPixels?: number;
 }

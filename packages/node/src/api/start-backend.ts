@@ -13,15 +13,21 @@ export interface StartedBackend {
 export interface StartBackendOptions {
   /** See CreateStylizerOptions.threads. */
   threads?: number;
+  /** See CreateStylizerOptions.memoryBudgetBytes. */
+  memoryBudgetBytes?: number | undefined;
 }
 
 type Starter = (entry: BackendEntry, options: StartBackendOptions) => Promise<Backend>;
 
 /** One starter per runtime family. */
 const STARTERS: Readonly<Record<BackendEntry['runtime'], Starter>> = Object.freeze({
-  onnx: async (entry, { threads }) => {
+  onnx: async (entry, { threads, memoryBudgetBytes }) => {
     const { createOnnxNodeBackend } = await import('@adaattn/core/backends/onnx/node');
-    return createOnnxNodeBackend({ device: entry.runtimeName as 'cpu' | 'cuda', ...(threads === undefined ? {} : { threads }) });
+    return createOnnxNodeBackend({
+      device: entry.runtimeName as 'cpu' | 'cuda',
+      ...(threads === undefined ? {} : { threads }),
+      ...(memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes }),
+    });
   },
   tfjs: async (entry, { threads }) => {
     if (threads !== undefined && entry.runtimeName === 'tensorflow') {

@@ -86,7 +86,10 @@ async function probeCuda(ort: typeof OrtNode, settings: OrtNode.InferenceSession
     outputs: [{ name: 'y', dataType: 'float32', dims: [1] }],
     initializers: [],
   });
-  const session = await ort.InferenceSession.create(model, { ...settings, executionProviders: ['cuda'] });
+  // ORT logs a missing CUDA library through its process-wide logger, before our error says the same in one
+  // line; that logger is set up by the first session, and this probe usually is the first.
+  if (ort.env.logLevel === undefined || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
+  const session = await ort.InferenceSession.create(model, { ...settings, executionProviders: ['cuda'], logSeverityLevel: 4 });
   await session.release();
 }
 
