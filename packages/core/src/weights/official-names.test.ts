@@ -12,6 +12,7 @@ import {
 import { readPth } from './pth.js';
 import { readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { ComponentName, ModelVariant, WeightTensor } from './types.js';
+import { weightsError } from './test-utils/expect-weights-error.js';
 
 /** A map with the official keys and shapes; data is left empty because the validator only reads shapes. */
 function fake(variant: ModelVariant, component: ComponentName, edit?: (m: Map<string, WeightTensor>) => void): Map<string, WeightTensor> {
@@ -21,15 +22,7 @@ function fake(variant: ModelVariant, component: ComponentName, edit?: (m: Map<st
   return m;
 }
 
-function error(fn: () => unknown): WeightsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError);
-    return e as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
+const error = weightsError;
 
 const shapesOf = (variant: ModelVariant, component: ComponentName) => Object.fromEntries(expectedShapes(variant, component));
 

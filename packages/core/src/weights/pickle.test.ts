@@ -2,19 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { WeightsError } from './errors.js';
 import { PyCallable, PyDict, unpickle } from './pickle.js';
 import { PickleWriter } from './test-utils/pickle-writer.js';
+import { weightsError } from './test-utils/expect-weights-error.js';
 
 const hex = (s: string) => Uint8Array.from(s.match(/../g)!, (h) => parseInt(h, 16));
 const refuseAll = { findGlobal: () => undefined };
 
-function error(fn: () => unknown): WeightsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError);
-    return e as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
+const error = weightsError;
 
 describe('unpickle', () => {
   it('builds plain data from a Python protocol-3 pickle', () => {

@@ -6,21 +6,14 @@ import { writeSafetensors } from './safetensors.js';
 import { fixturePath, readFixture as fixture, readOfficialAdaattn3 } from './test-utils/paths.js';
 import { readZip } from './zip.js';
 import { concat, legacyFloatStorage, legacyHeader, PickleWriter } from './test-utils/pickle-writer.js';
+import { weightsError } from './test-utils/expect-weights-error.js';
 
 interface Expected {
   [key: string]: { shape: number[]; values: Array<number | string> };
 }
 const expected = JSON.parse(readFileSync(fixturePath('expected.json'), 'utf8')) as Record<string, Expected>;
 
-function error(fn: () => unknown): WeightsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError);
-    return e as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
+const error = weightsError;
 
 function expectMatches(actual: ReturnType<typeof readPth>, want: Expected): void {
   expect([...actual.tensors.keys()]).toEqual(Object.keys(want));

@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { WeightsError } from '../errors.js';
+
+/** Runs `fn`, asserts it throws a WeightsError, and returns it so a test can check its code and message. */
+export function weightsError(fn: () => unknown): WeightsError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WeightsError);
+    return e as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
