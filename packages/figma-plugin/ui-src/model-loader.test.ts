@@ -36,7 +36,8 @@ describe('loadImageModel', () => {
     const first = diskFetch();
     const progress: number[] = [];
     const loaded = await loadImageModel(`${BASE}adaattn-image`, { cache, fetch: first.fetch, onProgress: (p) => progress.push(p.loadedBytes / p.totalBytes) });
-    expect(loaded.config.name).toBe('adaattn-sdk-image-v1');
+    const shipped = JSON.parse(await readFile(join(models, 'adaattn-image/model.json'), 'utf8')) as { name: string };
+    expect(loaded.config.name).toBe(shipped.name);
     expect(Object.keys(loaded.weights).sort()).toEqual(['adaattn3', 'decoder', 'encoder', 'transformer']);
     expect(loaded.cachedFiles).toBe(0);
     expect(first.requests.map((u) => u.slice(BASE.length))).toEqual([
