@@ -1,8 +1,9 @@
 // The memory check of the ONNX Runtime backend (not part of the tests: it takes minutes):
-//   node tools/bench/memory.mjs [--content 4096] [--style 1024] [--budget-mib 2048] [--limit-gib 6]
+//   node tools/bench/memory.mjs [--content 4096] [--style 1024] [--budget-mib 3072] [--limit-gib 6]
 // Stylizes a content × content image with a style × style image in one process and reports its peak RSS;
 // exits 1 when that exceeds --limit-gib. --budget-mib is the backend's per-graph memory budget
-// (createOnnxNodeBackend({ memoryBudgetBytes })): larger graphs are computed in bands of rows.
+// (createOnnxNodeBackend({ memoryBudgetBytes }); default: the SDK's own, 3 GiB): larger graphs are computed in
+// bands of rows.
 import { readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +11,13 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
-import { onnxStats } from '@adaattn/core/backends/onnx';
+import { DEFAULT_GRAPH_MEMORY_BYTES, onnxStats } from '@adaattn/core/backends/onnx';
 
 const { values } = parseArgs({
   options: {
     content: { type: 'string', default: '4096' },
     style: { type: 'string', default: '1024' },
-    'budget-mib': { type: 'string', default: '2048' },
+    'budget-mib': { type: 'string', default: String(DEFAULT_GRAPH_MEMORY_BYTES / 1024 ** 2) },
     'limit-gib': { type: 'string', default: '6' },
     threads: { type: 'string', default: '2' },
     model: { type: 'string', default: 'models/adaattn-image' },

@@ -26,7 +26,7 @@ export const MASKED_LOGIT = -1e15;
  *
  * (the product counts the regions that allow the pair). A content position in several regions may
  * therefore draw on the union of their style regions. A row with no region at all would be masked
- * entirely, so callers give every content position a region (ops/regions.ts adds one that allows every
+ * entirely, so callers give every content position a region (model/regions.ts adds one that allows every
  * style position for content outside all the user's regions).
  */
 export interface AttentionMask {

@@ -133,10 +133,13 @@ function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, 
   if (encoder !== ENCODER_BY_VARIANT[variant]) {
     throw fail('architecture.encoder', `is ${JSON.stringify(encoder)}, but the ${variant} model uses "${ENCODER_BY_VARIANT[variant]}"`);
   }
+  // The network code implements the released configuration only (shallow keys, the relu3_1 skip, the
+  // authors' caps), so other values are refused rather than silently run with the wrong ones.
+  const released = defaultArchitecture(variant);
   const shallowLayer = raw['shallowLayer'];
-  if (typeof shallowLayer !== 'boolean') throw fail('architecture.shallowLayer', 'must be true or false');
+  if (shallowLayer !== true) throw fail('architecture.shallowLayer', `is ${JSON.stringify(shallowLayer)}, but this SDK runs the released configuration (true) only`);
   const skip = raw['skipConnection3'];
-  if (variant === 'image' && typeof skip !== 'boolean') throw fail('architecture.skipConnection3', 'must be true or false for the image model');
+  if (variant === 'image' && skip !== true) throw fail('architecture.skipConnection3', `is ${JSON.stringify(skip)}, but this SDK runs the released image configuration (true) only`);
   if (variant === 'video' && skip !== undefined && skip !== false) throw fail('architecture.skipConnection3', 'does not apply to the video model');
 
   const sample = object(raw['maxSample'], 'architecture.maxSample', fail);
@@ -144,6 +147,8 @@ function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, 
   for (const level of LEVELS_BY_VARIANT[variant]) {
     const n = sample[level];
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw fail(`architecture.maxSample.${level}`, 'must be a positive integer');
+    const cap = released.maxSample[level];
+    if (n !== cap) throw fail(`architecture.maxSample.${level}`, `is ${n}, but this SDK samples with the released cap (${cap}) only`);
     maxSample[level] = n;
   }
   for (const key of Object.keys(sample)) {

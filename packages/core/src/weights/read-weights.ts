@@ -1,6 +1,6 @@
 /**
  * One entry point for a weights file of unknown format: sniffs the first bytes and dispatches, so callers
- * (official directories, the CLI's `inspect`) accept a safetensors file where a .pth was expected and vice versa.
+ * (official directories, `adaattn convert`) accept a safetensors file where a .pth was expected and vice versa.
  */
 import { asBytes } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
