@@ -18,7 +18,7 @@ function pixels(width: number, height: number, value: number): PixelImage {
 }
 
 // The style decodes to 80×60 (value 200), every frame to 64×48 (value 100): the two are told apart by size.
-vi.mock('./image-codec.js', () => ({
+vi.mock('@adaattn/core/browser', () => ({
   decodeImage: async (bytes: Uint8Array, maxSide?: number) => {
     const image = bytes[0] === 1 ? pixels(80, 60, 200) : pixels(64, 48, 100);
     return { image, sourceWidth: image.width, sourceHeight: image.height, maxSide };

@@ -4,11 +4,11 @@
  * message, whatever happens, so the main thread can close its undo step.
  */
 import { MIN_STYLE_SIDE, type PixelImage, type StyleInput } from '@adaattn/core';
+import { decodeImage, encodePng } from '@adaattn/core/browser';
 import { DEFAULT_SETTINGS, type FrameJob, type MainToUi, type PluginSettings, type RunOutcome, type SelectionSummary } from '../common/protocol.js';
 import type { Bridge } from './bridge.js';
 import { needsStyleImage, type CreativeControls } from './controls.js';
 import type { Engine, EngineStatus } from './engine.js';
-import { decodeImage, encodePng } from './image-codec.js';
 import type { LoadProgress } from './model-loader.js';
 import { runFrames, type RunSummary } from './runner.js';
 import type { View } from './view.js';

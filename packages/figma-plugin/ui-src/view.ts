@@ -3,8 +3,8 @@
  * actions. No model or protocol logic here.
  */
 import type { PixelImage } from '@adaattn/core';
+import { drawThumbnail } from '@adaattn/core/browser';
 import { COLOR_MODES, OUTPUT_SCALES, type ColorMode, type OutputScale, type Placement, type PluginSettings, type SelectionSummary } from '../common/protocol.js';
-import { drawThumbnail } from './image-codec.js';
 import type { FrameState } from './runner.js';
 
 export interface ViewActions {

@@ -4,10 +4,10 @@
  */
 import type { PixelImage } from '@adaattn/core';
 import { AbortError } from '@adaattn/core';
+import { fitWithin } from '@adaattn/core/browser';
 import type { Controls } from '../../src/controls';
 import type { EngineRun, StyleRef, StylizeEngine } from '../../src/engine';
 import type { ImageCodec } from '../../src/image-codec';
-import { fitWithin } from '../../src/image-codec';
 
 const MAGIC = [0x50, 0x58, 0x4c]; // "PXL"
 

@@ -1,0 +1,16 @@
+/**
+ * `@adaattn/core/browser`: helpers that need a browser (pages, plugin iframes, Electron renderers), kept out
+ * of the main entry so that Node code never loads them. Image bytes ⇄ PixelImage with the browser's own
+ * decoders and a canvas.
+ */
+export {
+  decodeImage,
+  drawThumbnail,
+  encodePng,
+  fitWithin,
+  toRgba,
+  type CanvasTarget,
+  type ColorSpaceConversion,
+  type DecodedImage,
+  type DecodeImageOptions,
+} from './image-codec.js';
