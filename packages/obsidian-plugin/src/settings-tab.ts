@@ -11,6 +11,16 @@ import { DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type EmbedMode, type Mod
 
 const NO_DEFAULT_STYLE = 'None: the options modal asks for one.';
 
+const MODEL_LOCATIONS: Record<ModelLocation, string> = {
+  vault: 'A folder in this vault',
+  absolute: 'A folder elsewhere on this computer',
+};
+
+const EMBED_MODES: Record<EmbedMode, string> = {
+  replace: 'Replace the embed with the stylized image',
+  insert: 'Keep the embed and insert the stylized image after it',
+};
+
 export interface SettingsHost extends Plugin {
   settings: AdaAttnSettings;
   saveSettings(): Promise<void>;
@@ -31,20 +41,18 @@ export class AdaAttnSettingTab extends PluginSettingTab {
     containerEl.empty();
 
     new Setting(containerEl).setName('Model').setHeading();
-    new Setting(containerEl)
-      .setName('Model location')
-      .setDesc('The folder holding the model: model.json and its four .safetensors files (the adaattn-image model, about 53 MB).')
-      .addDropdown((d) =>
-        d
-          .addOption('vault', 'A folder in this vault')
-          .addOption('absolute', 'A folder elsewhere on this computer')
-          .setValue(s.modelLocation)
-          .onChange(async (v) => {
-            s.modelLocation = v as ModelLocation;
-            await save();
-            this.display(); // show the matching folder field
-          }),
-      );
+    addChoiceSetting(
+      containerEl,
+      'Model location',
+      'The folder holding the model: model.json and its four .safetensors files (the adaattn-image model, about 53 MB).',
+      MODEL_LOCATIONS,
+      s.modelLocation,
+      async (v) => {
+        s.modelLocation = v;
+        await save();
+        this.display(); // show the matching folder field
+      },
+    );
     if (s.modelLocation === 'vault') {
       new Setting(containerEl)
         .setName('Model folder')
@@ -115,20 +123,19 @@ export class AdaAttnSettingTab extends PluginSettingTab {
         naming.setDesc(namingExample(s.outputTemplate));
         await save();
       }));
-    new Setting(containerEl)
-      .setName('In the note')
-      .setDesc('What "Stylize image under cursor" does with the embed once the new image is saved.')
-      .addDropdown((d) =>
-        d
-          .addOption('replace', 'Replace the embed with the stylized image')
-          .addOption('insert', 'Keep the embed and insert the stylized image after it')
-          .setValue(s.embedMode)
-          .onChange(async (v) => {
-            s.embedMode = v as EmbedMode;
-            await save();
-          }),
-      );
+    addChoiceSetting(containerEl, 'In the note', 'What "Stylize image under cursor" does with the embed once the new image is saved.', EMBED_MODES, s.embedMode, async (v) => {
+      s.embedMode = v;
+      await save();
+    });
   }
+}
+
+/** A dropdown row offering `choices` (value → label, in order). */
+function addChoiceSetting<T extends string>(container: HTMLElement, name: string, desc: string, choices: Record<T, string>, value: T, onChange: (value: T) => Promise<void>): Setting {
+  return new Setting(container)
+    .setName(name)
+    .setDesc(desc)
+    .addDropdown((d) => d.addOptions(choices).setValue(value).onChange((v) => onChange(v as T)));
 }
 
 function namingExample(template: string): string {
