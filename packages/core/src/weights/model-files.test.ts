@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './errors.js';
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.js';
 import { loadModelFromFiles, writeModel, type ModelFile } from './model-files.js';
 import { parseModelJson } from './model-json.js';
 import { readPth } from './pth.js';
 import { sha256Hex } from './sha256.js';
+import { weightsRejection } from './test-utils/expect-weights-rejection.js';
 import { fakeComponent, fakeModel, memoryReader } from './test-utils/fake-weights.js';
 import { readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { ImageModelWeights, VideoModelWeights, WeightMap } from './types.js';
 
 const asDir = (files: ModelFile[]) => new Map(files.map((f) => [f.path, f.bytes]));
-
-async function rejection(p: Promise<unknown>): Promise<WeightsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError);
-    return e as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
 
 function expectSameValues(actual: WeightMap, expected: WeightMap, round: (x: Float32Array) => Float32Array = (x) => x): void {
   expect([...actual.keys()]).toEqual([...expected.keys()]);
@@ -82,7 +72,7 @@ describe('writeModel + loadModelFromFiles', () => {
 
   it('refuses to write a component that does not match the official layout', async () => {
     const weights = videoWeights();
-    const e = await rejection(writeModel({ ...weights, decoder: weights.adaattn3 }, { name: 'x' }, { dtype: 'float32' }));
+    const e = await weightsRejection(writeModel({ ...weights, decoder: weights.adaattn3 }, { name: 'x' }, { dtype: 'float32' }));
     expect(e.code).toBe('wrong-component');
   });
 });
@@ -97,7 +87,7 @@ describe('loadModelFromFiles failures', () => {
     const decoder = dir.get('decoder.safetensors')!.slice();
     decoder[decoder.length - 1] ^= 1;
     dir.set('decoder.safetensors', decoder);
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('checksum-mismatch');
     expect(e.file).toBe('decoder.safetensors');
     expect(e.message).toMatch(/^decoder\.safetensors: sha256 is [0-9a-f]{64} but model\.json says files\.decoder is [0-9a-f]{64}/);
@@ -106,7 +96,7 @@ describe('loadModelFromFiles failures', () => {
   it('a truncated file is reported by its size before hashing', async () => {
     const dir = await videoDir();
     dir.set('encoder.safetensors', dir.get('encoder.safetensors')!.subarray(0, 100));
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('checksum-mismatch');
     expect(e.message).toMatch(/^encoder\.safetensors: is 100 bytes but model\.json says files\.encoder has \d+ \(truncated download\?\)/);
   });
@@ -114,16 +104,16 @@ describe('loadModelFromFiles failures', () => {
   it('a missing component file or model.json is missing-file, naming it', async () => {
     const dir = await videoDir();
     dir.delete('adaattn3.safetensors');
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('missing-file');
     expect(e.message).toMatch(/^adaattn3\.safetensors: missing \(files\.adaattn3 in model\.json\)/);
-    const none = await rejection(loadModelFromFiles(memoryReader(new Map())));
+    const none = await weightsRejection(loadModelFromFiles(memoryReader(new Map())));
     expect(none.code).toBe('missing-file');
     expect(none.file).toBe('model.json');
   });
 
   it('other read failures are read-failed with the cause kept', async () => {
-    const e = await rejection(
+    const e = await weightsRejection(
       loadModelFromFiles(async () => {
         throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
       }),
@@ -137,7 +127,7 @@ describe('loadModelFromFiles failures', () => {
     const config = JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
     [config.files.decoder, config.files.adaattn3] = [config.files.adaattn3, config.files.decoder];
     dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('wrong-component');
     expect(e.message).toMatch(/^decoder\.safetensors: checkpoint given as the relu3_1 AdaAttN module .* holds the decoder/);
   });
@@ -147,7 +137,7 @@ describe('loadModelFromFiles failures', () => {
     const config = JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
     config.files.encoder.dtype = 'float32';
     dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('invalid-model-json');
     expect(e.message).toMatch(/stored as float16 but model\.json declares files\.encoder\.dtype "float32"/);
   });
@@ -160,7 +150,7 @@ describe('loadModelFromFiles failures', () => {
     config.files.decoder.bytes = junk.length;
     config.files.decoder.sha256 = await sha256Hex(junk);
     dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
-    const e = await rejection(loadModelFromFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('not-safetensors');
     expect(e.file).toBe('decoder.safetensors');
   });

@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './errors.js';
 import { expectedShapes } from './official-names.js';
 import { loadOfficialFiles } from './official-files.js';
 import { writeSafetensors } from './safetensors.js';
+import { weightsRejection } from './test-utils/expect-weights-rejection.js';
 import { fakeComponent, memoryReader } from './test-utils/fake-weights.js';
 import { readFixture, readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { WeightTensor } from './types.js';
-
-async function rejection(p: Promise<unknown>): Promise<WeightsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(WeightsError);
-    return e as WeightsError;
-  }
-  throw new Error('expected a WeightsError');
-}
 
 // Only latest_net_adaattn_3.pth is a genuine file; the others are stand-ins with the official keys, stored as
 // safetensors under the official names (the loader sniffs the format), since torch cannot run in these tests.
@@ -66,7 +56,7 @@ describe('loadOfficialFiles', () => {
   }, 30_000);
 
   it("says to pass { variant: 'video' } when a video release is loaded as the image model", async () => {
-    const e = await rejection(loadOfficialFiles(memoryReader(videoDir())));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(videoDir())));
     expect(e.code).toBe('wrong-component');
     expect(e.message).toBe(
       "latest_net_decoder.pth: decoder checkpoint has `decoder.1.weight` but no `decoder_layer_1.1.weight`: that is the video model — pass { variant: 'video' }",
@@ -78,7 +68,7 @@ describe('loadOfficialFiles', () => {
     const transformer = dir.get('latest_net_transformer.pth')!;
     dir.set('latest_net_transformer.pth', dir.get('latest_net_adaattn_3.pth')!);
     dir.set('latest_net_adaattn_3.pth', transformer);
-    const e = await rejection(loadOfficialFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
     expect(e.code).toBe('wrong-component');
     expect(e.file).toBe('latest_net_transformer.pth');
     expect(e.message).toMatch(/^latest_net_transformer\.pth: checkpoint given as the transformer .* holds the relu3_1 AdaAttN module/);
@@ -87,7 +77,7 @@ describe('loadOfficialFiles', () => {
   it('reports a missing file by name', async () => {
     const dir = imageDir();
     dir.delete('vgg_normalised.pth');
-    const e = await rejection(loadOfficialFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
     expect(e.code).toBe('missing-file');
     expect(e.message).toMatch(/^vgg_normalised\.pth: missing \(the encoder checkpoint\)/);
   });
@@ -96,11 +86,11 @@ describe('loadOfficialFiles', () => {
     const dir = imageDir();
     const adaattn = dir.get('latest_net_adaattn_3.pth')!;
     dir.set('latest_net_adaattn_3.pth', adaattn.subarray(0, adaattn.length - 1000));
-    const e = await rejection(loadOfficialFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
     expect(e.code).toBe('truncated');
     expect(e.file).toBe('latest_net_adaattn_3.pth');
     dir.set('latest_net_adaattn_3.pth', new TextEncoder().encode('<html>404 Not Found</html>'));
-    expect((await rejection(loadOfficialFiles(memoryReader(dir)))).code).toBe('not-pth');
+    expect((await weightsRejection(loadOfficialFiles(memoryReader(dir)))).code).toBe('not-pth');
   });
 
   it('accepts other paths per component', async () => {
@@ -115,7 +105,7 @@ describe('loadOfficialFiles', () => {
     // dataparallel_legacy.pth is a tiny legacy file: it loads, and the validator names what it is not.
     const dir = imageDir();
     dir.set('vgg_normalised.pth', readFixture('dataparallel_legacy.pth'));
-    const e = await rejection(loadOfficialFiles(memoryReader(dir)));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
     expect(e.code).toBe('weights-mismatch');
     expect(e.message).toMatch(/^vgg_normalised\.pth: image model encoder does not match the official layout: missing `5\.weight`/);
     expect(e.message).toMatch(/`2\.weight` is \[1, 2, 3, 3\], expected \[64, 3, 3, 3\]/);

@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { WeightsError } from '../errors.js';
+
+/** Awaits `p`, asserts it rejects with a WeightsError, and returns it so a test can check its code and message. */
+export async function weightsRejection(p: Promise<unknown>): Promise<WeightsError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(WeightsError);
+    return e as WeightsError;
+  }
+  throw new Error('expected a WeightsError');
+}
