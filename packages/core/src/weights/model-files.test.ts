@@ -4,7 +4,7 @@ import { loadModelFromFiles, writeModel, type ModelFile } from './model-files.js
 import { parseModelJson } from './model-json.js';
 import { readPth } from './pth.js';
 import { sha256Hex } from './sha256.js';
-import { weightsRejection } from './test-utils/expect-weights-rejection.js';
+import { weightsRejection } from './test-utils/expect-weights-error.js';
 import { fakeComponent, fakeModel, memoryReader } from './test-utils/fake-weights.js';
 import { readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { ImageModelWeights, VideoModelWeights, WeightMap } from './types.js';

@@ -5,6 +5,7 @@
  * lenient about unknown top-level keys, so a later version-1 writer may add informational fields. Every
  * error names the JSON path at fault, e.g. "model.json: `files.decoder.sha256` must be …".
  */
+import { DEFAULT_SEED, MAX_SAMPLE, VIDEO_MAX_SAMPLE } from '../model/spec.js';
 import { fileLabel, WeightsError } from './errors.js';
 import { componentsOf } from './official-names.js';
 import type { ComponentName, ModelVariant } from './types.js';
@@ -60,17 +61,14 @@ const LEVELS_BY_VARIANT: Readonly<Record<ModelVariant, readonly FeatureLevel[]>>
   video: ['relu3_1'],
 };
 
-/** The official settings: image from test_adaattn.sh, video from inference_frame.py (max_sample 256·256). */
+/**
+ * The official settings (image from test_adaattn.sh, video from inference_frame.py), taken from the network
+ * spec that the stylizer runs, so what model.json must say and what runs cannot drift apart.
+ */
 export function defaultArchitecture(variant: ModelVariant): ModelArchitecture {
   return variant === 'image'
-    ? {
-        encoder: 'vgg19-relu5_1',
-        shallowLayer: true,
-        skipConnection3: true,
-        maxSample: { relu3_1: 64 * 64, relu4_1: 256 * 256, relu5_1: 256 * 256 },
-        seed: 6666,
-      }
-    : { encoder: 'vgg19-relu3_1', shallowLayer: true, maxSample: { relu3_1: 256 * 256 }, seed: 6666 };
+    ? { encoder: 'vgg19-relu5_1', shallowLayer: true, skipConnection3: true, maxSample: { ...MAX_SAMPLE }, seed: DEFAULT_SEED }
+    : { encoder: 'vgg19-relu3_1', shallowLayer: true, maxSample: { ...VIDEO_MAX_SAMPLE }, seed: DEFAULT_SEED };
 }
 
 export interface ParseModelJsonOptions {

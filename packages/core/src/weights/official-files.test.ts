@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expectedShapes } from './official-names.js';
 import { loadOfficialFiles } from './official-files.js';
 import { writeSafetensors } from './safetensors.js';
-import { weightsRejection } from './test-utils/expect-weights-rejection.js';
+import { weightsRejection } from './test-utils/expect-weights-error.js';
 import { fakeComponent, memoryReader } from './test-utils/fake-weights.js';
 import { readFixture, readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { WeightTensor } from './types.js';
