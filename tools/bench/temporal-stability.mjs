@@ -10,6 +10,7 @@
  *
  * Run after `npm run build` (it uses @adaattn/node's dist):
  *   node tools/bench/temporal-stability.mjs [--frames 12] [--size 256] [--backend auto] [--content <photo>] [--style <painting>…]
+ *     [--video-model <dir>] [--image-model <dir>]   (default: the shipped models; name an older export to compare)
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     content: { type: 'string', default: `${SAMPLES}/content/tubingen.jpg` },
     style: { type: 'string', multiple: true, default: [`${SAMPLES}/style/wave.jpg`, `${SAMPLES}/style/udnie.jpg`] },
+    'video-model': { type: 'string', default: defaultVideoModelDir() },
+    'image-model': { type: 'string', default: defaultModelDir() },
   },
 });
 const FRAMES = Number(values.frames);
@@ -74,11 +77,12 @@ async function run(model, frames, style) {
 const frames = await makeClip(values.content);
 const input = motion(frames);
 console.log(`clip: ${FRAMES} frames ${frames[0].width}×${frames[0].height} from ${values.content.split('/').pop()}; input mean |Δ| between frames ${input.toFixed(2)} (0–255)`);
+console.log(`models: video ${values['video-model']}, image ${values['image-model']}`);
 console.log('| style | model | output mean abs change | ÷ input change | s/frame |');
 console.log('|---|---|---|---|---|');
 const summary = { video: [], image: [] };
 for (const style of values.style) {
-  for (const [name, dir] of [['video', defaultVideoModelDir()], ['image', defaultModelDir()]]) {
+  for (const [name, dir] of [['video', values['video-model']], ['image', values['image-model']]]) {
     const r = await run(dir, frames, style);
     summary[name].push(r.motion / input);
     console.log(`| ${style.split('/').pop()} | ${name} | ${r.motion.toFixed(2)} | ${(r.motion / input).toFixed(2)} | ${r.secondsPerFrame.toFixed(2)} (${r.backend}) |`);
