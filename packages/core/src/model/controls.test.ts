@@ -13,7 +13,7 @@ import type { HostTensor } from '../tensor/types.js';
 import { pixelsToFloat, type PixelImage } from './image.js';
 import { ATTENTION_LEVELS, LEVELS } from './spec.js';
 import { Stylizer } from './stylizer.js';
-import { randomImageWeights, testPixels } from './test-utils/random-weights.js';
+import { randomImageWeights, testPixels } from '../testing/index.js';
 
 const content = pixelsToFloat(testPixels(32, 32, 3, 1));
 const styleA = pixelsToFloat(testPixels(24, 28, 3, 2));

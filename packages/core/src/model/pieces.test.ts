@@ -13,7 +13,7 @@ import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { Merge } from './transformer.js';
 import { buildKey } from '../ops/keys.js';
-import { randomImageWeights } from './test-utils/random-weights.js';
+import { randomImageWeights } from '../testing/index.js';
 
 const noProgress = () => Promise.resolve();
 

@@ -12,7 +12,7 @@ import type { Backend } from '../tensor/backend.js';
 import { loadModelFromFiles } from '../weights/model-files.js';
 import { createModelStylizer } from './create.js';
 import type { PixelImage } from './image.js';
-import { testPixels } from './test-utils/random-weights.js';
+import { testPixels } from '../testing/index.js';
 
 const SIDE = 64;
 const ROOT = new URL('../../../../', import.meta.url);

@@ -10,7 +10,7 @@ import type { ImageModelWeights, WeightMap, WeightTensor } from '../weights/type
 import { pixelsToFloat } from './image.js';
 import type { StylizeProgress } from './run-context.js';
 import { paddedContentSize, Stylizer } from './stylizer.js';
-import { randomImageWeights, testPixels } from './test-utils/random-weights.js';
+import { randomImageWeights, testPixels } from '../testing/index.js';
 
 const content = testPixels(48, 32, 3, 1);
 const style = testPixels(40, 36, 3, 2);

@@ -16,7 +16,7 @@ import type { VideoModelWeights } from '../weights/types.js';
 import { createModelStylizer } from './create.js';
 import { pixelsToFloat } from './image.js';
 import { Stylizer } from './stylizer.js';
-import { randomVideoWeights, testPixels } from './test-utils/random-weights.js';
+import { randomVideoWeights, testPixels } from '../testing/index.js';
 import { VideoStylizer } from './video-stylizer.js';
 
 const ROOT = new URL('../../../../', import.meta.url);

@@ -8,7 +8,7 @@ import { AbortError } from '../../errors.js';
 import { pixelsToFloat, type PixelImage } from '../../model/image.js';
 import { ATTENTION_LEVELS } from '../../model/spec.js';
 import { Stylizer } from '../../model/stylizer.js';
-import { randomImageWeights, randomVideoWeights, testPixels } from '../../model/test-utils/random-weights.js';
+import { randomImageWeights, randomVideoWeights, testPixels } from '../../testing/index.js';
 import { VideoStylizer } from '../../model/video-stylizer.js';
 import type { Backend } from '../../tensor/backend.js';
 import { expectClose } from '../../tensor/test-utils/compare.js';

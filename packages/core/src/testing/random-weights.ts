@@ -5,9 +5,9 @@
  * QᵀK stay O(1) and the softmax smooth: a near one-hot softmax would amplify float summation-order noise
  * and make cross-backend comparisons flaky without testing anything more.
  */
-import { createRng } from '../../ops/sampling.js';
-import { componentsOf, expectedShapes } from '../../weights/official-names.js';
-import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightTensor } from '../../weights/types.js';
+import { createRng } from '../ops/sampling.js';
+import { componentsOf, expectedShapes } from '../weights/official-names.js';
+import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightTensor } from '../weights/types.js';
 
 export function randomImageWeights(seed = 1): ImageModelWeights {
   return randomWeights('image', seed) as unknown as ImageModelWeights;
