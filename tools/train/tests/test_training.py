@@ -96,6 +96,22 @@ class AttentionPrecision(unittest.TestCase):
                                                               (1, 512, 10, 10)])
 
 
+class GridSharpness(unittest.TestCase):
+    def test_measures_only_the_stylized_block(self):
+        sys.path.insert(0, TRAIN)
+        import numpy as np
+        from PIL import Image
+        from report import grid_sharpness
+        cell = 8
+        grid = np.random.default_rng(0).integers(0, 256, (5 * cell, 5 * cell, 3), dtype=np.uint8)
+        # stylized block: vertical stripes, 0 and 10 in turn — every horizontal step 10, every vertical 0
+        grid[cell:, cell:] = (np.arange(4 * cell) % 2 * 10).astype(np.uint8)[None, :, None]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "grid.png")
+            Image.fromarray(grid).save(path)
+            self.assertAlmostEqual(grid_sharpness(path), 5.0, places=9)
+
+
 class Resume(unittest.TestCase):
     def test_an_interrupted_run_resumes_exactly(self):
         with tempfile.TemporaryDirectory() as d:
