@@ -29,9 +29,10 @@ const TYPES = {
 
 /**
  * Serves `routes` (URL prefix → directory, e.g. { '/model/': '/path/to/models/adaattn-image' }) and
- * `virtual` (exact path → { body, type }) on 127.0.0.1. Resolves to { url, close() } once listening.
+ * `virtual` (exact path → { body, type }) on 127.0.0.1, answering `Range` requests like a CDN. `onFile(path,
+ * range)` sees each file request (tests count downloads with it). Resolves to { url, close() } once listening.
  */
-export function startServer({ routes = {}, virtual = {}, port = 0, log = false } = {}) {
+export function startServer({ routes = {}, virtual = {}, port = 0, log = false, onFile } = {}) {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     res.setHeader('Access-Control-Allow-Origin', '*');
@@ -56,14 +57,32 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false }
       if (!info.isFile()) return send(404, `not a file: ${path}`);
       const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
       const immutable = extname(file) === '.safetensors';
-      res.writeHead(200, {
+      const headers = {
         'content-type': type,
-        'content-length': String(info.size),
+        'accept-ranges': 'bytes',
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      };
+      // `bytes=N-` / `bytes=N-M`, as the CDN answers them: a resumed download asks for the rest of a file.
+      const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      let start = 0;
+      let end = info.size - 1;
+      if (range) {
+        start = Number(range[1]);
+        end = range[2] === '' ? end : Math.min(end, Number(range[2]));
+        if (start > end) {
+          res.writeHead(416, { ...headers, 'content-range': `bytes */${info.size}` });
+          return res.end();
+        }
+      }
+      res.writeHead(range ? 206 : 200, {
+        ...headers,
+        'content-length': String(end - start + 1),
+        ...(range ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
       });
       if (req.method === 'HEAD') return res.end();
-      if (log) console.log(`GET ${path} (${info.size} bytes)`);
-      createReadStream(file).pipe(res);
+      if (log) console.log(`GET ${path}${range ? ` ${req.headers.range}` : ''} (${end - start + 1} bytes)`);
+      onFile?.(path, req.headers.range);
+      createReadStream(file, { start, end }).pipe(res);
     } catch {
       send(404, `not found: ${path}`);
     }

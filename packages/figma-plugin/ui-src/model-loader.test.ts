@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { WeightsError } from '@adaattn/core';
 import { describe, expect, it } from 'vitest';
 import { memoryCache } from './model-cache.js';
-import { loadImageModel, normalizeBaseUrl } from './model-loader.js';
+import { listedFiles, loadImageModel, normalizeBaseUrl } from './model-loader.js';
 
-const models = join(dirname(fileURLToPath(import.meta.url)), '../../../models');
+// The model packages as they are published (and served by the CDN): packages/model-image, model-video.
+const packages = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const DIRS: Record<string, string> = { 'adaattn-image/': join(packages, 'model-image'), 'adaattn-video/': join(packages, 'model-video') };
 const BASE = 'https://models.test/';
 
 /** A fetch over the models folder that counts requests and can break files. */
@@ -21,8 +23,10 @@ function diskFetch(options: { missing?: string[] } = {}) {
     requests.push(url);
     const path = url.slice(BASE.length);
     if (options.missing?.some((m) => path.endsWith(m))) return new Response('no', { status: 404, statusText: 'Not Found' });
+    const dir = Object.keys(DIRS).find((d) => path.startsWith(d));
     try {
-      return new Response(new Uint8Array(await readFile(join(models, path))));
+      if (dir === undefined) throw new Error('not served');
+      return new Response(new Uint8Array(await readFile(join(DIRS[dir] as string, path.slice(dir.length)))));
     } catch {
       return new Response('no', { status: 404, statusText: 'Not Found' });
     }
@@ -36,26 +40,23 @@ describe('loadImageModel', () => {
     const first = diskFetch();
     const progress: number[] = [];
     const loaded = await loadImageModel(`${BASE}adaattn-image`, { cache, fetch: first.fetch, onProgress: (p) => progress.push(p.loadedBytes / p.totalBytes) });
-    const shipped = JSON.parse(await readFile(join(models, 'adaattn-image/model.json'), 'utf8')) as { name: string };
+    const shipped = JSON.parse(await readFile(join(DIRS['adaattn-image/'] as string, 'model.json'), 'utf8')) as { name: string };
+    const files = [...listedFiles(shipped).keys()];
     expect(loaded.config.name).toBe(shipped.name);
     expect(Object.keys(loaded.weights).sort()).toEqual(['adaattn3', 'decoder', 'encoder', 'transformer']);
     expect(loaded.cachedFiles).toBe(0);
-    expect(first.requests.map((u) => u.slice(BASE.length))).toEqual([
-      'adaattn-image/model.json',
-      'adaattn-image/encoder.safetensors',
-      'adaattn-image/transformer.safetensors',
-      'adaattn-image/adaattn3.safetensors',
-      'adaattn-image/decoder.safetensors',
-    ]);
+    // model.json, then every served file (shards where a file is split) exactly once.
+    expect(first.requests.map((u) => u.slice(`${BASE}adaattn-image/`.length)).sort()).toEqual(['model.json', ...files].sort());
+    expect(first.requests[0]).toBe(`${BASE}adaattn-image/model.json`);
     expect(progress.at(-1)).toBe(1);
     // Weight files are cached under their sha256, model.json under its URL.
     const keys = [...cache.entries.keys()];
     expect(keys).toContain(`${BASE}adaattn-image/model.json`);
-    expect(keys.filter((k) => /\.safetensors\?sha256=[0-9a-f]{64}$/.test(k))).toHaveLength(4);
+    expect(keys.filter((k) => /\?sha256=[0-9a-f]{64}$/.test(k))).toHaveLength(files.length);
 
     const second = diskFetch();
     const again = await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: second.fetch });
-    expect(again.cachedFiles).toBe(4);
+    expect(again.cachedFiles).toBe(files.length);
     expect(second.requests).toEqual([`${BASE}adaattn-image/model.json`]); // revalidated; weights from cache
   }, 60_000);
 
@@ -63,12 +64,13 @@ describe('loadImageModel', () => {
     const cache = memoryCache('indexeddb');
     await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: diskFetch().fetch });
     const decoderKey = [...cache.entries.keys()].find((k) => k.includes('decoder.safetensors')) as string;
+    const served = cache.entries.size - 1; // all but model.json
     const bytes = cache.entries.get(decoderKey) as Uint8Array;
     bytes[bytes.length - 1] ^= 0xff;
     const refetch = diskFetch();
     const loaded = await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: refetch.fetch });
     expect(loaded.cachedFiles).toBe(0);
-    expect(refetch.requests.filter((u) => u.endsWith('.safetensors'))).toHaveLength(4);
+    expect(refetch.requests.filter((u) => !u.endsWith('model.json'))).toHaveLength(served);
     expect((cache.entries.get(decoderKey) as Uint8Array)[bytes.length - 1]).toBe(bytes[bytes.length - 1] as number ^ 0xff);
   }, 60_000);
 
@@ -78,8 +80,8 @@ describe('loadImageModel', () => {
     const offline = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    const loaded = await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: offline });
-    expect(loaded.cachedFiles).toBe(4);
+    const loaded = await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: offline, sleep: async () => undefined });
+    expect(loaded.cachedFiles).toBe(cache.entries.size - 1);
   }, 60_000);
 
   it('names the missing file', async () => {
@@ -93,8 +95,8 @@ describe('loadImageModel', () => {
     const unreachable = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    await expect(loadImageModel('https://nowhere.test/m/', { cache: memoryCache(), fetch: unreachable })).rejects.toThrow(
-      /https:\/\/nowhere\.test\/m\/model\.json could not be fetched \(Failed to fetch\): check that the server is up, sends Access-Control-Allow-Origin/,
+    await expect(loadImageModel('https://nowhere.test/m/', { cache: memoryCache(), fetch: unreachable, sleep: async () => undefined })).rejects.toThrow(
+      /https:\/\/nowhere\.test\/m\/model\.json could not be downloaded after 3 tries \(Failed to fetch\): check that the server is up, sends Access-Control-Allow-Origin/,
     );
   });
 
@@ -103,6 +105,24 @@ describe('loadImageModel', () => {
       'describes the video model; the plugin needs an image model (variant "image")',
     );
   }, 60_000);
+});
+
+describe('listedFiles', () => {
+  it('lists the shards of a split file instead of the file itself, and every plain file', () => {
+    const sha = (c: string) => c.repeat(64);
+    const json = {
+      files: {
+        encoder: { path: 'encoder.safetensors', bytes: 30, sha256: sha('a'), shards: [{ path: 'encoder.safetensors.part-1', bytes: 20, sha256: sha('b') }, { path: 'encoder.safetensors.part-2', bytes: 10, sha256: sha('c') }] },
+        decoder: { path: 'decoder.safetensors', bytes: 5, sha256: sha('d'), dtype: 'float16' },
+      },
+      provenance: { note: { path: 'not-a-file', sha256: 'short', bytes: 1 } },
+    };
+    expect([...listedFiles(json)]).toEqual([
+      ['encoder.safetensors.part-1', { bytes: 20, sha256: sha('b') }],
+      ['encoder.safetensors.part-2', { bytes: 10, sha256: sha('c') }],
+      ['decoder.safetensors', { bytes: 5, sha256: sha('d') }],
+    ]);
+  });
 });
 
 describe('normalizeBaseUrl', () => {

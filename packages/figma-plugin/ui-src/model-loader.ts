@@ -2,13 +2,17 @@
  * Loading the model directory from a URL: model.json, then each file it lists, through the byte cache.
  *
  * model.json is always asked of the network first (it names the current files and their sha256) and read
- * from the cache only when the network fails. Weight files are cached under their URL plus sha256, so a
- * new model version never reuses old bytes, and old versions are pruned once a load succeeds. Core
- * verifies every file's size and sha256 either way; a cached file that fails that check is dropped and the
- * load retried once from the network.
+ * from the cache only when the network fails. Weight files are downloaded with retries and resume
+ * (download.ts), checked against model.json's size and sha256, and only then cached, under their URL plus
+ * sha256, so a new model version never reuses old bytes; old versions are pruned once a load succeeds. Core
+ * verifies every file again as it reads it; a cached file that fails that check is dropped and the load
+ * retried once from the network.
  */
 import { loadModelFromFiles, MODEL_JSON_PATH, parseModelJson, WeightsError, type ImageModelWeights, type ModelConfig } from '@adaattn/core';
+import { DEFAULT_BACKOFF_MS, downloadFile, ModelLoadError, type ExpectedFile } from './download.js';
 import type { ByteCache } from './model-cache.js';
+
+export { ModelLoadError } from './download.js';
 
 export interface LoadProgress {
   /** Bytes of weight files available so far (from cache or network) and in all. */
@@ -22,6 +26,9 @@ export interface LoadModelOptions {
   readonly fetch?: typeof fetch;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: LoadProgress) => void;
+  /** Waits between retries (download.ts's default otherwise; model.json uses the first two only). */
+  readonly backoffMs?: readonly number[];
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface LoadedImageModel {
@@ -31,70 +38,38 @@ export interface LoadedImageModel {
   readonly cachedFiles: number;
 }
 
-/** Thrown with a message fit for the user: what failed, where, and what to check. */
-export class ModelLoadError extends Error {
-  override readonly name = 'ModelLoadError';
-}
-
 /** `base` with a trailing slash, so relative file paths resolve inside it. */
 export function normalizeBaseUrl(base: string): string {
   const trimmed = base.trim();
   return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }
 
-async function readBody(response: Response, onChunk: (bytes: number) => void): Promise<Uint8Array> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (response.body === null) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    onChunk(bytes.length);
-    return bytes;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    length += value.length;
-    onChunk(value.length);
-  }
-  if (chunks.length === 1 && (Number.isNaN(declared) || declared === length)) return chunks[0] as Uint8Array;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
+/**
+ * Every file model.json lists, by path: any object in it with a string `path`, a 64-hex `sha256` and a
+ * byte count, except an entry split into `shards` (only its shards are served). Walking the JSON, rather
+ * than reading `files.<component>`, keeps the listing right for any nesting a later format adds.
+ */
+export function listedFiles(modelJson: unknown): Map<string, ExpectedFile> {
+  const out = new Map<string, ExpectedFile>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(visit);
+    if (typeof value !== 'object' || value === null) return;
+    const v = value as Record<string, unknown>;
+    const isFile = typeof v['path'] === 'string' && typeof v['sha256'] === 'string' && /^[0-9a-f]{64}$/.test(v['sha256']) && typeof v['bytes'] === 'number';
+    if (isFile && !Array.isArray(v['shards'])) out.set(v['path'] as string, { bytes: v['bytes'] as number, sha256: v['sha256'] as string });
+    Object.values(v).forEach(visit);
+  };
+  visit(modelJson);
   return out;
-}
-
-async function fetchBytes(doFetch: typeof fetch, url: string, init: RequestInit, onChunk: (bytes: number) => void): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await doFetch(url, init);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'AbortError') throw error;
-    // fetch gives a bare TypeError for CORS, CSP (Figma's networkAccess) and offline alike: list all three.
-    throw new ModelLoadError(
-      `${url} could not be fetched (${error instanceof Error ? error.message : String(error)}): check that the server is up, ` +
-        `sends Access-Control-Allow-Origin (Figma's UI has a null origin), and that its domain is in the manifest's networkAccess`,
-    );
-  }
-  if (!response.ok) {
-    const error = new ModelLoadError(`${url}: HTTP ${response.status} ${response.statusText}`.trim());
-    (error as { status?: number }).status = response.status; // core reports a 404 as a missing file
-    throw error;
-  }
-  return readBody(response, onChunk);
 }
 
 async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWeights: boolean, stats: { cachedFiles: number }): Promise<LoadedImageModel> {
   const { cache, signal } = options;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const common = { fetch: doFetch, ...(signal ? { signal } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
   const urlOf = (path: string) => new URL(path, baseUrl).href;
   const keys = new Set<string>();
-  let config: ModelConfig | undefined;
+  let listed = new Map<string, ExpectedFile>();
   let totalBytes = 0;
   let loadedBytes = 0;
   const report = (fromCache: boolean) => options.onProgress?.({ loadedBytes, totalBytes, fromCache });
@@ -105,21 +80,25 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
     if (path === MODEL_JSON_PATH) {
       let bytes: Uint8Array;
       try {
-        bytes = await fetchBytes(doFetch, url, { cache: 'no-cache', ...(signal ? { signal } : {}) }, () => undefined);
+        // Two retries at most: offline, the cached copy is the answer, not a long wait.
+        bytes = await downloadFile(url, undefined, { ...common, cache: 'no-cache', backoffMs: (options.backoffMs ?? DEFAULT_BACKOFF_MS).slice(0, 2) });
+        // Only a model.json that parses replaces the cached one.
+        parseModelJson(bytes, { file: MODEL_JSON_PATH });
         await cache.put(url, bytes).catch(() => undefined);
       } catch (error) {
+        if (isAbort(error) || error instanceof WeightsError || (error as ModelLoadError).status !== undefined) throw error;
         const cached = await cache.get(url).catch(() => undefined);
         if (cached === undefined) throw error;
         bytes = cached; // offline, with a model cached earlier
       }
       keys.add(url);
-      config = parseModelJson(bytes, { file: MODEL_JSON_PATH });
-      totalBytes = Object.values(config.files).reduce((sum, f) => sum + (f?.bytes ?? 0), 0);
+      listed = listedFiles(JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+      totalBytes = [...listed.values()].reduce((sum, f) => sum + f.bytes, 0);
       report(false);
       return bytes;
     }
-    const entry = Object.values(config?.files ?? {}).find((f) => f?.path === path);
-    const key = entry === undefined ? url : `${url}?sha256=${entry.sha256}`;
+    const expected = listed.get(path);
+    const key = expected === undefined ? url : `${url}?sha256=${expected.sha256}`;
     keys.add(key);
     if (useCachedWeights) {
       const cached = await cache.get(key).catch(() => undefined);
@@ -131,11 +110,17 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
       }
     }
     // Weight files never change under one sha256: let the HTTP cache serve them when it can.
-    const bytes = await fetchBytes(doFetch, url, { cache: 'force-cache', ...(signal ? { signal } : {}) }, (n) => {
-      loadedBytes += n;
-      report(false);
+    const bytes = await downloadFile(url, expected, {
+      ...common,
+      cache: 'force-cache',
+      ...(options.backoffMs ? { backoffMs: options.backoffMs } : {}),
+      onBytes: (n) => {
+        loadedBytes += n;
+        report(false);
+      },
     });
-    await cache.put(key, bytes).catch(() => undefined); // a full disk must not fail the load
+    // Verified against model.json above; a full disk must not fail the load.
+    await cache.put(key, bytes).catch(() => undefined);
     return bytes;
   };
 
@@ -145,6 +130,10 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
   }
   await cache.prune(keys).catch(() => undefined);
   return { config: loaded.config, weights: loaded.weights as ImageModelWeights, cachedFiles: stats.cachedFiles }; // variant checked above
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'AbortError';
 }
 
 /** Loads and verifies the image model at `baseUrl`. */
