@@ -20,7 +20,7 @@ const { values } = parseArgs({
     'budget-mib': { type: 'string', default: String(DEFAULT_GRAPH_MEMORY_BYTES / 1024 ** 2) },
     'limit-gib': { type: 'string', default: '6' },
     threads: { type: 'string', default: '2' },
-    model: { type: 'string', default: 'models/adaattn-image' },
+    model: { type: 'string', default: 'packages/model-image' },
   },
 });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const samples = resolve(root, '../shared/data/samples');
 const image = async (file) => ({ width: size, height: size, channels: 3, data: new Uint8Array(await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer()) });
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-profile-'));
-const model = join(root, 'models/adaattn-image');
+const model = join(root, 'packages/model-image');
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
 const backend = await createOnnxNodeBackend({ threads: Number(values.threads), sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } });
 const stylizer = Stylizer.create(backend, loaded.weights);

@@ -2,7 +2,7 @@
 // the same weights and inputs, each run in a process of its own (peak RSS per run). Not part of the tests.
 //
 //   npm run bench -- [--sizes 256,512,1024] [--repeats 3] [--runtimes onnx,wasm,torch] [--wasm-max 512]
-//                    [--model models/adaattn-image] [--threads 2] [--write docs/BENCHMARKS.md]
+//                    [--model packages/model-image] [--threads 2] [--write docs/BENCHMARKS.md]
 //   npm run bench -- --quick        (256 px, 1 repeat: a smoke test of the whole harness)
 //
 // Needs the packages built (`npm run build`) and, for the reference, /usr/bin/python3 with torch.
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     runtimes: { type: 'string', default: 'onnx,wasm,torch' },
     'wasm-max': { type: 'string', default: '512' },
-    model: { type: 'string', default: 'models/adaattn-image' },
+    model: { type: 'string', default: 'packages/model-image' },
     threads: { type: 'string', default: '2' },
     write: { type: 'string' },
     quick: { type: 'boolean', default: false },

@@ -11,7 +11,7 @@ Writes (committed; see tools/reference/README.md for what each one checks):
     manifest.json               weight sets, cases, tensor names, per-tensor checksums and scales, measured stats
     inputs.safetensors          content/style images, float32 [1,3,H,W] RGB in [0,1]
     expected-seeded.safetensors expected outputs and features with the seeded random weights (float64 → float32)
-    expected-trained.safetensors the same with the shipped model models/adaattn-image
+    expected-trained.safetensors the same with the shipped model packages/model-image
     seeded-legacy.pth           a few seeded tensors in the legacy (pre-1.6) torch format, vgg_normalised.pth keys
     seeded-zip.pth              a few seeded tensors in the zip torch format, latest_net_decoder.pth keys
   packages/node/src/__fixtures__/parity-cli/
@@ -41,7 +41,7 @@ from adaattn_torch.model import LEVELS, ImageModel, level_key, sample_positions
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 CORE_OUT = os.path.join(ROOT, 'packages', 'core', 'src', '__fixtures__', 'parity')
 NODE_OUT = os.path.join(ROOT, 'packages', 'node', 'src', '__fixtures__', 'parity-cli')
-TRAINED_DIR = os.path.join(ROOT, 'models', 'adaattn-image')
+TRAINED_DIR = os.path.join(ROOT, 'packages', 'model-image')
 
 SEED = 20240601
 # Features are stored for every FEATURE_STRIDE-th channel only (channels 0, 8, 16, …): the full relu1_1 of one
@@ -128,13 +128,13 @@ def seeded_weights(model):
 
 
 def trained_weights(model):
-    """Loads models/adaattn-image (float16 safetensors) into `model` (float64: exact widening)."""
+    """Loads packages/model-image (float16 safetensors) into `model` (float64: exact widening)."""
     with open(os.path.join(TRAINED_DIR, 'model.json')) as f:
         config = json.load(f)
     for component, entry in config['files'].items():
-        state = safetensors_io.load(os.path.join(TRAINED_DIR, entry['path']), dtype=torch.float64)
+        state = safetensors_io.loads(safetensors_io.read_model_file(TRAINED_DIR, entry), dtype=torch.float64)
         component_module(model, component).load_state_dict(state)
-    return {'dir': 'models/adaattn-image', 'name': config['name'],
+    return {'dir': 'packages/model-image', 'name': config['name'],
             'sha256': {c: e['sha256'] for c, e in config['files'].items()}}
 
 
@@ -384,7 +384,7 @@ def write_cli_fixture(model):
     # Distance of each value from a rounding boundary, in levels: where it is tiny, float32 may round the other way.
     scaled = np.clip(y, 0.0, 1.0) * 255.0
     frac = np.abs(scaled - np.floor(scaled) - 0.5)
-    info = {'generator': 'tools/reference/make_parity_fixtures.py', 'model': 'models/adaattn-image',
+    info = {'generator': 'tools/reference/make_parity_fixtures.py', 'model': 'packages/model-image',
             'content': 'content.png', 'style': 'style.png', 'expected': 'expected.png',
             'contentSize': [52, 70], 'styleSize': [80, 64], 'attention': 'exact (style positions under the caps)',
             'outputRange': [float(y.min()), float(y.max())],

@@ -14,7 +14,7 @@ Writes packages/core/src/__fixtures__/video/video-trained.safetensors (float32),
                                                                 (M = Σ wᵢMᵢ, S = Σ wᵢSᵢ) at strength 0.5
                                                                 (M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c)
 
-The weights are not copied: the test reads them from models/adaattn-video, as this script does. Every style
+The weights are not copied: the test reads them from packages/model-video, as this script does. Every style
 here is under the video model's sampling cap (65536 positions), so no positions are sampled on either side.
 """
 import os
@@ -26,7 +26,7 @@ from adaattn_torch import safetensors_io
 from adaattn_torch.model import VideoModel, attention_stats, level_key, mean_std, mvn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-MODEL_DIR = os.path.join(ROOT, 'models', 'adaattn-video')
+MODEL_DIR = os.path.join(ROOT, 'packages', 'model-video')
 OUT = os.path.join(ROOT, 'packages', 'core', 'src', '__fixtures__', 'video', 'video-trained.safetensors')
 WEIGHTS = (0.25, 0.75)
 STRENGTH = 0.5
@@ -44,7 +44,7 @@ def load_model():
     model = VideoModel().double()
     state = {}
     for component, prefix in (('encoder', 'encoder.'), ('adaattn3', 'adaattn_3.'), ('decoder', 'decoder.')):
-        for key, t in safetensors_io.load(os.path.join(MODEL_DIR, f'{component}.safetensors'), dtype=torch.float64).items():
+        for key, t in safetensors_io.load_component(MODEL_DIR, component, dtype=torch.float64).items():
             state[prefix + key] = t
     model.load_state_dict(state)
     return model.eval()
@@ -83,7 +83,7 @@ def main():
                'mixed.output': mixed}
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     safetensors_io.save({k: v.float() for k, v in tensors.items()}, OUT,
-                        metadata={'generator': 'tools/reference/make_video_fixture.py', 'weights': 'models/adaattn-video',
+                        metadata={'generator': 'tools/reference/make_video_fixture.py', 'weights': 'packages/model-video',
                                   'interpolation_weights': ','.join(map(str, WEIGHTS)), 'strength': STRENGTH})
     print(f'wrote {os.path.relpath(OUT, ROOT)} ({os.path.getsize(OUT)} bytes); output range '
           f'{single.min().item():.3f}..{single.max().item():.3f}')

@@ -3,7 +3,7 @@
 # 64 MiB. The shipped models alone are ~60 MB, so a training bundle no longer fits beside them. This script
 # shrinks what travels for one device call and puts everything back afterwards:
 #
-#   sh tools/train/device_tree.sh lean tools models/adaattn-image   # keep only these tracked paths
+#   sh tools/train/device_tree.sh lean tools packages/model-image   # keep only these tracked paths
 #   sh tools/train/device_tree.sh size .bundle-gpu3                 # bytes that would travel with that carry
 #   ... device run ...
 #   sh tools/train/device_tree.sh restore                           # index and .git/info/exclude as before
@@ -11,7 +11,8 @@
 # "lean" only changes the git index (files stay on disk) and .git/info/exclude; restore reads the saved tree
 # back. Never commit while lean: the commit would delete the untracked paths. To carry a bundle without its
 # 26 MB encoder twice, replace .bundle*/encoder.safetensors by a relative symlink to the shipped model's
-# (identical bytes; links travel as links): ln -sf ../models/adaattn-image/encoder.safetensors
+# (identical bytes; links travel as links): ln -sf ../packages/model-image/encoder.safetensors (before the
+# npm packages sharded it into encoder.safetensors.part-*)
 set -eu
 cd "$(git rev-parse --show-toplevel)"
 git_dir=$(git rev-parse --git-dir)

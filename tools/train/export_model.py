@@ -2,15 +2,20 @@
 model.json + encoder/transformer/adaattn3/decoder safetensors with the official key names.
 
     /usr/bin/python3 tools/train/export_model.py --run tools/train/runs/gpu2/image --bundle .bundle \
-        --out models/adaattn-image --name adaattn-sdk-image-v1 [--previous tools/train/runs/gpu1/image]
+        --out packages/model-image --name adaattn-sdk-image-v1 [--previous tools/train/runs/gpu1/image]
 
 --previous names earlier runs this one continued from (their iterations and validation go into provenance).
+--out may be a model package (packages/model-image): only its model files are replaced (package.json, README
+and LICENSE stay), then tools/release/shard-model.mjs splits files over 16 MiB for the npm CDNs (needs
+`npm run build` of @adaattn/core first; --no-shard skips it).
 """
 import argparse
 import hashlib
 import json
 import os
+import glob
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pysrc"))
@@ -37,6 +42,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--name", required=True)
     ap.add_argument("--previous", nargs="*", default=[], help="earlier runs this one continued from")
+    ap.add_argument("--no-shard", action="store_true", help="keep every file whole (a local directory, not a package)")
     args = ap.parse_args()
     with open(os.path.join(args.run, "export", "training.json")) as f:
         training = json.load(f)
@@ -81,8 +87,16 @@ def main():
     with open(os.path.join(tmp, "model.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
-    shutil.rmtree(args.out, ignore_errors=True)
-    os.replace(tmp, args.out)
+    # Replace the model files only: a package directory keeps its package.json, README and LICENSE.
+    os.makedirs(args.out, exist_ok=True)
+    for old in glob.glob(os.path.join(args.out, "*.safetensors*")) + glob.glob(os.path.join(args.out, "model.json")):
+        os.remove(old)
+    for name in sorted(os.listdir(tmp), key=lambda n: n == "model.json"):  # model.json last
+        os.replace(os.path.join(tmp, name), os.path.join(args.out, name))
+    os.rmdir(tmp)
+    if not args.no_shard:
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        subprocess.run(["node", os.path.join(root, "tools", "release", "shard-model.mjs"), args.out], check=True)
     total = sum(v["bytes"] for v in files.values())
     print(f"{args.out}: {variant} model, {total / 1e6:.1f} MB float16, {provenance['iterations']} iterations")
 

@@ -60,7 +60,7 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="folder with transformer/adaattn3/decoder.safetensors (an export/ or a model "
-                    "directory such as models/adaattn-image) to start from instead of N(0, 0.02)")
+                    "directory such as packages/model-image) to start from instead of N(0, 0.02)")
     ap.add_argument("--grid-size", type=int, default=160)
     ap.add_argument("--measure", type=int, default=0,
                     help="timing only: run 1 warm-up + N iterations, print seconds per iteration, write nothing")
@@ -197,7 +197,7 @@ def main(argv=None):
     model, enc = build_model(args.variant, args.bundle, device)
     if args.init:
         for name, part in trainable_parts(model).items():
-            part.load_state_dict(safetensors_io.load(os.path.join(args.init, f"{name}.safetensors")))
+            part.load_state_dict(safetensors_io.load_component(args.init, name))
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
         enc.to(memory_format=torch.channels_last)

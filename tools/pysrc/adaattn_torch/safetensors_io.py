@@ -1,6 +1,8 @@
 """Minimal safetensors reader/writer (the format is an 8-byte little-endian header length, a JSON header,
 then raw little-endian tensor bytes). Our own, so tools need nothing beyond torch and numpy."""
+import hashlib
 import json
+import os
 import struct
 
 import numpy as np
@@ -37,7 +39,37 @@ def save(tensors, path, metadata=None):
 def load(path, dtype=torch.float32):
     """Read a safetensors file into a dict name -> tensor (floating tensors cast to `dtype`)."""
     with open(path, "rb") as f:
-        data = f.read()
+        return loads(f.read(), dtype)
+
+
+def read_model_file(model_dir, entry):
+    """The bytes of one model.json `files` entry: the file itself, or its `shards` joined in order (the npm
+    model packages split files over 16 MiB for the CDNs), each piece and the whole checked against its sha256."""
+    pieces = entry.get("shards") or [entry]
+    data = b""
+    for piece in pieces:
+        with open(os.path.join(model_dir, piece["path"]), "rb") as f:
+            part = f.read()
+        if len(part) != piece["bytes"] or hashlib.sha256(part).hexdigest() != piece["sha256"]:
+            raise ValueError(f"{os.path.join(model_dir, piece['path'])}: size or sha256 differs from model.json")
+        data += part
+    if len(pieces) > 1 and hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ValueError(f"{model_dir}: the shards of {entry['path']} do not join to model.json's sha256")
+    return data
+
+
+def load_component(folder, component, dtype=torch.float32):
+    """`component` from a model directory (model.json, maybe sharded) or a plain folder of <component>.safetensors."""
+    manifest = os.path.join(folder, "model.json")
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            entry = json.load(f)["files"][component]
+        return loads(read_model_file(folder, entry), dtype)
+    return load(os.path.join(folder, f"{component}.safetensors"), dtype)
+
+
+def loads(data, dtype=torch.float32):
+    """Parse safetensors bytes into a dict name -> tensor (floating tensors cast to `dtype`)."""
     (n,) = struct.unpack("<Q", data[:8])
     header = json.loads(data[8:8 + n])
     base = 8 + n

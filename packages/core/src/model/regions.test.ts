@@ -1,5 +1,5 @@
 /**
- * Region control on the shipped, trained models (models/adaattn-image and models/adaattn-video): with a
+ * Region control on the shipped, trained models (packages/model-image and packages/model-video): with a
  * style that is red on the left and blue on the right, a content region tied to one half takes its colour
  * from that half. Random weights cannot show this (their colours mean nothing); the exact masking
  * semantics are tested with random weights in controls.test.ts and the conformance suite.
@@ -54,7 +54,7 @@ describe.each(['image', 'video'] as const)('regions on the trained %s model', (v
   let stylizer: ReturnType<typeof createModelStylizer>;
 
   beforeAll(async () => {
-    const dir = fileURLToPath(new URL(`models/adaattn-${variant}/`, ROOT));
+    const dir = fileURLToPath(new URL(`packages/model-${variant}/`, ROOT));
     const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(dir + name)));
     b = await createTfjsBackend({ name: 'wasm' });
     stylizer = createModelStylizer(b, { variant: loaded.config.variant, weights: loaded.weights } as Parameters<typeof createModelStylizer>[1]);

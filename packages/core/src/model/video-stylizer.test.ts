@@ -23,8 +23,8 @@ const ROOT = new URL('../../../../', import.meta.url);
 const at = (path: string) => fileURLToPath(new URL(path, ROOT));
 
 async function shippedVideoWeights(): Promise<VideoModelWeights> {
-  const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(at(`models/adaattn-video/${name}`))));
-  if (loaded.config.variant !== 'video') throw new Error('models/adaattn-video is not a video model');
+  const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(at(`packages/model-video/${name}`))));
+  if (loaded.config.variant !== 'video') throw new Error('packages/model-video is not a video model');
   return loaded.weights as VideoModelWeights;
 }
 

@@ -59,13 +59,17 @@ export {
   type ModelConfig,
   type ModelFileDtype,
   type ModelFileEntry,
+  type ModelFileShard,
   type ParseModelJsonOptions,
 } from './model-json.js';
 export type { ReadFile } from './read-file.js';
 export {
   buildModelConfig,
+  CDN_MAX_FILE_BYTES,
   loadModelFromFiles,
   MODEL_JSON_PATH,
+  readModelFile,
+  shardModelFile,
   writeModel,
   type LoadedModel,
   type LoadModelOptions,

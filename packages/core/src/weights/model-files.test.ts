@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.js';
-import { loadModelFromFiles, writeModel, type ModelFile } from './model-files.js';
+import { loadModelFromFiles, shardModelFile, writeModel, type ModelFile } from './model-files.js';
 import { parseModelJson } from './model-json.js';
 import { readPth } from './pth.js';
 import { sha256Hex } from './sha256.js';
@@ -153,5 +153,71 @@ describe('loadModelFromFiles failures', () => {
     const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('not-safetensors');
     expect(e.file).toBe('decoder.safetensors');
+  });
+});
+
+describe('sharded model files (CDN per-file limits)', () => {
+  const MAX = 1 << 20;
+  async function shardedVideoDir(): Promise<Map<string, Uint8Array>> {
+    return asDir(await writeModel(videoWeights(), { name: 'v' }, { dtype: 'float32', maxFileBytes: MAX }));
+  }
+  const configOf = (dir: Map<string, Uint8Array>) => JSON.parse(new TextDecoder().decode(dir.get('model.json')!));
+
+  it('writes pieces of at most maxFileBytes in place of large files, and loads the same weights', async () => {
+    const weights = videoWeights();
+    const whole = asDir(await writeModel(weights, { name: 'v' }, { dtype: 'float32' }));
+    const dir = await shardedVideoDir();
+    const config = configOf(dir);
+    const decoder = config.files.decoder;
+    expect(dir.has('decoder.safetensors')).toBe(false);
+    expect(decoder.shards.length).toBe(Math.ceil(whole.get('decoder.safetensors')!.length / MAX));
+    expect(decoder.shards.every((s: { bytes: number }) => s.bytes <= MAX)).toBe(true);
+    // The whole-file size and hash stay those of the unsharded file.
+    const { shards, ...rest } = decoder;
+    expect(rest).toEqual(configOf(whole).files.decoder);
+    expect(shards[0].path).toBe('decoder.safetensors.part-1');
+    const loaded = await loadModelFromFiles(memoryReader(dir));
+    if (loaded.config.variant !== 'video') throw new Error('expected video');
+    expectSameValues(loaded.weights.decoder, weights.decoder);
+    expectSameValues(loaded.weights.encoder, weights.encoder);
+  });
+
+  it('leaves a file within the limit whole', async () => {
+    const bytes = new Uint8Array(10);
+    const entry = { path: 'a.safetensors', dtype: 'float16' as const, bytes: 10, sha256: await sha256Hex(bytes) };
+    const out = await shardModelFile(entry, bytes, 10);
+    expect(out.entry).toEqual(entry);
+    expect(out.files.map((f) => f.path)).toEqual(['a.safetensors']);
+    await expect(shardModelFile(entry, bytes, 0)).rejects.toThrow(RangeError);
+  });
+
+  it('a corrupted shard is checksum-mismatch naming that shard', async () => {
+    const dir = await shardedVideoDir();
+    const piece = dir.get('decoder.safetensors.part-2')!.slice();
+    piece[0] ^= 1;
+    dir.set('decoder.safetensors.part-2', piece);
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('checksum-mismatch');
+    expect(e.file).toBe('decoder.safetensors.part-2');
+    expect(e.message).toMatch(/model\.json says files\.decoder\.shards\[1\] is [0-9a-f]{64}/);
+  });
+
+  it('a missing shard is missing-file, saying which piece', async () => {
+    const dir = await shardedVideoDir();
+    dir.delete('decoder.safetensors.part-1');
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('missing-file');
+    expect(e.message).toMatch(/^decoder\.safetensors\.part-1: missing \(shard 1 of \d+ of files\.decoder in model\.json\)/);
+  });
+
+  it('shards in the wrong order pass their own checks but fail the whole-file sha256', async () => {
+    const dir = await shardedVideoDir();
+    const config = configOf(dir);
+    const shards = config.files.decoder.shards;
+    [shards[0], shards[1]] = [shards[1], shards[0]];
+    dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
+    expect(e.code).toBe('checksum-mismatch');
+    expect(e.message).toMatch(/^decoder\.safetensors \(joined from \d+ shards\): sha256 is [0-9a-f]{64} but model\.json says files\.decoder is/);
   });
 });

@@ -13,6 +13,7 @@ import {
   type ModelConfig,
   type ModelFileDtype,
   type ModelFileEntry,
+  type ModelFileShard,
   validateModelConfig,
 } from './model-json.js';
 import { componentsOf, validateComponent } from './official-names.js';
@@ -42,8 +43,7 @@ export async function loadModelFromFiles(readFile: ReadFile, options: LoadModelO
   const maps: Partial<Record<ComponentName, WeightMap>> = {};
   for (const [index, component] of components.entries()) {
     const entry = config.files[component]!;
-    const bytes = await readRequired(readFile, entry.path, `files.${component} in ${MODEL_JSON_PATH}`);
-    await verifyFile(bytes, entry, component);
+    const bytes = await readModelFile(readFile, entry, component);
     const { tensors, dtypes } = readSafetensors(bytes, { file: entry.path });
     for (const [key, dtype] of dtypes) {
       if (dtype !== entry.dtype) {
@@ -65,12 +65,37 @@ export async function loadModelFromFiles(readFile: ReadFile, options: LoadModelO
   return { config: config as ModelConfig & { variant: 'video' }, weights };
 }
 
-async function verifyFile(bytes: Uint8Array, entry: ModelFileEntry, component: ComponentName): Promise<void> {
+/**
+ * The verified bytes of one component: the file at `entry.path`, or its shards read in order, each checked
+ * against its own size and sha256 (so a bad download names the piece to fetch again), then joined and
+ * checked as a whole.
+ */
+export async function readModelFile(readFile: ReadFile, entry: ModelFileEntry, component: ComponentName): Promise<Uint8Array> {
+  const purpose = `files.${component} in ${MODEL_JSON_PATH}`;
+  if (entry.shards === undefined) {
+    const bytes = await readRequired(readFile, entry.path, purpose);
+    await verifyFile(bytes, entry, `files.${component}`);
+    return bytes;
+  }
+  const whole = new Uint8Array(entry.bytes);
+  let offset = 0;
+  for (const [i, shard] of entry.shards.entries()) {
+    const piece = await readRequired(readFile, shard.path, `shard ${i + 1} of ${entry.shards.length} of ${purpose}`);
+    await verifyFile(piece, shard, `files.${component}.shards[${i}]`);
+    whole.set(piece, offset);
+    offset += piece.length;
+  }
+  // Each shard matched, so only a model.json whose whole-file hash disagrees with its shards fails here.
+  await verifyFile(whole, { ...entry, path: `${entry.path} (joined from ${entry.shards.length} shards)` }, `files.${component}`);
+  return whole;
+}
+
+async function verifyFile(bytes: Uint8Array, entry: Pick<ModelFileEntry, 'path' | 'bytes' | 'sha256'>, what: string): Promise<void> {
   if (bytes.length !== entry.bytes) {
     const why = bytes.length < entry.bytes ? 'truncated download?' : 'replaced or appended to?';
     throw new WeightsError(
       'checksum-mismatch',
-      `${fileLabel(entry.path)}is ${bytes.length} bytes but ${MODEL_JSON_PATH} says files.${component} has ${entry.bytes} (${why})`,
+      `${fileLabel(entry.path)}is ${bytes.length} bytes but ${MODEL_JSON_PATH} says ${what} has ${entry.bytes} (${why})`,
       { file: entry.path },
     );
   }
@@ -78,10 +103,38 @@ async function verifyFile(bytes: Uint8Array, entry: ModelFileEntry, component: C
   if (actual !== entry.sha256) {
     throw new WeightsError(
       'checksum-mismatch',
-      `${fileLabel(entry.path)}sha256 is ${actual} but ${MODEL_JSON_PATH} says files.${component} is ${entry.sha256} (corrupted or modified file; re-download or re-convert the model)`,
+      `${fileLabel(entry.path)}sha256 is ${actual} but ${MODEL_JSON_PATH} says ${what} is ${entry.sha256} (corrupted or modified file; re-download or re-convert the model)`,
       { file: entry.path },
     );
   }
+}
+
+/** Largest file the public npm CDNs serve from a package: jsDelivr stops at 20 MB per file; 16 MiB leaves room. */
+export const CDN_MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Splits one model file into shards of at most `maxBytes` (near-equal sizes), named `<path>.part-<n>`, and
+ * returns the entry that describes them. A file within the limit comes back unchanged.
+ */
+export async function shardModelFile(
+  entry: ModelFileEntry,
+  bytes: Uint8Array,
+  maxBytes: number = CDN_MAX_FILE_BYTES,
+): Promise<{ readonly entry: ModelFileEntry; readonly files: ModelFile[] }> {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  if (bytes.length <= maxBytes) return { entry, files: [{ path: entry.path, bytes }] };
+  const count = Math.ceil(bytes.length / maxBytes);
+  const size = Math.ceil(bytes.length / count);
+  const files: ModelFile[] = [];
+  const shards: ModelFileShard[] = [];
+  for (let i = 0; i < count; i++) {
+    const piece = bytes.subarray(i * size, Math.min(bytes.length, (i + 1) * size));
+    const path = `${entry.path}.part-${i + 1}`;
+    files.push({ path, bytes: piece });
+    shards.push({ path, bytes: piece.length, sha256: await sha256Hex(piece) });
+  }
+  const { path, dtype, bytes: total, sha256 } = entry;
+  return { entry: { path, dtype, bytes: total, sha256, shards }, files };
 }
 
 export interface ModelMeta {
@@ -98,6 +151,8 @@ export interface WriteModelOptions {
   readonly dtype: ModelFileDtype;
   /** File names per component (default `<component>.safetensors`). */
   readonly fileNames?: Readonly<Partial<Record<ComponentName, string>>>;
+  /** Shard files larger than this (see shardModelFile); default: no sharding. */
+  readonly maxFileBytes?: number;
 }
 
 export interface ModelFile {
@@ -127,8 +182,10 @@ export async function writeModel(
     const official = validateComponent(map, variant, component);
     const path = options.fileNames?.[component] ?? `${component}.safetensors`;
     const bytes = writeSafetensors(official, { dtype: options.dtype, metadata: { component, variant } });
-    files[component] = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
-    outputs.push({ path, bytes });
+    const whole: ModelFileEntry = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+    const stored = options.maxFileBytes === undefined ? { entry: whole, files: [{ path, bytes }] } : await shardModelFile(whole, bytes, options.maxFileBytes);
+    files[component] = stored.entry;
+    outputs.push(...stored.files);
   }
   const config = buildModelConfig({ ...meta, variant }, files);
   outputs.push({ path: MODEL_JSON_PATH, bytes: new TextEncoder().encode(serializeModelJson(config)) });

@@ -101,6 +101,27 @@ describe('model.json', () => {
     );
   });
 
+  it('reads shards and checks they add up, stay inside the directory and do not reuse a path', () => {
+    const shards = [
+      { path: 'encoder.safetensors.part-1', bytes: 6, sha256: sha },
+      { path: 'encoder.safetensors.part-2', bytes: 4, sha256: sha },
+    ];
+    const config = validateModelConfig(edit((j) => (j.files.encoder.shards = shards)));
+    expect(config.files.encoder).toEqual({ ...entry('encoder.safetensors'), shards });
+    const cases: [(j: any) => void, RegExp][] = [
+      [(j) => (j.files.encoder.shards = []), /`files\.encoder\.shards` must be a non-empty array/],
+      [(j) => (j.files.encoder.shards = [{ ...shards[0], bytes: 7 }, shards[1]]), /`files\.encoder\.shards` add up to 11 bytes, but files\.encoder\.bytes is 10/],
+      [(j) => (j.files.encoder.shards = [{ ...shards[0], path: '../x' }, shards[1]]), /`files\.encoder\.shards\[0\]\.path` must be a relative path/],
+      [(j) => (j.files.encoder.shards = [shards[0], { ...shards[1], sha256: 'x' }]), /`files\.encoder\.shards\[1\]\.sha256` must be 64 lowercase hex/],
+      [(j) => (j.files.encoder.shards = [shards[0], { ...shards[1], path: 'decoder.safetensors' }]), /`files\.decoder\.path` "decoder\.safetensors" is also the path of files\.encoder \(a shard\)/],
+    ];
+    for (const [change, message] of cases) {
+      const e = fails(edit(change));
+      expect(e.code).toBe('invalid-model-json');
+      expect(e.message).toMatch(message);
+    }
+  });
+
   it('says a newer formatVersion needs a newer SDK', () => {
     const e = fails(edit((j) => (j.formatVersion = 2)));
     expect(e.code).toBe('unsupported-format');

@@ -23,6 +23,18 @@ export interface ModelFileEntry {
   readonly bytes: number;
   /** Lowercase hex. */
   readonly sha256: string;
+  /**
+   * When present, the file is stored as these consecutive pieces instead of at `path` (public npm CDNs serve
+   * at most 20 MB per file); `bytes` and `sha256` above stay those of the whole, joined file.
+   */
+  readonly shards?: readonly ModelFileShard[];
+}
+
+/** One consecutive piece of a sharded model file. */
+export interface ModelFileShard {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 export type FeatureLevel = 'relu3_1' | 'relu4_1' | 'relu5_1';
@@ -187,15 +199,44 @@ function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: F
     seen.set(path, component);
     const dtype = entry['dtype'];
     if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${JSON.stringify(dtype)}, expected "float16" or "float32"`);
-    const bytes = entry['bytes'];
-    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw fail(`${where}.bytes`, 'must be a non-negative integer');
-    const sha256 = entry['sha256'];
-    if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
-      throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${JSON.stringify(sha256)}`);
+    const { bytes, sha256 } = sizeAndHash(entry, where, fail);
+    if (entry['shards'] === undefined) {
+      files[component] = { path, dtype, bytes, sha256 };
+      continue;
     }
-    files[component] = { path, dtype, bytes, sha256 };
+    const shards = parseShards(entry['shards'], `${where}.shards`, fail, (shardPath, at) => {
+      if (seen.has(shardPath)) throw fail(`${at}.path`, `"${shardPath}" is also the path of files.${seen.get(shardPath)}`);
+      seen.set(shardPath, `${component} (a shard)`);
+    });
+    const total = shards.reduce((sum, s) => sum + s.bytes, 0);
+    if (total !== bytes) throw fail(`${where}.shards`, `add up to ${total} bytes, but ${where}.bytes is ${bytes}`);
+    files[component] = { path, dtype, bytes, sha256, shards };
   }
   return files;
+}
+
+function sizeAndHash(entry: Record<string, unknown>, where: string, fail: Fail): { bytes: number; sha256: string } {
+  const bytes = entry['bytes'];
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw fail(`${where}.bytes`, 'must be a non-negative integer');
+  const sha256 = entry['sha256'];
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+    throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${JSON.stringify(sha256)}`);
+  }
+  return { bytes, sha256 };
+}
+
+function parseShards(raw: unknown, where: string, fail: Fail, claim: (path: string, at: string) => void): ModelFileShard[] {
+  if (!Array.isArray(raw) || raw.length === 0) throw fail(where, 'must be a non-empty array of {path, bytes, sha256}');
+  return raw.map((value, i) => {
+    const at = `${where}[${i}]`;
+    const shard = object(value, at, fail);
+    const path = shard['path'];
+    if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+      throw fail(`${at}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${JSON.stringify(path)}`);
+    }
+    claim(path, at);
+    return { path, ...sizeAndHash(shard, at, fail) };
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The parity fixtures (packages/core/src/__fixtures__/parity, made by tools/reference/make_parity_fixtures.py)
  * and the two weight sets they were computed with: the seeded random weights (rebuilt here) and the shipped
- * model directory models/adaattn-image (loaded with its sha256 checks).
+ * model directory packages/model-image (loaded with its sha256 checks).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -125,7 +125,7 @@ export function seededWeights(): ImageModelWeights {
   return maps as unknown as ImageModelWeights;
 }
 
-/** models/adaattn-image through the model-directory loader (size, sha256, dtype and shape checks). */
+/** packages/model-image through the model-directory loader (size, sha256, dtype and shape checks). */
 export async function trainedWeights(): Promise<ImageModelWeights> {
   const dir = resolve(REPO_ROOT, parityManifest().weightSets.trained.dir);
   const loaded = await loadModelFromFiles(async (path) => new Uint8Array(await readFile(join(dir, path))));
