@@ -59,8 +59,24 @@ export interface StylizeVideoResult {
  * so it is matched to the first frame (a per-frame match would re-encode the style for every frame and
  * make its colours flicker with the content).
  */
-export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideoOptions): Promise<StylizeVideoResult> {
+export function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideoOptions): Promise<StylizeVideoResult> {
+  return stylizeFrames(stylizer, options);
+}
+
+/** Frames `start` to `end - 1` of a sequence, counted from 0. */
+export interface FrameRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * stylizeVideo() with two additions for @adaattn/queue, whose workers each take a chunk of one video:
+ * only the frames of `range` are stylized and written, and `prepared` styles (from {@link prepareVideoStyles},
+ * cached by the caller and not freed here) replace encoding the style again for every chunk.
+ */
+export async function stylizeFrames(stylizer: NodeStylizer, options: StylizeVideoOptions & { range?: FrameRange }, prepared?: VideoStyles): Promise<StylizeVideoResult> {
   const { input, output, size = DEFAULT_SIZE, signal, onProgress, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const { start, end } = options.range ?? { start: 0, end: Infinity };
   const tools = ffmpegPaths(options.env ?? process.env);
   const started = Date.now();
   const source = await openFrames(input, tools, { maxPixels, ...(signal ? { signal } : {}) });
@@ -69,10 +85,19 @@ export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideo
   signal?.throwIfAborted();
 
   const frames = source.frames(signal)[Symbol.asyncIterator]();
-  const first = await frames.next();
-  if (first.done === true) throw new Error(`input '${input}' has no frames`);
-  const firstFrame = await readImage(first.value, { size, maxPixels });
-  const styles = await encodeStyles(stylizer, firstFrame, options);
+  const nextFrame = async (index: number): Promise<PixelImage | undefined> => {
+    const next = await frames.next();
+    if (next.done !== true) return readImage(next.value, { size, maxPixels });
+    if (index === 0) throw new Error(`input '${input}' has no frames`);
+    if (index <= start) throw new Error(`input '${input}' ends before frame ${start + 1}`);
+    return undefined;
+  };
+  // Frame 0 always: the histogram colour match of the style is to the video's first frame, whatever the range.
+  const frame0 = await nextFrame(0);
+  for (let index = 1; index < start; index++) await frames.next();
+  const firstFrame = start === 0 ? frame0 : await nextFrame(start);
+  const styles = prepared ?? (await encodeStyles(stylizer, frame0!, options));
+  const total = source.count === undefined ? undefined : Math.min(source.count, end) - start;
   let width = 0;
   let height = 0;
   try {
@@ -80,7 +105,7 @@ export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideo
       output,
       async (sink) => {
         let frame: PixelImage | undefined = firstFrame;
-        for (let done = 0; frame !== undefined; done++) {
+        for (let done = 0; frame !== undefined && start + done < end; done++) {
           const out = await stylizer.stylize(frame, styles.list.length === 1 ? styles.list[0]! : styles.list, {
             ...styles.perFrame,
             size: 0,
@@ -92,10 +117,8 @@ export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideo
           }
           await sink(out);
           const elapsed = (Date.now() - started) / 1000;
-          const total = source.count;
           onProgress?.({ frame: done + 1, total, elapsedSeconds: elapsed, etaSeconds: total === undefined ? undefined : (elapsed / (done + 1)) * Math.max(0, total - done - 1) });
-          const next = await frames.next();
-          frame = next.done === true ? undefined : await readImage(next.value, { size, maxPixels });
+          frame = start + done + 1 < end ? await nextFrame(start + done + 1) : undefined;
         }
       },
       {
@@ -110,12 +133,35 @@ export async function stylizeVideo(stylizer: NodeStylizer, options: StylizeVideo
     return { frames: count, width, height, seconds: (Date.now() - started) / 1000 };
   } finally {
     await frames.return?.();
-    styles.list.forEach((s) => s.dispose());
+    if (prepared === undefined) styles.list.forEach((s) => s.dispose());
   }
 }
 
-/** The style(s) encoded once, and the options every frame's stylize call takes. */
-async function encodeStyles(stylizer: NodeStylizer, firstFrame: PixelImage, options: StylizeVideoOptions): Promise<{ list: EncodedStyle[]; perFrame: ControlOptions }> {
+/** The style(s) of a video encoded once, and the options every frame's stylize call takes. */
+export interface VideoStyles {
+  readonly list: EncodedStyle[];
+  readonly perFrame: ControlOptions;
+}
+
+/** The styles as stylizeVideo() encodes them (reading the input's first frame only for the histogram match). */
+export async function prepareVideoStyles(stylizer: NodeStylizer, options: StylizeVideoOptions): Promise<VideoStyles> {
+  const { input, size = DEFAULT_SIZE, maxPixels = DEFAULT_MAX_PIXELS, signal } = options;
+  let firstFrame: PixelImage = { width: 1, height: 1, channels: 3, data: new Uint8Array(3) }; // unused without the histogram match
+  if (options.preserveColor === 'histogram') {
+    const source = await openFrames(input, ffmpegPaths(options.env ?? process.env), { maxPixels, ...(signal ? { signal } : {}) });
+    const frames = source.frames(signal)[Symbol.asyncIterator]();
+    try {
+      const first = await frames.next();
+      if (first.done === true) throw new Error(`input '${input}' has no frames`);
+      firstFrame = await readImage(first.value, { size, maxPixels });
+    } finally {
+      await frames.return?.();
+    }
+  }
+  return encodeStyles(stylizer, firstFrame, options);
+}
+
+async function encodeStyles(stylizer: NodeStylizer, firstFrame: PixelImage, options: StylizeVideoOptions): Promise<VideoStyles> {
   const { size = DEFAULT_SIZE, maxPixels = DEFAULT_MAX_PIXELS, attention, seed, signal, weights, mix, regions, strength, preserveColor } = options;
   const inputs = isList(options.style) ? options.style : [options.style];
   let images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels, label: inputs.length > 1 ? `style image ${i + 1}` : 'style image' })));

@@ -80,7 +80,7 @@ describe('help and version', () => {
 
 describe('usage errors: exit 2, one line, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown command', ['paint'], /^adaattn: unknown command 'paint'; commands are stylize, video, convert \(see 'adaattn --help'\)$/],
+    ['unknown command', ['paint'], /^adaattn: unknown command 'paint'; commands are stylize, video, convert, worker, batch \(see 'adaattn --help'\)$/],
     ['unknown option', args('--output', 'o.png', '--sise', '3'), /^adaattn stylize: unknown option '--sise' \(did you mean --size\?\) \(see 'adaattn stylize --help'\)$/],
     ['positional argument', ['stylize', 'a.jpg'], /unexpected argument 'a\.jpg'/],
     ['missing --content', ['stylize', '--style', 's.jpg', '--output', 'o.png'], /missing --content <file>/],
