@@ -1,6 +1,5 @@
 """Sample grid for a checkpoint: the first photos down the side, the first paintings along the top."""
 import numpy as np
-import torch
 import torch.nn.functional as F
 from PIL import Image
 

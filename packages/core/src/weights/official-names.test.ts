@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './errors.js';
 import {
   checkComponent,
   componentsOf,
