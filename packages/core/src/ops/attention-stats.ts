@@ -1,7 +1,8 @@
 /**
  * The fused attention-statistics op: for a chunk of n queries against Ns style positions,
  *
- *   A = softmax(Q·K + mask)                          'softmax' (image model; no 1/√d scaling, as the authors)
+ *   A = softmax(Q·K + mask)                          'softmax' (image model; no 1/√d scaling, as the authors;
+ *                                                    logits floored at row max − 40, see LOGIT_FLOOR_BELOW_ROW_MAX)
  *   A = relu(Q·K + 1 + mask), each row / (its sum + 1e-5)   'cosine' (video model, inference_frame.py)
  *   M = A·V,   S = sqrt(relu(A·V² − M²))
  *
@@ -52,10 +53,44 @@ function step(a: Tensor, next: (x: Tensor) => Tensor): Tensor {
   return out;
 }
 
+/**
+ * How far below its row's maximum a softmax logit may lie: lower logits are raised to (max − this) before
+ * the exponential, so that no weight is a float32 subnormal. Near-one-hot rows (most of them) are otherwise
+ * full of subnormal weights, which Intel cores multiply through microcode assists, ~10× slower, in every
+ * runtime that cannot flush them to zero (WebAssembly, and any CPU kernel left at the IEEE default).
+ *
+ * Why 40 and not ln(FLT_MIN) ≈ −87.3: the exponential is divided by the row sum (up to Ns) and the weights
+ * are then multiplied by V, so e^−87 would still leave subnormal weights and products. With 40, a weight is
+ * at least e^−40 / Ns ≈ 4e-18 / Ns (normal for any Ns below 10^20), and its product with V is subnormal only
+ * for |v| < ~1e-20 · Ns.
+ *
+ * Numerical effect: only weights smaller than e^−40 ≈ 4.2e-18 of the row's largest change (from that
+ * value, or 0, to e^−40 of it). All of them together move the row sum by less than Ns · 4.2e-18 of itself
+ * (7e-14 at Ns = 16384), far below float32's resolution of 6e-8, and the statistics by less than that times
+ * max |V|: the results are the unguarded ones to float32 precision (the parity tests run unchanged).
+ */
+export const LOGIT_FLOOR_BELOW_ROW_MAX = 40;
+
+/**
+ * (logits + mask), with each kept logit raised to at least (row max − LOGIT_FLOOR_BELOW_ROW_MAX).
+ * The floor is taken from the masked logits (so masked positions never set it) and the mask is added
+ * after the clamp, so masked positions stay at −1e15 and their weight at exactly 0. A kept logit at or
+ * above the floor is returned bit for bit.
+ */
+function guardedLogits(b: Backend, logits: Tensor, mask: Tensor | null): Tensor {
+  if (mask === null) {
+    const floor = b.affine(b.rowMax(logits), 1, -LOGIT_FLOOR_BELOW_ROW_MAX);
+    return step(logits, (x) => b.maximum(x, floor));
+  }
+  // At most three [n,Ns] matrices at once (the mask, and two of logits / masked / clamped), as budgeted.
+  const masked = b.add(logits, mask);
+  const floor = step(masked, (x) => b.affine(b.rowMax(x), 1, -LOGIT_FLOOR_BELOW_ROW_MAX));
+  const clamped = step(logits, (x) => b.maximum(x, floor));
+  return step(clamped, (x) => b.add(x, mask));
+}
+
 function softmaxWeights(b: Backend, q: Tensor, k: Tensor, mask: Tensor | null): Tensor {
-  let logits = b.matmul(q, k);
-  if (mask !== null) logits = step(logits, (x) => b.add(x, mask));
-  return step(logits, (x) => b.softmax(x));
+  return step(guardedLogits(b, b.matmul(q, k), mask), (x) => b.softmax(x));
 }
 
 function cosineWeights(b: Backend, q: Tensor, k: Tensor, mask: Tensor | null): Tensor {

@@ -158,6 +158,11 @@ export class Backend implements TensorOwner {
     return this.binary('div', a, b);
   }
 
+  /** Elementwise maximum (with broadcasting, as `add`). */
+  maximum(a: Tensor, b: Tensor): Tensor {
+    return this.binary('max', a, b);
+  }
+
   /** x · scale + offset. */
   affine(x: Tensor, scale: number, offset = 0): Tensor {
     check(Number.isFinite(scale) && Number.isFinite(offset), () => `affine: scale ${scale} and offset ${offset} must be finite`);
@@ -240,6 +245,13 @@ export class Backend implements TensorOwner {
     check(ka === kb, () => `matmul: inner dimensions differ: ${formatShape(a.shape)}${transposeA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transposeB ? 'ᵀ' : ''}`);
     check(ba === bb || ba === 1 || bb === 1, () => `matmul: batch sizes ${ba} and ${bb} differ`);
     return this.wrap(this.kernels.matmul(ai, bi, transposeA, transposeB), [Math.max(ba, bb), m, nn]);
+  }
+
+  /** Maximum over the last axis, kept as an axis of 1. */
+  rowMax(x: Tensor): Tensor {
+    const xi = this.own(x, 'rowMax');
+    check(x.rank >= 1, () => 'rowMax: needs rank ≥ 1');
+    return this.wrap(this.kernels.rowMax(xi), [...x.shape.slice(0, -1), 1]);
   }
 
   /** Softmax over the last axis. */

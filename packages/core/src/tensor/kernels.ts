@@ -20,7 +20,7 @@ export interface KernelInput<H> {
 /** [top, bottom, left, right] */
 export type Pads = readonly [number, number, number, number];
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max';
 
 export interface Kernels<H = unknown> {
   /** Shown in errors and by `Backend.name`, e.g. 'tfjs-wasm'. */
@@ -57,6 +57,8 @@ export interface Kernels<H = unknown> {
   matmul(a: KernelInput<H>, b: KernelInput<H>, transposeA: boolean, transposeB: boolean): H;
   /** Softmax over the last axis. */
   softmax(x: KernelInput<H>): H;
+  /** Maximum over the last axis, kept as an axis of 1: [..., N] → [..., 1]. */
+  rowMax(x: KernelInput<H>): H;
   /** Selects `indices` along `axis`. */
   gather(x: KernelInput<H>, indices: Int32Array, axis: number): H;
   reshape(x: KernelInput<H>, shape: Shape): H;

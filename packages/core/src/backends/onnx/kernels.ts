@@ -13,9 +13,11 @@
  * - matmul transposes → Transpose + MatMul (ORT folds them into FusedMatMul).
  * - gather → Gather with the indices fed as a graph input, so that a new seed or style reuses the session.
  * - attentionStats (softmax) → one MatMul of the weights with [V | V²] instead of two: the [n × Ns]
- *   weights are streamed once, and the wider product runs closer to the machine's peak.
+ *   weights are streamed once, and the wider product runs closer to the machine's peak. The logits get
+ *   core's subnormal guard (ReduceMax, Max) as in the composed op, so every backend computes the same.
  */
 import type { BinaryOp, KernelInput, Kernels, Pads } from '../../tensor/kernels.js';
+import { LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
 import { nearestSourceIndices } from '../../tensor/nearest.js';
 import type { Shape } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
@@ -25,7 +27,7 @@ import { attr } from './onnx-model.js';
 type In = KernelInput<LazyValue>;
 type Lower = RecordedOp['lower'];
 
-const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' };
+const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max' };
 
 function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
   return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower, ...extra }, null);
@@ -40,6 +42,18 @@ function hidden(v: LazyValue): LazyValue {
 /** One node with one output. */
 function single(e: Emitter, opType: string, inputs: readonly string[], attributes?: Parameters<Emitter['node']>[2]): string {
   return e.node(opType, inputs, attributes)[0] as string;
+}
+
+function rowMaxNode(e: Emitter, x: string): string {
+  return single(e, 'ReduceMax', [x], { axes: attr.ints([-1]), keepdims: attr.int(1) });
+}
+
+/** Core's softmax guard (ops/attention-stats.ts, LOGIT_FLOOR_BELOW_ROW_MAX) as nodes, the mask added after the clamp. */
+function guardedLogits(e: Emitter, logits: string, mask: string | undefined): string {
+  const floorOf = (x: string) => single(e, 'Sub', [rowMaxNode(e, x), e.scalar(LOGIT_FLOOR_BELOW_ROW_MAX)]);
+  if (mask === undefined) return single(e, 'Max', [logits, floorOf(logits)]);
+  const clamped = single(e, 'Max', [logits, floorOf(single(e, 'Add', [logits, mask]))]);
+  return single(e, 'Add', [clamped, mask]);
 }
 
 /**
@@ -276,6 +290,12 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return this.rowOp(x.shape, 'softmax', [x], (e, [a]) => single(e, 'Softmax', [a as string], { axis: attr.int(-1) }), (axis) => axis !== last);
   }
 
+  rowMax(x: In): LazyValue {
+    const last = x.shape.length - 1;
+    const shape = x.shape.map((d, i) => (i === last ? 1 : d));
+    return this.rowOp(shape, 'row-max', [x], (e, [a]) => rowMaxNode(e, a as string), (axis) => axis !== last);
+  }
+
   gather(x: In, indices: Int32Array, axis: number): LazyValue {
     const shape = x.shape.map((d, i) => (i === axis ? indices.length : d));
     const copy = indices.slice();
@@ -351,8 +371,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const both = this.valuePair(v, vSquared);
     const inputs = [q, k, { handle: both, shape: both.shape }, ...(mask === null ? [] : [mask])];
     const lower: Lower = (e, [qn, kn, vn, mn]) => {
-      let logits = single(e, 'MatMul', [qn as string, kn as string]);
-      if (mn !== undefined) logits = single(e, 'Add', [logits, mn]);
+      const logits = guardedLogits(e, single(e, 'MatMul', [qn as string, kn as string]), mn);
       return single(e, 'MatMul', [single(e, 'Softmax', [logits], { axis: attr.int(-1) }), vn as string]);
     };
     const band: BandRule = {

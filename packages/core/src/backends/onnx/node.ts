@@ -10,7 +10,7 @@ import { BackendError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
-import { arenaFor, type OnnxRuntime, type RuntimeSession } from './runtime.js';
+import { arenaFor, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxNodeOptions extends OnnxGraphOptions {
   /**
@@ -40,7 +40,8 @@ async function loadOrt(): Promise<typeof OrtNode> {
   }
 }
 
-function sessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.SessionOptions {
+/** The session options every onnx-node session is created with (exported for its test). */
+export function onnxNodeSessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.SessionOptions {
   const threads = options.threads;
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   return {
@@ -56,6 +57,7 @@ function sessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.Sess
     enableMemPattern: true,
     logSeverityLevel: 3, // ORT warns about every unused initializer and fallback node otherwise
     ...options.sessionOptions,
+    extra: sessionExtra(options.sessionOptions?.extra),
   };
 }
 
@@ -63,7 +65,7 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
   const name = options.device === 'cuda' ? 'onnx-node-cuda' : 'onnx-node';
   try {
     const ort = await loadOrt();
-    const settings = sessionOptions(options);
+    const settings = onnxNodeSessionOptions(options);
     const runtime: OnnxRuntime = {
       name,
       createSession: async (model, hints) => (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,

@@ -33,3 +33,24 @@ export const ARENA_LIMIT_BYTES = 1024 ** 3;
 export function arenaFor<T extends { enableCpuMemArena?: boolean }>(settings: T, peakBytes: number): T {
   return peakBytes > ARENA_LIMIT_BYTES ? { ...settings, enableCpuMemArena: false } : settings;
 }
+
+/**
+ * ONNX Runtime session config entries every session gets (SessionOptions.extra, flattened by ORT to
+ * 'session.set_denormal_as_zero'): subnormal floats are flushed to zero (FTZ/DAZ) in ORT's threads.
+ * Near-one-hot softmax rows are full of subnormal weights, and Intel cores compute with them through
+ * microcode assists: the attention MatMuls ran ~10× slower at 512² before (issue 15). ORT applies the flag
+ * to the thread that creates a process's first session only, so that thread is flushed only when our
+ * session is the process's first; core's logit floor (ops/attention-stats.ts) keeps the attention free of
+ * subnormals either way. WebAssembly has no flush mode: there the entry is accepted and does nothing.
+ */
+export const SESSION_CONFIG = { session: { set_denormal_as_zero: '1' } } as const;
+
+/** `extra` for a session: ours, with the caller's entries merged over them section by section. */
+export function sessionExtra(callers?: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...callers };
+  for (const [section, entries] of Object.entries(SESSION_CONFIG)) {
+    const theirs = callers?.[section];
+    merged[section] = { ...entries, ...(typeof theirs === 'object' && theirs !== null ? theirs : {}) };
+  }
+  return merged;
+}

@@ -11,7 +11,7 @@ import { BackendError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
-import { arenaFor, type OnnxRuntime, type RuntimeSession } from './runtime.js';
+import { arenaFor, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxWebOptions extends OnnxGraphOptions {
   /** 'auto' (default): WebGPU when `navigator.gpu` exists, else wasm. */
@@ -57,6 +57,7 @@ export async function createOnnxWebBackend(options: OnnxWebOptions = {}): Promis
       enableCpuMemArena: true,
       enableMemPattern: true,
       logSeverityLevel: 3,
+      extra: sessionExtra(),
     };
     const runtime: OnnxRuntime = {
       name,

@@ -49,6 +49,7 @@ const binaryFns: Record<BinaryOp, (x: number, y: number) => number> = {
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
+  max: Math.max,
 };
 
 export class ReferenceKernels implements Kernels<Float32Array> {
@@ -251,6 +252,17 @@ export class ReferenceKernels implements Kernels<Float32Array> {
       const e = new Float64Array(last);
       for (let i = 0; i < last; i++) sum += e[i] = Math.exp((x.handle[r * last + i] as number) - max);
       for (let i = 0; i < last; i++) out[r * last + i] = (e[i] as number) / sum;
+    }
+    return this.made(out);
+  }
+
+  rowMax(x: In): Float32Array {
+    const last = x.shape[x.shape.length - 1] as number;
+    const out = new Float32Array(x.handle.length / last);
+    for (let r = 0; r < out.length; r++) {
+      let max = -Infinity;
+      for (let i = 0; i < last; i++) max = Math.max(max, x.handle[r * last + i] as number);
+      out[r] = max;
     }
     return this.made(out);
   }

@@ -40,6 +40,7 @@ const binaryOps: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   sub: tf.sub,
   mul: tf.mul,
   div: tf.div,
+  max: tf.maximum,
 };
 
 export class TfjsKernels implements Kernels<tf.Tensor> {
@@ -181,6 +182,10 @@ export class TfjsKernels implements Kernels<tf.Tensor> {
 
   softmax(x: In): tf.Tensor {
     return this.run([x], () => (x.handle.rank === 4 ? physical(tf.softmax(logical(x.handle))) : tf.softmax(x.handle)));
+  }
+
+  rowMax(x: In): tf.Tensor {
+    return this.run([x], () => (x.handle.rank === 4 ? physical(tf.max(logical(x.handle), -1, true)) : tf.max(x.handle, -1, true)));
   }
 
   gather(x: In, indices: Int32Array, axis: number): tf.Tensor {

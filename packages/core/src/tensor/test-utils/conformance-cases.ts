@@ -7,8 +7,8 @@
 import type { HostTensor } from '../types.js';
 
 export type OpName =
-  | 'conv2d' | 'relu' | 'sqrt' | 'add' | 'sub' | 'mul' | 'div' | 'affine' | 'maxPool2x2Ceil' | 'reflectPad'
-  | 'resizeNearest' | 'concat' | 'spatialMean' | 'spatialVariance' | 'matmul' | 'softmax' | 'gather'
+  | 'conv2d' | 'relu' | 'sqrt' | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'affine' | 'maxPool2x2Ceil' | 'reflectPad'
+  | 'resizeNearest' | 'concat' | 'spatialMean' | 'spatialVariance' | 'matmul' | 'softmax' | 'rowMax' | 'gather'
   | 'reshape' | 'transpose' | 'slice' | 'toPositions' | 'fromPositions' | 'attentionStats' | 'mvn';
 
 export interface OpCase {
@@ -269,6 +269,24 @@ export const OP_CASES: readonly OpCase[] = [
     op: 'softmax',
     inputs: [t([1, 2, 1, 2], [0, LN3, LN3, 0])],
     expected: t([1, 2, 1, 2], [0.25, 0.75, 0.75, 0.25]),
+  },
+  {
+    name: 'maximum broadcasting a per-row [B,n,1] floor',
+    op: 'maximum',
+    inputs: [t([1, 2, 3], [-5, 0, 7, 1, -1e15, 2]), t([1, 2, 1], [-1, 1.5])],
+    expected: t([1, 2, 3], [-1, 0, 7, 1.5, 1.5, 2]),
+  },
+  {
+    name: 'rowMax over the last axis',
+    op: 'rowMax',
+    inputs: [t([1, 2, 3], [-5, 0, -7, 1, -1e15, 2])],
+    expected: t([1, 2, 1], [0, 2]),
+  },
+  {
+    name: 'rowMax of rank 4 runs over W',
+    op: 'rowMax',
+    inputs: [range([1, 2, 2, 3])],
+    expected: t([1, 2, 2, 1], [2, 5, 8, 11]),
   },
   {
     name: 'gather rows',

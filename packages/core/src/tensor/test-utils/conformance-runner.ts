@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../backends/ref-cpu/index.js';
 import { InvalidArgumentError, DisposedError } from '../../errors.js';
-import { attentionStats } from '../../ops/attention-stats.js';
+import { attentionStats, LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
 import { chunkedAttentionStats } from '../../ops/attention.js';
 import { unitColumns, unitRows } from '../../ops/cosine.js';
 import { buildKey } from '../../ops/keys.js';
@@ -19,6 +19,9 @@ import { OP_CASES, type OpCase } from './conformance-cases.js';
 import { expectClose, randomTensor } from './compare.js';
 
 type Attrs = Readonly<Record<string, unknown>>;
+
+/** The smallest normal float32. */
+const FLT_MIN = 2 ** -126;
 
 /** Runs one op by name on uploaded inputs (the dispatcher shared by cases and random checks). */
 export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], attrs: Attrs = {}): Tensor | Tensor[] {
@@ -34,6 +37,7 @@ export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], att
     case 'sub':
     case 'mul':
     case 'div':
+    case 'maximum':
       return b[op](x, y);
     case 'affine':
       return b.affine(x, attrs['scale'] as number, attrs['offset'] as number);
@@ -55,6 +59,8 @@ export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], att
       return b.matmul(x, y, attrs['transposeA'] === true, attrs['transposeB'] === true);
     case 'softmax':
       return b.softmax(x);
+    case 'rowMax':
+      return b.rowMax(x);
     case 'gather':
       return b.gather(x, Int32Array.from(attrs['indices'] as number[]), attrs['axis'] as number);
     case 'reshape':
@@ -136,6 +142,30 @@ export function describeConformance(label: string, createBackend: () => Promise<
           expectClose(got as HostTensor, want as HostTensor, 1e-4, c.name);
         });
       }
+    });
+
+    it('attention weights: none subnormal, masked ones exactly 0 (the logit floor, ops/attention-stats.ts)', async () => {
+      // With V the identity, the mean statistic M is the weights. Logits q·k: row 0 unmasked, row 1 masked
+      // at positions 4 (which would be its maximum) and 5 (far below the floor, which must not revive it).
+      const eye = new Float32Array(36).map((_, i) => (i % 7 === 0 ? 1 : 0));
+      const masked = -1e15;
+      const inputs = [
+        { shape: [1, 2, 1], data: Float32Array.from([1, 1]) },
+        { shape: [1, 1, 6], data: Float32Array.from([0, -30, -60, -100, 50, -500]) },
+        { shape: [1, 6, 6], data: eye },
+        { shape: [1, 2, 6], data: Float32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, masked, masked]) },
+      ];
+      const [m] = await runCase(b, 'attentionStats', inputs);
+      const weights = [...(m as HostTensor).data];
+      const floored = Math.exp(-LOGIT_FLOOR_BELOW_ROW_MAX);
+      // Row 0: max 50, so every other logit sits at the floor 10. Row 1: max 0; −30 is above the floor.
+      const want = [floored, floored, floored, floored, 1, floored, 1, Math.exp(-30), floored, floored, 0, 0];
+      weights.forEach((w, i) => {
+        const expected = (want[i] as number) / (i < 6 ? 1 + 5 * floored : 1);
+        if (expected === 0) expect(w, `weight ${i}`).toBe(0);
+        else expect(Math.abs(w - expected) / expected, `weight ${i}: ${w} vs ${expected}`).toBeLessThan(1e-4);
+        expect(w === 0 || Math.abs(w) >= FLT_MIN, `weight ${i} (${w}) is subnormal`).toBe(true);
+      });
     });
 
     describe('scopes', () => {
