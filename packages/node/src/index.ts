@@ -5,7 +5,7 @@
  * and the image helpers around them.
  *
  * ```ts
- * await using s = await createStylizer({ model: './models/adaattn-image' });
+ * await using s = await createStylizer();   // the installed @adaattn/model-image, or $ADAATTN_MODEL
  * const out = await s.stylize('photo.jpg', 'painting.jpg', { size: 512 });
  * await writeImage('out.png', out);
  * ```
@@ -40,5 +40,5 @@ export {
   type OutputFormat,
   type ReadImageOptions,
 } from './io/image.js';
-export { defaultModelDir, defaultVideoModelDir } from './io/model-dir.js';
+export { defaultModelDir, defaultVideoModelDir, MODEL_ENV, MODEL_PACKAGES, ModelNotFoundError } from './io/model-dir.js';
 export type { PixelImage } from './types.js';

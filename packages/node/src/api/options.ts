@@ -15,7 +15,8 @@ export type AttentionMode = 'sampled' | 'exact';
 export interface CreateStylizerOptions {
   /**
    * Model directory: `model.json` + safetensors files, or a directory holding the authors' four `.pth`
-   * files. Default: `<repo>/models/adaattn-image` (see `defaultModelDir()`).
+   * files. Default: `$ADAATTN_MODEL` if set, else the installed `@adaattn/model-image` package (see
+   * `defaultModelDir()`); neither: a ModelNotFoundError saying what to install.
    */
   model?: string;
   /**

@@ -40,6 +40,19 @@ const STARTERS: Readonly<Record<BackendEntry['runtime'], Starter>> = Object.free
   },
 });
 
+/** Node's words for an import of a package that is not installed. */
+const NOT_INSTALLED = /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/;
+
+/** What to install: the runtimes are optional, so @adaattn/node installs only ONNX Runtime by default. */
+function notInstalled(entry: BackendEntry): string {
+  const install = `npm install ${entry.packages.join(' ')}`;
+  if (entry.runtime === 'onnx') {
+    // Without the variable, onnxruntime-node's postinstall fetches its CUDA libraries from NuGet on Linux x64.
+    return entry.runtimeName === 'cuda' ? `not installed (run \`${install}\` on Linux x64 with CUDA 12)` : `not installed (run \`ONNXRUNTIME_NODE_INSTALL=skip ${install}\`)`;
+  }
+  return `not installed (run \`${install}\`)`;
+}
+
 export function checkThreads(threads: number | undefined): void {
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new Error(`threads must be a whole number ≥ 1, got ${threads}`);
@@ -59,7 +72,8 @@ export async function startBackend(choice: BackendName | 'auto', options: StartB
     try {
       return { name, backend: await STARTERS[entry.runtime](entry, options) };
     } catch (err) {
-      failures.push(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      failures.push(`${name}: ${NOT_INSTALLED.test(message) ? notInstalled(entry) : message}`);
     }
   }
   if (choice !== 'auto') throw new Error(`backend '${choice}' could not start (${failures.join('; ')})`);

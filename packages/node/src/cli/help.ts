@@ -5,7 +5,7 @@ import { DEFAULT_FPS } from '../api/stylize-video.js';
 import { FRAME_EXTENSIONS } from '../io/frames.js';
 import { VIDEO_OUTPUTS } from '../io/ffmpeg.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
-import { OFFICIAL_FILES, defaultModelDir, defaultVideoModelDir } from '../io/model-dir.js';
+import { MODEL_ENV, MODEL_PACKAGES, OFFICIAL_FILES, defaultModelDir } from '../io/model-dir.js';
 
 const [f1, f2, f3, f4] = Object.values(OFFICIAL_FILES);
 const officialList = `${f1}, ${f2},\n                          ${f3}, ${f4}`;
@@ -50,7 +50,7 @@ Required:
 Options:
   -m, --model <dir>       model directory: model.json + safetensors files, or a directory holding the
                           authors' four files ${officialList}
-                          (default: ${defaultModelDir()})
+                          (default: ${defaultModelText('image')})
       --size <px>         resize both images so the longer side is <px> before stylizing; 0 keeps the
                           input sizes (default: ${DEFAULT_SIZE}); the output has the content's size
       --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto, the first of ${AUTO_ORDER.join(', ')} that starts)
@@ -113,8 +113,8 @@ Required:
                           written atomically (a temporary file or directory renamed into place)
 
 Options:
-  -m, --model <dir>       model directory (default: ${defaultVideoModelDir()})
-      --image-model       use the image model (${defaultModelDir()}) instead
+  -m, --model <dir>       model directory (default: ${defaultModelText('video')})
+      --image-model       use the image model (${defaultModelText('image')}) instead
       --size <px>         longer side of the frames in pixels; 0 keeps their size (default: ${DEFAULT_SIZE})
       --fps <n>           frame rate of a video output (default: the input video's, ${DEFAULT_FPS} for a directory)
       --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto)
@@ -150,4 +150,15 @@ Options:
   --force                 replace --output if it exists and is not empty
   -h, --help              show this help
 `;
+}
+
+/** Where the default model comes from, and where it is now (help must print even when none is installed). */
+function defaultModelText(variant: 'image' | 'video'): string {
+  let now: string;
+  try {
+    now = defaultModelDir(variant);
+  } catch {
+    now = 'not installed';
+  }
+  return `$${MODEL_ENV[variant]}, else the installed ${MODEL_PACKAGES[variant]}: ${now}`;
 }

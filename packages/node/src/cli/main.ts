@@ -96,7 +96,7 @@ function report(err: unknown, ctx: CliContext): number {
 }
 
 /** Runs `main` on the real process: SIGINT aborts the job; a second SIGINT exits at once. */
-async function runAsProgram(): Promise<void> {
+export async function runAsProgram(): Promise<void> {
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../test-utils/images.js';
-import { OFFICIAL_FILES, defaultModelDir, directoryReader, inspectModelDir } from './model-dir.js';
+import { WeightsError } from '@adaattn/core';
+import { ModelNotFoundError, OFFICIAL_FILES, defaultModelDir, directoryReader, inspectModelDir } from './model-dir.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -36,9 +37,33 @@ describe('inspectModelDir', () => {
     await expect(inspectModelDir(join(dir, 'absent'))).rejects.toThrow(/model directory '.*absent' does not exist/);
   });
 
-  it('resolves the default directory to <repo>/models/adaattn-image', () => {
-    expect(defaultModelDir()).toBe(resolve(import.meta.dirname, '../../../../models/adaattn-image'));
+  it('resolves the default directory to the installed model package, unless the environment names one', () => {
+    // In the workspace the packages resolve to their folders; the release test covers a real install.
+    expect(defaultModelDir('image', {})).toBe(resolve(import.meta.dirname, '../../../model-image'));
+    expect(defaultModelDir('video', {})).toBe(resolve(import.meta.dirname, '../../../model-video'));
+    expect(defaultModelDir('image', { ADAATTN_MODEL: 'rel/dir' })).toBe(resolve('rel/dir'));
+    expect(defaultModelDir('video', { ADAATTN_MODEL: '/x', ADAATTN_VIDEO_MODEL: '/v' })).toBe('/v');
   });
+
+  it('says what to install when no model package can be resolved', () => {
+    // Resolution from a folder outside the repository finds no node_modules with the packages.
+    const outside = join(dir, 'outside', 'index.js');
+    const err = (() => {
+      try {
+        defaultModelDir('video', {}, outside);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ModelNotFoundError);
+    expect(err).toBeInstanceOf(WeightsError);
+    expect((err as ModelNotFoundError).code).toBe('missing-file');
+    expect((err as Error).message).toBe(
+      "no video model: @adaattn/model-video is not installed (run `npm install @adaattn/model-video`), " +
+        "or set ADAATTN_VIDEO_MODEL=<dir>, or pass --model <dir> (API: the 'model' option)",
+    );
+  });
+
 });
 
 describe('directoryReader', () => {

@@ -7,9 +7,9 @@
  * checkpoints live in different folders there).
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, type ModelVariant, type ModelWeights } from '@adaattn/core';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, WeightsError, type ModelVariant, type ModelWeights } from '@adaattn/core';
 
 /** The authors' file for each component of the image model. */
 export const OFFICIAL_FILES = Object.freeze({
@@ -35,17 +35,52 @@ export interface ModelDirInfo {
   readonly variant?: ModelVariant;
 }
 
-/**
- * `<repo>/models/adaattn-image`, found from this file's location: `src/io/` and `dist/io/` are both two
- * levels below packages/node, so the same relative path works from sources (tests) and the build.
- */
-export function defaultModelDir(): string {
-  return fileURLToPath(new URL('../../../../models/adaattn-image', import.meta.url));
+/** The npm packages holding the trained models; the default model is whichever of them is installed. */
+export const MODEL_PACKAGES = Object.freeze({ image: '@adaattn/model-image', video: '@adaattn/model-video' } as const);
+
+/** Environment variables naming a model directory to use instead of the installed package. */
+export const MODEL_ENV = Object.freeze({ image: 'ADAATTN_MODEL', video: 'ADAATTN_VIDEO_MODEL' } as const);
+
+/** No model was given and none is installed: `message` says what to install or set (`code` 'missing-file'). */
+export class ModelNotFoundError extends WeightsError {
+  constructor(
+    readonly variant: ModelVariant,
+    cause: unknown,
+  ) {
+    const pkg = MODEL_PACKAGES[variant];
+    super(
+      'missing-file',
+      `no ${variant} model: ${pkg} is not installed (run \`npm install ${pkg}\`), ` +
+        `or set ${MODEL_ENV[variant]}=<dir>, or pass --model <dir> (API: the 'model' option)`,
+      { file: `${pkg}/model.json`, cause },
+    );
+  }
 }
 
-/** `<repo>/models/adaattn-video`, the default of `adaattn video`. */
-export function defaultVideoModelDir(): string {
-  return fileURLToPath(new URL('../../../../models/adaattn-video', import.meta.url));
+/**
+ * The directory of the default model: `$ADAATTN_MODEL` (video: `$ADAATTN_VIDEO_MODEL`) when set, else the
+ * installed @adaattn/model-image (video: @adaattn/model-video) package, found by Node's module resolution
+ * from this package, so it works in any install layout (hoisted, nested, pnpm, workspaces).
+ * Throws ModelNotFoundError when neither is there.
+ */
+export function defaultModelDir(
+  variant: ModelVariant = 'image',
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  /** Where module resolution starts (a file URL or path); default: this package. */
+  from: string | URL = import.meta.url,
+): string {
+  const fromEnv = env[MODEL_ENV[variant]];
+  if (fromEnv !== undefined && fromEnv !== '') return resolve(fromEnv);
+  try {
+    return dirname(createRequire(from).resolve(`${MODEL_PACKAGES[variant]}/model.json`));
+  } catch (cause) {
+    throw new ModelNotFoundError(variant, cause);
+  }
+}
+
+/** The default model of `adaattn video` (see {@link defaultModelDir}). */
+export function defaultVideoModelDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return defaultModelDir('video', env);
 }
 
 const LAYOUTS =
@@ -66,7 +101,7 @@ export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     if (isDefault) {
-      throw new Error(`no model given and the default model directory '${abs}' does not exist (the trained model is not installed); ${HOW_TO_PASS}`);
+      throw new Error(`no model given and the default model directory '${abs}' (from ${MODEL_ENV.image}) does not exist; ${HOW_TO_PASS}`);
     }
     throw new Error(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
   }

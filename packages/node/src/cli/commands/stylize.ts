@@ -5,7 +5,7 @@ import { BACKEND_CHOICES } from '../../api/backends.js';
 import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../../api/options.js';
 import { assertFileWritable, isSameFile, writeFileAtomic } from '../../io/atomic-write.js';
 import { DEFAULT_MAX_PIXELS, encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
-import { inspectModelDir } from '../../io/model-dir.js';
+import { defaultModelDir, inspectModelDir } from '../../io/model-dir.js';
 import type { PixelImage } from '../../types.js';
 import { choice, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -31,7 +31,8 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   const content = required(values, 'content', 'file', COMMAND);
   const { styles, controls, maskFiles } = parseControls(values, COMMAND, required(values, 'style', 'file[,file…]', COMMAND));
   const output = required(values, 'output', 'file', COMMAND);
-  const { model, size, backend, threads, attention, seed, maxPixels } = parseRunOptions(values, COMMAND);
+  const run = parseRunOptions(values, COMMAND);
+  const { size, backend, threads, attention, seed, maxPixels } = run;
   const quality = integer(values, 'quality', COMMAND, { min: 1, max: 100, what: 'a whole number from 1 to 100' });
   let format;
   try {
@@ -49,6 +50,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
 
   // Then the cheap checks of the outside world, so a doomed run fails before minutes of compute.
   await assertFileWritable(output, protect);
+  const model = run.model ?? defaultModelDir('image', ctx.env);
   await inspectModelDir(model);
   const contentImage = await readImage(content, { size, maxPixels, label: 'content image' });
   const styleImages = await readStyles(styles, size, maxPixels);
