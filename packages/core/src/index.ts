@@ -32,7 +32,7 @@ export { reflectPadTo } from './ops/pad.js';
 export { createRng, samplePositions } from './ops/sampling.js';
 
 // Model
-export { floatToPixels, pixelsToFloat, type PixelImage } from './model/image.js';
+export { floatToPixels, pixelsToFloat, type PixelImage } from './pixels/image.js';
 export type { RunOptions, StylizeProgress, StylizeStage } from './model/run-context.js';
 export {
   ATTENTION_LEVELS,
@@ -44,7 +44,7 @@ export {
   VIDEO_MAX_SAMPLE,
   type AttentionLevel,
   type Level,
-} from './model/spec.js';
+} from './architecture.js';
 export { StyleFeatures, type AttentionMode, type ImageSize } from './model/style-features.js';
 export {
   paddedSize,

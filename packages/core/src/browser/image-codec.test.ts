@@ -3,7 +3,7 @@
  * has none). The real canvas paths run in the plugins' headless-Chromium tests.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PixelImage } from '../model/image.js';
+import type { PixelImage } from '../pixels/image.js';
 import { decodeImage, drawThumbnail, encodePng, fitWithin, toRgba } from './image-codec.js';
 
 describe('fitWithin', () => {

@@ -6,7 +6,7 @@
  * Browser-only (pages, plugin iframes, Electron renderers). core compiles without the DOM library, so the
  * few canvas members used here are typed structurally below; the real DOM types fit them.
  */
-import type { PixelImage } from '../model/image.js';
+import type { PixelImage } from '../pixels/image.js';
 
 /** The members of a 2D context used here (CanvasRenderingContext2D and OffscreenCanvasRenderingContext2D fit). */
 interface Context2D {

@@ -24,7 +24,7 @@ import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { disposeLayer, project, uploadProjection, type Projection } from './layers.js';
-import { adaAttnLayers, type AttentionLevel } from './spec.js';
+import { adaAttnLayers, type AttentionLevel } from '../architecture.js';
 
 /** The feature grid of one style image at one level. */
 export interface LevelGrid {

@@ -10,8 +10,8 @@ import { meanStd } from '../ops/mvn.js';
 import type { Backend } from '../tensor/backend.js';
 import { expectClose } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
-import { pixelsToFloat, type PixelImage } from './image.js';
-import { ATTENTION_LEVELS, LEVELS } from './spec.js';
+import { pixelsToFloat, type PixelImage } from '../pixels/image.js';
+import { ATTENTION_LEVELS, LEVELS } from '../architecture.js';
 import { Stylizer } from './stylizer.js';
 import { randomImageWeights, testPixels } from '../testing/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * The decoders. Both end in the same run of convs from relu3_1 resolution back to RGB (spec.ts
+ * The decoders. Both end in the same run of convs from relu3_1 resolution back to RGB (architecture.ts
  * `decoderTail`), held here as a ConvStack:
  *
  * - image (networks.py `Decoder` with skip_connection_3): decoder_layer_1 on the transformer output,
@@ -13,7 +13,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
-import { DECODER_HEAD, DECODER_STEPS, VIDEO_DECODER_STEPS, type DecoderStep } from './spec.js';
+import { DECODER_HEAD, DECODER_STEPS, VIDEO_DECODER_STEPS, type DecoderStep } from '../architecture.js';
 
 export type AfterLayer = (done: number, total: number) => Promise<void>;
 

@@ -6,7 +6,7 @@ import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, uploadConv, type Conv } from './layers.js';
-import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep, type Level } from './spec.js';
+import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep, type Level } from '../architecture.js';
 
 export class Encoder {
   private readonly input: Conv;

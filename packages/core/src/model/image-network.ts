@@ -10,7 +10,7 @@ import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { uploadAll, type DecodeHooks, type Network } from './network.js';
-import { IMAGE_NETWORK, type AttentionLevel } from './spec.js';
+import { IMAGE_NETWORK, type AttentionLevel } from '../architecture.js';
 import { Merge } from './transformer.js';
 import { validateImageWeights } from './validate.js';
 

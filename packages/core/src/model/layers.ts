@@ -4,7 +4,7 @@
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap, WeightTensor } from '../weights/types.js';
-import type { LayerSpec } from './spec.js';
+import type { LayerSpec } from '../architecture.js';
 
 /** A conv's weight [O,I,k,k] and bias [O], kept (scopes never free them; the owner disposes). */
 export interface Conv {

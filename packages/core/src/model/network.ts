@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { AdaAttnModule } from './adaattn.js';
 import type { AfterLayer } from './decoder.js';
 import type { Encoder } from './encoder.js';
-import type { AttentionLevel, NetworkSpec } from './spec.js';
+import type { AttentionLevel, NetworkSpec } from '../architecture.js';
 
 export interface DecodeHooks {
   readonly afterLayer: AfterLayer;

@@ -11,7 +11,7 @@ import { createTfjsBackend } from '../backends/tfjs/index.js';
 import type { Backend } from '../tensor/backend.js';
 import { loadModelFromFiles } from '../weights/model-files.js';
 import { createModelStylizer } from './create.js';
-import type { PixelImage } from './image.js';
+import type { PixelImage } from '../pixels/image.js';
 import { testPixels } from '../testing/index.js';
 
 const SIDE = 64;

@@ -9,7 +9,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { disposeAll } from '../tensor/tensor.js';
 import type { StyleLevel } from './adaattn.js';
-import type { AttentionLevel } from './spec.js';
+import type { AttentionLevel } from '../architecture.js';
 
 export type AttentionMode = 'sampled' | 'exact';
 

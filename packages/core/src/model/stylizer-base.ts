@@ -22,11 +22,11 @@ import { TensorSet } from '../tensor/tensor-set.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { StyleLevel, StyleSource, StyleTerm } from './adaattn.js';
 import { checkMix, checkPreserveColor, checkStrength, normaliseWeights, type ControlOptions } from './controls.js';
-import { checkFloatImage, checkPixelImage, floatToPixels, isPixelImage, pixelsToFloat, type PixelImage } from './image.js';
+import { checkFloatImage, checkPixelImage, floatToPixels, isPixelImage, pixelsToFloat, type PixelImage } from '../pixels/image.js';
 import type { Network } from './network.js';
 import { contentRegionsAt, paddedContentMasks, prepareRegions, styleRegionsAt, type PreparedRegions } from './regions.js';
 import { RunContext, type RunOptions, type StepReporter, type StylizeStage } from './run-context.js';
-import { DEFAULT_SEED, LEVEL_INDEX, type AttentionLevel, type Level, type NetworkSpec } from './spec.js';
+import { DEFAULT_SEED, LEVEL_INDEX, type AttentionLevel, type Level, type NetworkSpec } from '../architecture.js';
 import { StyleFeatures, type AttentionMode } from './style-features.js';
 
 /** A style given as pixels or as a float [1,3,H,W] image in [0,1]. */

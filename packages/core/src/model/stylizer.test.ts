@@ -7,7 +7,7 @@ import { expectClose } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
 import { WeightsError } from '../weights/errors.js';
 import type { ImageModelWeights, WeightMap, WeightTensor } from '../weights/types.js';
-import { pixelsToFloat } from './image.js';
+import { pixelsToFloat } from '../pixels/image.js';
 import type { StylizeProgress } from './run-context.js';
 import { paddedContentSize, Stylizer } from './stylizer.js';
 import { randomImageWeights, testPixels } from '../testing/index.js';

@@ -6,7 +6,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { ImageModelWeights } from '../weights/types.js';
 import { ImageNetwork, MIN_PADDED_CONTENT_SIDE, MIN_STYLE_SIDE } from './image-network.js';
-import { IMAGE_NETWORK, type AttentionLevel, type Level } from './spec.js';
+import { IMAGE_NETWORK, type AttentionLevel, type Level } from '../architecture.js';
 import { paddedSize, StylizerBase, type StylizeFloatResult as BaseResult } from './stylizer-base.js';
 
 export { MIN_PADDED_CONTENT_SIDE, MIN_STYLE_SIDE };

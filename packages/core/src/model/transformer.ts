@@ -7,7 +7,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
 import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
-import { MERGE_CONV } from './spec.js';
+import { MERGE_CONV } from '../architecture.js';
 
 export class Merge {
   private readonly conv: Conv;

@@ -10,7 +10,7 @@ import { AdaAttnModule } from './adaattn.js';
 import { VideoDecoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { uploadAll, type DecodeHooks, type Network } from './network.js';
-import { VIDEO_NETWORK, type AttentionLevel } from './spec.js';
+import { VIDEO_NETWORK, type AttentionLevel } from '../architecture.js';
 import { validateVideoWeights } from './validate.js';
 
 export const VIDEO_MIN_STYLE_SIDE = VIDEO_NETWORK.minStyleSide;

@@ -14,7 +14,7 @@ import { loadModelFromFiles } from '../weights/model-files.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import type { VideoModelWeights } from '../weights/types.js';
 import { createModelStylizer } from './create.js';
-import { pixelsToFloat } from './image.js';
+import { pixelsToFloat } from '../pixels/image.js';
 import { Stylizer } from './stylizer.js';
 import { randomVideoWeights, testPixels } from '../testing/index.js';
 import { VideoStylizer } from './video-stylizer.js';

@@ -5,7 +5,7 @@
  * lenient about unknown top-level keys, so a later version-1 writer may add informational fields. Every
  * error names the JSON path at fault, e.g. "model.json: `files.decoder.sha256` must be …".
  */
-import { DEFAULT_SEED, MAX_SAMPLE, VIDEO_MAX_SAMPLE } from '../model/spec.js';
+import { DEFAULT_SEED, MAX_SAMPLE, VIDEO_MAX_SAMPLE } from '../architecture.js';
 import { fileLabel, WeightsError } from './errors.js';
 import { componentsOf } from './official-names.js';
 import type { ComponentName, ModelVariant } from './types.js';

@@ -1,21 +1,23 @@
 /**
- * The official checkpoint keys and shapes of every component (DESIGN.md §2), and the validator that compares
- * a WeightMap to them.
+ * The official checkpoint keys and shapes of every component, derived from the architecture table
+ * (src/architecture.ts), and the validator that compares a WeightMap to them.
  *
  * The validator's job is the message: a user with the authors' files most often puts a file in the wrong slot
  * or loads the video model as the image model, so it first recognises what the map actually holds and says
  * that, and only then lists missing/unexpected keys and shape mismatches.
  */
+import { networkSpec, type LayerSpec } from '../architecture.js';
+import type { Shape } from '../tensor/types.js';
 import { fileLabel, WeightsError } from './errors.js';
 import type { ComponentName, ModelVariant, WeightMap, WeightTensor } from './types.js';
 
-export type Shape = readonly number[];
+export type { Shape } from '../tensor/types.js';
 
-export const IMAGE_COMPONENTS: readonly ComponentName[] = ['encoder', 'transformer', 'adaattn3', 'decoder'];
-export const VIDEO_COMPONENTS: readonly ComponentName[] = ['encoder', 'adaattn3', 'decoder'];
+export const IMAGE_COMPONENTS: readonly ComponentName[] = componentsOf('image');
+export const VIDEO_COMPONENTS: readonly ComponentName[] = componentsOf('video');
 
 export function componentsOf(variant: ModelVariant): readonly ComponentName[] {
-  return variant === 'image' ? IMAGE_COMPONENTS : VIDEO_COMPONENTS;
+  return Object.keys(networkSpec(variant).components) as ComponentName[];
 }
 
 /**
@@ -33,52 +35,16 @@ export function officialFileNames(variant: ModelVariant): Readonly<Partial<Recor
     : { encoder: 'vgg_normalised.pth', adaattn3: 'latest_net_transformer.pth', decoder: 'latest_net_decoder.pth' };
 }
 
-// vgg_normalised.pth conv indices → [out, in, kh, kw]; relu3_1 ends after conv 16, relu5_1 after conv 42.
-const ENCODER_CONVS: ReadonlyArray<readonly [number, Shape]> = [
-  [0, [3, 3, 1, 1]],
-  [2, [64, 3, 3, 3]],
-  [5, [64, 64, 3, 3]],
-  [9, [128, 64, 3, 3]],
-  [12, [128, 128, 3, 3]],
-  [16, [256, 128, 3, 3]],
-  [19, [256, 256, 3, 3]],
-  [22, [256, 256, 3, 3]],
-  [25, [256, 256, 3, 3]],
-  [29, [512, 256, 3, 3]],
-  [32, [512, 512, 3, 3]],
-  [35, [512, 512, 3, 3]],
-  [38, [512, 512, 3, 3]],
-  [42, [512, 512, 3, 3]],
-];
-
 /** The last encoder conv each variant runs; vgg_normalised.pth goes on to 51, and those extra layers are ignored. */
-export const LAST_ENCODER_LAYER: Readonly<Record<ModelVariant, number>> = { image: 42, video: 16 };
+export const LAST_ENCODER_LAYER: Readonly<Record<ModelVariant, number>> = {
+  image: Number(networkSpec('image').components.encoder!.at(-1)!.key),
+  video: Number(networkSpec('video').components.encoder!.at(-1)!.key),
+};
 
-// Decoder convs after the skip concatenation (image: decoder_layer_2) and the video decoder share one layout
-// except for the first conv's input width (512 = 256 + the relu3_1 skip, vs 256 in the video model).
-const DECODER_TAIL: ReadonlyArray<readonly [number, Shape]> = [
-  [4, [256, 256, 3, 3]],
-  [7, [256, 256, 3, 3]],
-  [10, [128, 256, 3, 3]],
-  [14, [128, 128, 3, 3]],
-  [17, [64, 128, 3, 3]],
-  [21, [64, 64, 3, 3]],
-  [24, [3, 64, 3, 3]],
-];
-
-function conv(prefix: string, shape: Shape): Array<[string, Shape]> {
+function conv({ key, shape }: LayerSpec): Array<[string, Shape]> {
   return [
-    [`${prefix}.weight`, shape],
-    [`${prefix}.bias`, [shape[0]]],
-  ];
-}
-
-/** f, g: keys width → keys width; h: values width → values width (all 1×1). */
-function adaattn(prefix: string, keyWidth: number, valueWidth: number): Array<[string, Shape]> {
-  return [
-    ...conv(`${prefix}f`, [keyWidth, keyWidth, 1, 1]),
-    ...conv(`${prefix}g`, [keyWidth, keyWidth, 1, 1]),
-    ...conv(`${prefix}h`, [valueWidth, valueWidth, 1, 1]),
+    [`${key}.weight`, shape],
+    [`${key}.bias`, [shape[0]]],
   ];
 }
 
@@ -89,30 +55,9 @@ export function expectedShapes(variant: ModelVariant, component: ComponentName):
   const id = `${variant}/${component}`;
   let shapes = cache.get(id);
   if (shapes !== undefined) return shapes;
-  let entries: Array<[string, Shape]>;
-  switch (component) {
-    case 'encoder':
-      entries = ENCODER_CONVS.filter(([i]) => i <= LAST_ENCODER_LAYER[variant]).flatMap(([i, s]) => conv(`${i}`, s));
-      break;
-    case 'transformer':
-      if (variant === 'video') throw new WeightsError('weights-mismatch', 'the video model has no transformer component');
-      entries = [...adaattn('attn_adain_4_1.', 960, 512), ...adaattn('attn_adain_5_1.', 1472, 512), ...conv('merge_conv', [512, 512, 3, 3])];
-      break;
-    case 'adaattn3':
-      entries = adaattn('', 448, 256);
-      break;
-    case 'decoder':
-      entries =
-        variant === 'image'
-          ? [
-              ...conv('decoder_layer_1.1', [256, 512, 3, 3]),
-              ...conv('decoder_layer_2.1', [256, 512, 3, 3]),
-              ...DECODER_TAIL.flatMap(([i, s]) => conv(`decoder_layer_2.${i}`, s)),
-            ]
-          : [...conv('decoder.1', [256, 256, 3, 3]), ...DECODER_TAIL.flatMap(([i, s]) => conv(`decoder.${i}`, s))];
-      break;
-  }
-  shapes = new Map(entries);
+  const layers = networkSpec(variant).components[component];
+  if (layers === undefined) throw new WeightsError('weights-mismatch', `the ${variant} model has no ${component} component`);
+  shapes = new Map(layers.flatMap(conv));
   cache.set(id, shapes);
   return shapes;
 }

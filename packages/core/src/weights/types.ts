@@ -3,8 +3,10 @@
  *
  * Every reader (safetensors, PyTorch .pth zip or legacy, model directories) produces a
  * `WeightMap`; every model piece consumes one. Names are the official checkpoint keys
- * (DESIGN.md §2), without any `module.` prefix.
+ * (src/architecture.ts), without any `module.` prefix.
  */
+import type { ModelVariant } from '../architecture.js';
+
 export type StorageDtype =
   | 'float32'
   | 'float16'
@@ -48,11 +50,7 @@ export interface VideoModelWeights {
   readonly decoder: WeightMap;
 }
 
-/** The released image model, or the authors' per-frame video model (inference_frame.py). */
-export type ModelVariant = 'image' | 'video';
-
-/** A model's weight files, one per component; the video model has no `transformer`. */
-export type ComponentName = 'encoder' | 'transformer' | 'adaattn3' | 'decoder';
+export type { ComponentName, ModelVariant } from '../architecture.js';
 
 /** Weights of either variant, tagged so code can narrow without inspecting keys. */
 export type ModelWeights =

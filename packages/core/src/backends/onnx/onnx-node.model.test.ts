@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError } from '../../errors.js';
-import { pixelsToFloat, type PixelImage } from '../../model/image.js';
-import { ATTENTION_LEVELS } from '../../model/spec.js';
+import { pixelsToFloat, type PixelImage } from '../../pixels/image.js';
+import { ATTENTION_LEVELS } from '../../architecture.js';
 import { Stylizer } from '../../model/stylizer.js';
 import { randomImageWeights, randomVideoWeights, testPixels } from '../../testing/index.js';
 import { VideoStylizer } from '../../model/video-stylizer.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AttentionLevel, Level } from '../../model/spec.js';
+import type { AttentionLevel, Level } from '../../architecture.js';
 import type { HostTensor } from '../../tensor/types.js';
 import { loadModelFromFiles } from '../../weights/model-files.js';
 import { readSafetensors } from '../../weights/safetensors.js';

@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stylizer } from '../../model/stylizer.js';
-import { ATTENTION_LEVELS, LEVELS, type AttentionLevel } from '../../model/spec.js';
+import { ATTENTION_LEVELS, LEVELS, type AttentionLevel } from '../../architecture.js';
 import type { Backend } from '../../tensor/backend.js';
 import type { HostTensor } from '../../tensor/types.js';
 import {
