@@ -4,20 +4,28 @@
  *   dist/ui.html   the UI: ui-src/ui.html with the bundled ui-src/main.ts inlined (Figma loads one HTML
  *                  string, so scripts cannot be separate files), tfjs's wasm binaries included.
  *
- * ADAATTN_MODEL_URL sets the model URL the plugin starts with (default http://localhost:8787/adaattn-image/,
- * for `npm run serve-model`). Its origin must be in manifest.json's networkAccess, or Figma blocks the
- * download: the build checks that and stops with what to add.
+ * The model URL the plugin starts with is the model package this repository publishes, on jsDelivr (an npm
+ * CDN that sends Access-Control-Allow-Origin: *, which the plugin window's null origin needs):
+ *   https://cdn.jsdelivr.net/npm/@adaattn/model-image@<version of packages/model-image>/
+ * ADAATTN_MODEL_URL replaces it (`npm run serve-model` serves the same layout at http://localhost:8787).
+ * Its origin must be in manifest.json's networkAccess, or Figma blocks the download: the build checks that
+ * and stops with what to add.
  *
  * Usage: node build.mjs [--watch]   (run from anywhere; paths are relative to this file)
  */
 import { build, context } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
-export const DEFAULT_MODEL_URL = 'http://localhost:8787/adaattn-image/';
+const modelPackage = JSON.parse(readFileSync(join(here, '../model-image/package.json'), 'utf8'));
+export const CDN_ORIGIN = 'https://cdn.jsdelivr.net';
+/** Where the model package's files sit on the CDN (and, for tests and `serve-model`, on a local server). */
+export const MODEL_CDN_PATH = `/npm/${modelPackage.name}@${modelPackage.version}/`;
+export const DEFAULT_MODEL_URL = `${CDN_ORIGIN}${MODEL_CDN_PATH}`;
 
 /** Whether `url`'s origin is listed in a networkAccess domain list (exact origins, "*.domain" wildcards, bare hosts). */
 export function domainAllowed(url, domains) {

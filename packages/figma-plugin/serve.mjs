@@ -6,7 +6,8 @@
  *   Cache-Control                    model.json revalidates (it names the current files); weight files are
  *                                    immutable under their sha256, so browsers may keep them.
  *
- * CLI: node serve.mjs [--port 8787]  → http://localhost:8787/adaattn-image/ serves ../../models/adaattn-image
+ * CLI: node serve.mjs [--port 8787] serves packages/model-image at the path jsDelivr serves the published
+ * package at, http://localhost:8787/npm/@adaattn/model-image@<version>/ (build with that as ADAATTN_MODEL_URL).
  */
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -31,6 +32,10 @@ const TYPES = {
  * Serves `routes` (URL prefix → directory, e.g. { '/model/': '/path/to/models/adaattn-image' }) and
  * `virtual` (exact path → { body, type }) on 127.0.0.1, answering `Range` requests like a CDN. `onFile(path,
  * range)` sees each file request (tests count downloads with it). Resolves to { url, close() } once listening.
+ *
+ * @param {{ routes?: Record<string, string>, virtual?: Record<string, { body: string, type: string }>, port?: number,
+ *   log?: boolean, onFile?: (path: string, range: string | undefined) => void }} [options]
+ * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export function startServer({ routes = {}, virtual = {}, port = 0, log = false, onFile } = {}) {
   const server = createServer(async (req, res) => {
@@ -102,8 +107,9 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false, 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const at = process.argv.indexOf('--port');
   const port = at > 0 ? Number(process.argv[at + 1]) : 8787;
-  const models = join(here, '../../models');
-  startServer({ routes: { '/': models }, port, log: true }).then(({ url }) => {
-    console.log(`serving ${models} at ${url}/ (the plugin's default model URL is ${url}/adaattn-image/)`);
+  const { MODEL_CDN_PATH } = await import('./build.mjs');
+  const model = join(here, '../model-image');
+  startServer({ routes: { [MODEL_CDN_PATH]: model }, port, log: true }).then(({ url }) => {
+    console.log(`serving ${model} at ${url}${MODEL_CDN_PATH}\nbuild against it: ADAATTN_MODEL_URL=${url}${MODEL_CDN_PATH} npm run build`);
   });
 }

@@ -1,20 +1,23 @@
 /**
- * End to end, in headless Chromium: the built plugin (dist/code.js + dist/ui.html) runs the real trained
- * model on 3 small frames of an in-memory document (e2e/harness plays Figma's main thread), from a model
- * served by a local static server. Needs Debian's chromium (tools/ci/ensure-chromium.sh); without it the
- * suite is skipped locally and fails in CI.
+ * End to end, in headless Chromium: the production build (dist/code.js + dist/ui.html, exactly as `npm run
+ * build` and the release zip have them, model URL on jsDelivr) runs the real trained model on 3 small
+ * frames of an in-memory document (e2e/harness plays Figma's main thread). The model package is served by a
+ * local server at the path jsDelivr serves it at (/npm/@adaattn/model-image@<version>/), and the saved
+ * settings point the plugin there, as a user would in the Model panel. Needs Debian's chromium
+ * (tools/ci/ensure-chromium.sh); without it the suite is skipped locally and fails in CI.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlugin } from '../build.mjs';
+import { buildPlugin, DEFAULT_MODEL_URL, MODEL_CDN_PATH } from '../build.mjs';
 import { startServer } from '../serve.mjs';
 import type { UiToMain } from '../common/protocol.js';
+import { listedFiles } from '../ui-src/model-loader.js';
 import type { startHarness } from './harness/harness.js';
 
 type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -28,7 +31,7 @@ declare global {
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');
 const repoRoot = join(packageDir, '../..');
-const modelDir = join(repoRoot, 'models/adaattn-image');
+const modelDir = join(packageDir, '../model-image');
 const samplesDir = join(repoRoot, '../shared/data/samples');
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
@@ -45,6 +48,9 @@ const FRAME_SIZES: [number, number][] = [
 
 describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', () => {
   let server: { url: string; close(): Promise<void> };
+  let modelUrl: string;
+  /** Model files the server sent, by path (a second open must need none but model.json). */
+  const served: string[] = [];
   let context: BrowserContext;
   let profile: string;
   let page: Page;
@@ -63,7 +69,7 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     }, {
       contentUrls: ['/samples/content/bird.jpg', '/samples/content/venice-boat.jpg', '/samples/content/tubingen.jpg'],
       styleUrl: '/samples/style/wave.jpg',
-      modelUrl: `${server.url}/model/`,
+      modelUrl,
       // Software WebGL is absent under --disable-gpu: the UI's table falls back to wasm by itself.
       uiQuery: '',
       frameSizes: FRAME_SIZES,
@@ -73,7 +79,7 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     await (await ui.locator('body').elementHandle())?.waitForElementState('stable');
     const frame = page.frames().find((f) => f.url().includes('/dist/ui.html'));
     if (frame === undefined) throw new Error('the plugin UI iframe did not load');
-    await frame.waitForFunction((url) => (document.getElementById('model-url') as HTMLInputElement | null)?.value === url, `${server.url}/model/`, { timeout: 20_000 });
+    await frame.waitForFunction((url) => (document.getElementById('model-url') as HTMLInputElement | null)?.value === url, modelUrl, { timeout: 20_000 });
     await ui.locator('details summary').click();
   }
 
@@ -104,15 +110,21 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   beforeAll(async () => {
     if (!existsSync(join(modelDir, 'model.json'))) throw new Error(`${modelDir} is missing: the e2e test runs the shipped model`);
     if (!existsSync(samplesDir)) throw new Error(`${samplesDir} is missing: the e2e test reads ../shared/data/samples`);
-    await buildPlugin({ quiet: true });
+    // The production build: no ADAATTN_MODEL_URL, so the CDN URL is baked in (checked below).
+    const built = await buildPlugin({ modelUrl: DEFAULT_MODEL_URL, quiet: true });
+    expect(built.modelUrl).toMatch(/^https:\/\/cdn\.jsdelivr\.net\/npm\/@adaattn\/model-image@/);
     const harnessJs = await build({ entryPoints: [join(here, 'harness/harness.ts')], bundle: true, write: false, format: 'iife', target: 'chrome100', logLevel: 'warning' });
     server = await startServer({
-      routes: { '/dist/': join(packageDir, 'dist'), '/model/': modelDir, '/samples/': samplesDir },
+      routes: { '/dist/': join(packageDir, 'dist'), [MODEL_CDN_PATH]: modelDir, '/samples/': samplesDir },
+      onFile: (path: string) => {
+        if (path.startsWith(MODEL_CDN_PATH)) served.push(path.slice(MODEL_CDN_PATH.length));
+      },
       virtual: {
         '/harness.html': { type: 'text/html; charset=utf-8', body: '<!doctype html><title>harness</title><body><script src="/harness.js"></script></body>' },
         '/harness.js': { type: 'text/javascript; charset=utf-8', body: harnessJs.outputFiles[0]?.text ?? '' },
       },
     });
+    modelUrl = `${server.url}${MODEL_CDN_PATH}`;
     profile = await mkdtemp(join(tmpdir(), 'adaattn-figma-e2e-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
@@ -130,17 +142,17 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   });
 
   it('says clearly when the model cannot be loaded', async () => {
-    const modelUrl = ui.locator('#model-url');
+    const urlInput = ui.locator('#model-url');
     await page.evaluate(() => window.h.select([window.h.styleNode]));
-    await modelUrl.fill(`${server.url}/missing/`);
-    await modelUrl.dispatchEvent('change');
+    await urlInput.fill(`${server.url}/missing/`);
+    await urlInput.dispatchEvent('change');
     await ui.locator('#use-selection').click();
     await ui.locator('#style-name', { hasText: 'wave' }).waitFor();
     await ui.locator('#status.error', { hasText: 'HTTP 404' }).waitFor({ timeout: 20_000 });
     const toasts = await page.evaluate(() => window.h.figma.notifications);
     expect(toasts).toContainEqual({ message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
-    await modelUrl.fill(`${server.url}/model/`);
-    await modelUrl.dispatchEvent('change');
+    await urlInput.fill(`${server.url}${MODEL_CDN_PATH}`);
+    await urlInput.dispatchEvent('change');
   }, 60_000);
 
   it('tells the user to select something', async () => {
@@ -342,11 +354,16 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   }, 60_000);
 
   it('reads the model from the cache the next time the plugin opens', async () => {
+    const listed = [...listedFiles(JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'))).keys()];
+    // The first open downloaded each listed file once (shards where a file is split).
+    expect([...served].filter((p) => p !== 'model.json').sort()).toEqual([...listed].sort());
+    served.length = 0;
     await page.close();
     await openHarness();
     await page.evaluate(() => window.h.select([window.h.styleNode]));
     await ui.locator('#use-selection').click();
-    await ui.locator('#engine-info', { hasText: '4 files from cache' }).waitFor({ timeout: 60_000 });
+    await ui.locator('#engine-info', { hasText: `${listed.length} files from cache` }).waitFor({ timeout: 60_000 });
+    expect(served).toEqual(['model.json']); // revalidated; every weight file came from the cache
     expect(consoleErrors.filter((e) => !e.includes('404'))).toEqual([]);
   }, 90_000);
 });

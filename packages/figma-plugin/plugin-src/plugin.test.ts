@@ -42,10 +42,13 @@ describe('settings and selection', () => {
     ]);
   });
 
-  it('saves settings to client storage', async () => {
-    const settings: PluginSettings = { ...DEFAULTS, scale: 0.5 };
-    await send({ type: 'save-settings', settings });
-    expect(figma.storage.get(SETTINGS_KEY)).toEqual(settings);
+  it('saves settings to client storage, the model URL only when it is not the build default', async () => {
+    const { modelBaseUrl: _default, ...rest } = { ...DEFAULTS, scale: 0.5 };
+    await send({ type: 'save-settings', settings: { ...DEFAULTS, scale: 0.5 } });
+    expect(figma.storage.get(SETTINGS_KEY)).toEqual(rest);
+    const own: PluginSettings = { ...DEFAULTS, modelBaseUrl: 'http://localhost:8787/m/' };
+    await send({ type: 'save-settings', settings: own });
+    expect(figma.storage.get(SETTINGS_KEY)).toEqual(own);
   });
 
   it('tells the UI when the selection changes', () => {

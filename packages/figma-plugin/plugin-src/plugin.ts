@@ -80,9 +80,13 @@ export class PluginController {
     switch (message.type) {
       case 'ui-ready':
         return this.sendInit();
-      case 'save-settings':
-        await this.host.clientStorage.setAsync(SETTINGS_KEY, message.settings);
+      case 'save-settings': {
+        // The build's model URL is not stored: a plugin update that moves to a new model version then
+        // reaches everyone who never typed a URL of their own.
+        const { modelBaseUrl, ...rest } = message.settings;
+        await this.host.clientStorage.setAsync(SETTINGS_KEY, modelBaseUrl === this.defaults.modelBaseUrl ? rest : message.settings);
         return;
+      }
       case 'pick-style':
         return this.pickStyle();
       case 'start':
