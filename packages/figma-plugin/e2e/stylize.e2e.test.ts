@@ -11,13 +11,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseModelJson } from '@adaattn/core';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin, DEFAULT_MODEL_URL, MODEL_CDN_PATH } from '../build.mjs';
 import { startServer } from '../serve.mjs';
 import type { UiToMain } from '../common/protocol.js';
-import { listedFiles } from '../ui-src/model-loader.js';
+import { servedFiles } from '../ui-src/model-loader.js';
 import type { startHarness } from './harness/harness.js';
 
 type Harness = Awaited<ReturnType<typeof startHarness>>;
@@ -354,7 +355,7 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   }, 60_000);
 
   it('reads the model from the cache the next time the plugin opens', async () => {
-    const listed = [...listedFiles(JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8'))).keys()];
+    const listed = [...servedFiles(parseModelJson(await readFile(join(modelDir, 'model.json')))).keys()];
     // The first open downloaded each listed file once (shards where a file is split).
     expect([...served].filter((p) => p !== 'model.json').sort()).toEqual([...listed].sort());
     served.length = 0;

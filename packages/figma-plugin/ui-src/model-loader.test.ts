@@ -5,10 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WeightsError } from '@adaattn/core';
+import { parseModelJson, WeightsError } from '@adaattn/core';
 import { describe, expect, it } from 'vitest';
 import { memoryCache } from './model-cache.js';
-import { listedFiles, loadImageModel, normalizeBaseUrl } from './model-loader.js';
+import { loadImageModel, servedFiles, normalizeBaseUrl } from './model-loader.js';
 
 // The model packages as they are published (and served by the CDN): packages/model-image, model-video.
 const packages = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,8 +40,9 @@ describe('loadImageModel', () => {
     const first = diskFetch();
     const progress: number[] = [];
     const loaded = await loadImageModel(`${BASE}adaattn-image`, { cache, fetch: first.fetch, onProgress: (p) => progress.push(p.loadedBytes / p.totalBytes) });
-    const shipped = JSON.parse(await readFile(join(DIRS['adaattn-image/'] as string, 'model.json'), 'utf8')) as { name: string };
-    const files = [...listedFiles(shipped).keys()];
+    const shipped = parseModelJson(await readFile(join(DIRS['adaattn-image/'] as string, 'model.json')));
+    const files = [...servedFiles(shipped).keys()];
+    expect(files.some((f) => f.includes('.part-'))).toBe(true); // the published package is sharded
     expect(loaded.config.name).toBe(shipped.name);
     expect(Object.keys(loaded.weights).sort()).toEqual(['adaattn3', 'decoder', 'encoder', 'transformer']);
     expect(loaded.cachedFiles).toBe(0);
@@ -105,24 +106,6 @@ describe('loadImageModel', () => {
       'describes the video model; the plugin needs an image model (variant "image")',
     );
   }, 60_000);
-});
-
-describe('listedFiles', () => {
-  it('lists the shards of a split file instead of the file itself, and every plain file', () => {
-    const sha = (c: string) => c.repeat(64);
-    const json = {
-      files: {
-        encoder: { path: 'encoder.safetensors', bytes: 30, sha256: sha('a'), shards: [{ path: 'encoder.safetensors.part-1', bytes: 20, sha256: sha('b') }, { path: 'encoder.safetensors.part-2', bytes: 10, sha256: sha('c') }] },
-        decoder: { path: 'decoder.safetensors', bytes: 5, sha256: sha('d'), dtype: 'float16' },
-      },
-      provenance: { note: { path: 'not-a-file', sha256: 'short', bytes: 1 } },
-    };
-    expect([...listedFiles(json)]).toEqual([
-      ['encoder.safetensors.part-1', { bytes: 20, sha256: sha('b') }],
-      ['encoder.safetensors.part-2', { bytes: 10, sha256: sha('c') }],
-      ['decoder.safetensors', { bytes: 5, sha256: sha('d') }],
-    ]);
-  });
 });
 
 describe('normalizeBaseUrl', () => {

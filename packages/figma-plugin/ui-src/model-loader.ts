@@ -44,23 +44,9 @@ export function normalizeBaseUrl(base: string): string {
   return trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }
 
-/**
- * Every file model.json lists, by path: any object in it with a string `path`, a 64-hex `sha256` and a
- * byte count, except an entry split into `shards` (only its shards are served). Walking the JSON, rather
- * than reading `files.<component>`, keeps the listing right for any nesting a later format adds.
- */
-export function listedFiles(modelJson: unknown): Map<string, ExpectedFile> {
-  const out = new Map<string, ExpectedFile>();
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
-    if (typeof value !== 'object' || value === null) return;
-    const v = value as Record<string, unknown>;
-    const isFile = typeof v['path'] === 'string' && typeof v['sha256'] === 'string' && /^[0-9a-f]{64}$/.test(v['sha256']) && typeof v['bytes'] === 'number';
-    if (isFile && !Array.isArray(v['shards'])) out.set(v['path'] as string, { bytes: v['bytes'] as number, sha256: v['sha256'] as string });
-    Object.values(v).forEach(visit);
-  };
-  visit(modelJson);
-  return out;
+/** Every file a host serves for `config`, by path: the shards of a split file instead of the file itself. */
+export function servedFiles(config: ModelConfig): Map<string, ExpectedFile> {
+  return new Map(Object.values(config.files).flatMap((entry) => (entry?.shards ?? (entry ? [entry] : [])).map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }] as const)));
 }
 
 async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWeights: boolean, stats: { cachedFiles: number }): Promise<LoadedImageModel> {
@@ -92,7 +78,7 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
         bytes = cached; // offline, with a model cached earlier
       }
       keys.add(url);
-      listed = listedFiles(JSON.parse(new TextDecoder().decode(bytes)) as unknown);
+      listed = servedFiles(parseModelJson(bytes, { file: MODEL_JSON_PATH }));
       totalBytes = [...listed.values()].reduce((sum, f) => sum + f.bytes, 0);
       report(false);
       return bytes;
