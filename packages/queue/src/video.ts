@@ -4,7 +4,7 @@
  * into the output by the same code as the local `adaattn video` (writeFrames: a frame directory, or a video
  * through ffmpeg with the input's audio), and the chunk directories removed.
  */
-import { rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DEFAULT_FPS, DEFAULT_MAX_PIXELS, type StylizeVideoOptions, type StylizeVideoResult, type VideoProgress } from '@adaattn/node';
 import { checkFramesOutput, ffmpegPaths, openFrames, writeFrames, type FrameSource } from '@adaattn/node/internal';
@@ -75,6 +75,7 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     planned.push({ id: `${runId}-${n}`, name: CHUNK_JOB, data, outputExists: () => stat(dir).then(() => true, () => false) });
   }
   signal?.throwIfAborted();
+  await mkdir(work, { recursive: true });
 
   const session = await QueueSession.open(options.connection, options.queueName);
   const framesDone = new Map<string, number>();
@@ -99,7 +100,7 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     });
     tracker.on('failed', (id, reason) => {
       const c = byId.get(id)!;
-      failures.push({ input: `${input} frames ${c.start + 1}–${c.end}`, output: c.output, reason });
+      failures.push({ input: `${input} ${c.end - c.start === 1 ? `frame ${c.end}` : `frames ${c.start + 1}–${c.end}`}`, output: c.output, reason });
     });
     options.onQueued?.({ chunks: planned.length, frames, reused: planned.length - tracker.pending.size });
     const cancel = () => void session.cancel(tracker.pending).then(() => tracker.reconcile());
