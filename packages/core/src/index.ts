@@ -16,7 +16,7 @@ export { TensorSet } from './tensor/tensor-set.js';
 export { formatShape, sizeOf, type HostTensor, type Shape } from './tensor/types.js';
 
 // Ops
-export { attentionStats, COSINE_ROW_EPS, type AttentionKind } from './ops/attention-stats.js';
+export { attentionStats, COSINE_ROW_EPS, LOGIT_FLOOR_BELOW_ROW_MAX, type AttentionKind } from './ops/attention-stats.js';
 export { COSINE_NORM_EPS, unitColumns, unitRows } from './ops/cosine.js';
 export {
   chunkedAttentionStats,

@@ -64,29 +64,28 @@ function step(a: Tensor, next: (x: Tensor) => Tensor): Tensor {
  * at least e^−40 / Ns ≈ 4e-18 / Ns (normal for any Ns below 10^20), and its product with V is subnormal only
  * for |v| < ~1e-20 · Ns.
  *
- * Numerical effect: only weights smaller than e^−40 ≈ 4.2e-18 of the row's largest change (from that
- * value, or 0, to e^−40 of it). All of them together move the row sum by less than Ns · 4.2e-18 of itself
- * (7e-14 at Ns = 16384), far below float32's resolution of 6e-8, and the statistics by less than that times
- * max |V|: the results are the unguarded ones to float32 precision (the parity tests run unchanged).
+ * Numerical effect: weights smaller than e^−40 ≈ 4.2e-18 of the row's largest change (from that value, or
+ * 0, to e^−40 of it). All of them together move the row sum by less than Ns · 4.2e-18 of itself (7e-14 at
+ * Ns = 16384), far below float32's resolution of 6e-8, and the statistics by less than that times max |V|.
+ * The composed form (guardedLogits) also rounds each logit once more, on a shifted scale (logit − floor, in
+ * [0, 40] for the weights that count), which moves a weight by at most 2e-6 of itself; ONNX Runtime's
+ * lowering (Max) moves none. Both are far inside the parity bounds, which run unchanged.
  */
 export const LOGIT_FLOOR_BELOW_ROW_MAX = 40;
 
 /**
- * (logits + mask), with each kept logit raised to at least (row max − LOGIT_FLOOR_BELOW_ROW_MAX).
- * The floor is taken from the masked logits (so masked positions never set it) and the mask is added
- * after the clamp, so masked positions stay at −1e15 and their weight at exactly 0. A kept logit at or
- * above the floor is returned bit for bit.
+ * Logits whose softmax equals softmax(max(logits, row max − LOGIT_FLOOR_BELOW_ROW_MAX)) plus the mask:
+ * relu(logits − floor), shifted by the floor (softmax ignores a per-row shift), with relu rather than an
+ * elementwise max because tfjs-wasm's Maximum is ~30× slower than its Sub and Relu. The floor comes from
+ * the masked logits (masked positions never set it) and the mask is added after the clamp, so masked
+ * positions stay at −1e15 and their weight at exactly 0.
  */
 function guardedLogits(b: Backend, logits: Tensor, mask: Tensor | null): Tensor {
-  if (mask === null) {
-    const floor = b.affine(b.rowMax(logits), 1, -LOGIT_FLOOR_BELOW_ROW_MAX);
-    return step(logits, (x) => b.maximum(x, floor));
-  }
-  // At most three [n,Ns] matrices at once (the mask, and two of logits / masked / clamped), as budgeted.
-  const masked = b.add(logits, mask);
-  const floor = step(masked, (x) => b.affine(b.rowMax(x), 1, -LOGIT_FLOOR_BELOW_ROW_MAX));
-  const clamped = step(logits, (x) => b.maximum(x, floor));
-  return step(clamped, (x) => b.add(x, mask));
+  const floorOf = (x: Tensor) => b.affine(b.rowMax(x), 1, -LOGIT_FLOOR_BELOW_ROW_MAX);
+  // At most two [n,Ns] matrices at once, three with the mask, as `rowsPerChunk` budgets.
+  const floor = mask === null ? floorOf(logits) : step(b.add(logits, mask), floorOf);
+  const raised = step(step(logits, (x) => b.sub(x, floor)), (x) => b.relu(x));
+  return mask === null ? raised : step(raised, (x) => b.add(x, mask));
 }
 
 function softmaxWeights(b: Backend, q: Tensor, k: Tensor, mask: Tensor | null): Tensor {

@@ -158,11 +158,6 @@ export class Backend implements TensorOwner {
     return this.binary('div', a, b);
   }
 
-  /** Elementwise maximum (with broadcasting, as `add`). */
-  maximum(a: Tensor, b: Tensor): Tensor {
-    return this.binary('max', a, b);
-  }
-
   /** x · scale + offset. */
   affine(x: Tensor, scale: number, offset = 0): Tensor {
     check(Number.isFinite(scale) && Number.isFinite(offset), () => `affine: scale ${scale} and offset ${offset} must be finite`);

@@ -20,7 +20,7 @@ export interface KernelInput<H> {
 /** [top, bottom, left, right] */
 export type Pads = readonly [number, number, number, number];
 
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 export interface Kernels<H = unknown> {
   /** Shown in errors and by `Backend.name`, e.g. 'tfjs-wasm'. */

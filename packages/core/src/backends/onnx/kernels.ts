@@ -27,7 +27,7 @@ import { attr } from './onnx-model.js';
 type In = KernelInput<LazyValue>;
 type Lower = RecordedOp['lower'];
 
-const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', max: 'Max' };
+const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' };
 
 function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
   return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower, ...extra }, null);

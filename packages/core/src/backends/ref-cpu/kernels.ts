@@ -49,7 +49,6 @@ const binaryFns: Record<BinaryOp, (x: number, y: number) => number> = {
   sub: (x, y) => x - y,
   mul: (x, y) => x * y,
   div: (x, y) => x / y,
-  max: Math.max,
 };
 
 export class ReferenceKernels implements Kernels<Float32Array> {

@@ -40,7 +40,6 @@ const binaryOps: Record<BinaryOp, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor> = {
   sub: tf.sub,
   mul: tf.mul,
   div: tf.div,
-  max: tf.maximum,
 };
 
 export class TfjsKernels implements Kernels<tf.Tensor> {

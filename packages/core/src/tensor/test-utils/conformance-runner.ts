@@ -37,7 +37,6 @@ export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], att
     case 'sub':
     case 'mul':
     case 'div':
-    case 'maximum':
       return b[op](x, y);
     case 'affine':
       return b.affine(x, attrs['scale'] as number, attrs['offset'] as number);
