@@ -10,7 +10,15 @@ export * from './errors.js';
 export { Backend, createBackend, type MemoryInfo } from './tensor/backend.js';
 export type { BinaryOp, KernelInput, Kernels, Pads } from './tensor/kernels.js';
 export { nearestSourceIndices } from './tensor/nearest.js';
-export { BackendRegistry, backends, registerBackend, resolveBackend, type BackendFactory } from './tensor/registry.js';
+export {
+  BackendRegistry,
+  backends,
+  registerBackend,
+  resolveBackend,
+  type BackendFactory,
+  type ResolvedBackend,
+  type ReusePolicy,
+} from './tensor/registry.js';
 export { Tensor, disposeAll } from './tensor/tensor.js';
 export { TensorSet } from './tensor/tensor-set.js';
 export { formatShape, sizeOf, type HostTensor, type Shape } from './tensor/types.js';

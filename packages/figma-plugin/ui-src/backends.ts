@@ -1,14 +1,16 @@
 /**
- * Which runtime runs the model, as one table tried in order: the first that starts wins, and every failure
- * is kept so the UI can say why it fell back. Adding ONNX Runtime web (core's backends/onnx/web) is one
- * more row here.
+ * Which runtime runs the model, as one table of rows registered in core's BackendRegistry and tried in order:
+ * the first that starts wins, and every failure is kept so the UI can say why it fell back. The WebGL probe,
+ * the float32 check and the inlined wasm are core's (@adaattn/core/browser). Adding ONNX Runtime web (core's
+ * backends/onnx/web) is one more row here.
  */
-import type { Backend } from '@adaattn/core';
-import { createTfjsBackend } from '@adaattn/core/backends/tfjs';
-import * as tf from '@tensorflow/tfjs-core';
+import { BackendError, BackendRegistry, type Backend } from '@adaattn/core';
+import { startInlineWasmBackend, startWebglBackend } from '@adaattn/core/browser';
 // Registers tfjs's 'webgl' backend factory (no GL context is made until it is chosen).
 import '@tensorflow/tfjs-backend-webgl';
-import { useInlineWasm } from './wasm-binaries.js';
+import { WASM_BINARIES } from './wasm-binaries.js';
+
+export { isSoftwareRenderer, probeWebgl, type WebglProbe } from '@adaattn/core/browser';
 
 export type BackendId = 'webgl' | 'wasm';
 
@@ -19,50 +21,9 @@ export interface BackendChoice {
   start(): Promise<Backend>;
 }
 
-/** Renderer names of WebGL implemented on the CPU (Chromium's SwiftShader, Mesa's llvmpipe/softpipe). */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
-
-export interface WebglProbe {
-  /** Whether a WebGL context could be made at all. */
-  readonly available: boolean;
-  /** The renderer's name, when the browser tells it. */
-  readonly renderer?: string;
-}
-
-/** Makes (and frees) a throwaway WebGL context to learn whether there is one and what renders it. */
-export function probeWebgl(doc: Document | undefined = globalThis.document): WebglProbe {
-  const canvas = doc?.createElement('canvas');
-  const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as WebGLRenderingContext | null | undefined;
-  if (gl == null) return { available: false };
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const name = info === null ? undefined : (gl.getParameter(info.UNMASKED_RENDERER_WEBGL) as unknown);
-  gl.getExtension('WEBGL_lose_context')?.loseContext(); // free the probe's context now, not at GC
-  return typeof name === 'string' ? { available: true, renderer: name } : { available: true };
-}
-
-export function isSoftwareRenderer(name: string | undefined): boolean {
-  return name !== undefined && SOFTWARE_RENDERER.test(name);
-}
-
-async function startWebgl(): Promise<Backend> {
-  // WebGL emulated on the CPU compiles a shader per op and shape and runs them far slower than wasm
-  // (measured: ~30 s vs ~0.5 s for a 64 px frame in headless Chromium's SwiftShader).
-  const probe = probeWebgl();
-  // No context now means none for tfjs either (a busy GPU process can refuse one): do not gamble on it.
-  if (!probe.available) throw new Error('no WebGL context could be created');
-  if (isSoftwareRenderer(probe.renderer)) throw new Error(`WebGL runs in software here (${probe.renderer}); WebAssembly is faster`);
-  const backend = await createTfjsBackend({ name: 'webgl' });
-  // GPUs that can only render to half floats overflow on VGG features (max 65504): better wasm than noise.
-  if (!tf.env().getBool('WEBGL_RENDER_FLOAT32_CAPABLE')) {
-    throw new Error('this GPU renders only 16-bit floats, too narrow for the model');
-  }
-  return backend;
-}
-
-async function startWasm(): Promise<Backend> {
-  useInlineWasm();
-  return createTfjsBackend({ name: 'wasm' });
-}
+// Figma offers no backend setting, so a software-drawn WebGL is always refused in favour of wasm.
+const startWebgl = (): Promise<Backend> => startWebglBackend();
+const startWasm = (): Promise<Backend> => startInlineWasmBackend(WASM_BINARIES);
 
 export const BACKENDS: readonly BackendChoice[] = [
   { id: 'webgl', label: 'WebGL (GPU, tfjs)', start: startWebgl },
@@ -76,28 +37,33 @@ export interface StartedBackend {
   readonly skipped: readonly { readonly id: BackendId; readonly reason: string }[];
 }
 
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
- * Starts the first backend of `order` (ids) that works. Throws one error listing every failure when none does.
+ * Starts the first backend of `order` (ids) that works. Throws one error listing every failure when none does;
+ * an id not in the table counts as a failure, so a mistyped `?backend=` still falls back.
  */
 export async function startBackend(order: readonly BackendId[] = BACKENDS.map((b) => b.id), table: readonly BackendChoice[] = BACKENDS): Promise<StartedBackend> {
-  const skipped: { id: BackendId; reason: string }[] = [];
-  for (const id of order) {
-    const choice = table.find((b) => b.id === id);
-    if (choice === undefined) {
-      skipped.push({ id, reason: `unknown backend; use one of ${table.map((b) => b.id).join(', ')}` });
-      continue;
-    }
+  const registry = new BackendRegistry('never');
+  for (const row of table) registry.register(row.id, () => row.start());
+  const known = order.filter((id) => registry.has(id));
+  let started: { id: BackendId; backend: Backend } | undefined;
+  let failures: readonly { name: string; reason: string }[] = [];
+  if (known.length > 0) {
     try {
-      return { choice, backend: await choice.start(), skipped };
+      const resolved = await registry.resolveNamed(known);
+      started = { id: resolved.name as BackendId, backend: resolved.backend };
+      failures = resolved.failures;
     } catch (error) {
-      skipped.push({ id, reason: reasonOf(error) });
+      if (!(error instanceof BackendError)) throw error;
+      failures = error.failures;
     }
   }
-  throw new Error(`no backend could start: ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}`);
+  const tried = started === undefined ? order : order.slice(0, order.indexOf(started.id));
+  const skipped = tried.map((id) => ({
+    id,
+    reason: registry.has(id) ? failures.find((f) => f.name === id)!.reason : `unknown backend; use one of ${table.map((b) => b.id).join(', ')}`,
+  }));
+  if (started !== undefined) return { choice: table.find((b) => b.id === started.id)!, backend: started.backend, skipped };
+  throw new BackendError('backend-unavailable', `no backend could start: ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}`, skipped.map((s) => ({ name: s.id, reason: s.reason })));
 }
 
 /** A backend order from a `?backend=wasm,webgl` query (the harness and developers use it); default otherwise. */

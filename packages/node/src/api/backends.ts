@@ -3,10 +3,12 @@
  *
  * Fallback is data, not if-chains: `'auto'` walks AUTO_ORDER, skips a backend that fails to start (e.g.
  * @tensorflow/tfjs-node is not installed) and, if none starts, reports every failure in one error.
- * ONNX Runtime comes first: DESIGN.md §4 measures ~400 GFLOP/s for it against ~30 for tfjs-wasm on a
- * 2-core AVX-512 machine (docs/BENCHMARKS.md has the end-to-end numbers). CUDA is never tried by 'auto':
+ * ONNX Runtime comes first: it is several times faster than tfjs-wasm on the CPU (docs/BENCHMARKS.md has
+ * the measured numbers). CUDA is never tried by 'auto':
  * it needs libraries onnxruntime-node does not ship by default, and asking for it is explicit.
  */
+import { BackendError } from '@adaattn/core';
+
 export interface BackendEntry {
   /** Which runtime family implements it. */
   readonly runtime: 'tfjs' | 'onnx';
@@ -49,7 +51,7 @@ export function isBackendChoice(value: string): value is BackendName | 'auto' {
 /** Throws with the valid words when `value` is not one. */
 export function checkBackendChoice(value: string): BackendName | 'auto' {
   if (!isBackendChoice(value)) {
-    throw new Error(`unknown backend '${value}'; choose one of ${BACKEND_CHOICES.join(', ')}`);
+    throw new BackendError('unknown-backend', `unknown backend '${value}'; choose one of ${BACKEND_CHOICES.join(', ')}`);
   }
   return value;
 }
