@@ -20,8 +20,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pysrc"))
 from adaattn_torch import safetensors_io  # noqa: E402
-from adaattn_torch.losses import (global_style_loss, image_similarity_loss, local_feature_loss,  # noqa: E402
-                                  local_feature_targets)
+from adaattn_torch import metrics  # noqa: E402
+from adaattn_torch.losses import (blend_targets, global_style_loss, identity_losses,  # noqa: E402
+                                  image_similarity_loss, local_feature_loss, local_feature_targets)
 from adaattn_torch.model import ImageModel, VideoModel, init_official  # noqa: E402
 
 from data import ImageBank, frame_pair  # noqa: E402
@@ -51,6 +52,18 @@ def parse_args(argv=None):
     ap.add_argument("--lambda-global", type=float, default=10.0)
     ap.add_argument("--lambda-local", type=float, default=3.0)
     ap.add_argument("--lambda-is", type=float, default=100.0)
+    ap.add_argument("--strength-sampling", action="store_true",
+                    help="sample the strength α per sample (α = 1 with --p-full, 0 with --p-zero, else uniform) and "
+                         "blend the loss targets as --strength blends the statistics (issue #16)")
+    ap.add_argument("--p-full", type=float, default=0.35, help="share of samples trained at α = 1")
+    ap.add_argument("--p-zero", type=float, default=0.2, help="share of samples trained at α = 0")
+    ap.add_argument("--lambda-zero-pixel", type=float, default=0.0,
+                    help="pixel MSE between the α = 0 output and the photo (weighted by (1 − α)² for the others)")
+    ap.add_argument("--lambda-id-pixel", type=float, default=0.0,
+                    help="identity loss, pixels: a photo stylized with itself, and a painting with itself")
+    ap.add_argument("--lambda-id-feat", type=float, default=0.0, help="identity loss, encoder features relu1_1…5_1")
+    ap.add_argument("--identity-batch", type=int, default=2,
+                    help="photos and paintings (each) of the batch that also run the identity pass")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--amp", choices=("auto", "bf16", "off"), default="auto",
                     help="bf16 autocast for convolutions (attention and statistics stay float32); auto = on CUDA, "
@@ -97,39 +110,96 @@ def lr_at(args, it, total):
 
 # --- one training step per variant ------------------------------------------------------------------------
 
-def image_losses(model, enc, c, s, gen, lam):
+def stylize(model, cf, sf, gen, strength=None):
+    """Pixels from encoder features, for either variant (the video model reads relu1_1…relu3_1 only)."""
+    if isinstance(model, ImageModel):
+        return model.stylize_features(cf, sf, generator=gen, strength=strength)[0]
+    return model.stylize_features(cf[:3], sf[:3], generator=gen, strength=strength)
+
+
+def sample_strength(n, gen, args, device):
+    """One α per sample, N×1×1×1: 1 with probability p_full, 0 with p_zero, else uniform in (0, 1)."""
+    u = torch.rand(n, generator=gen)
+    a = torch.rand(n, generator=gen)
+    a = torch.where(u < args.p_full, torch.ones_like(a), torch.where(u < args.p_full + args.p_zero, torch.zeros_like(a), a))
+    return a.view(n, 1, 1, 1).to(device)
+
+
+def training_extras(args, gen, device):
+    """The issue-#16 inputs of one training step: a strength per sample and the identity pass's size."""
+    alpha = sample_strength(args.batch, gen, args, device) if args.strength_sampling else None
+    return {"alpha": alpha, "identity_k": min(args.identity_batch, args.batch)}
+
+
+def strength_terms(lam, c, cf, sf, of, out, targets, alpha):
+    """Global and local losses against the targets blended by α, plus the pixel term that asks α = 0 for the
+    photo itself."""
+    parts = {"global": lam["global"] * global_style_loss(of, sf, cf, alpha),
+             "local": lam["local"] * local_feature_loss(of, blend_targets(targets, cf, alpha))}
+    if lam["zero_pixel"]:
+        w = (1 - alpha).pow(2)
+        parts["zeroPixel"] = lam["zero_pixel"] * (w * (out.float() - c.float()).pow(2)).mean()
+    return parts
+
+
+def identity_terms(model, enc, c, s, cf, sf, gen, lam, k):
+    """SANet's identity losses on k photos and k paintings: each stylized with itself should come back."""
+    if not (lam["id_pixel"] or lam["id_feat"]) or k <= 0:
+        return {}
+    imgs = torch.cat((c[:k], s[:k]))
+    feats = [torch.cat((a[:k], b[:k])) for a, b in zip(cf, sf)]
+    out = stylize(model, feats, feats, gen)
+    pixel, feat = identity_losses(out, imgs, enc(out), feats)
+    return {"idPixel": lam["id_pixel"] * pixel, "idFeat": lam["id_feat"] * feat}
+
+
+def image_losses(model, enc, c, s, gen, lam, alpha=None, identity_k=0):
     with torch.no_grad():
         cf, sf = enc(c), enc(s)
         targets = local_feature_targets(cf, sf, gen)
-    out = model.stylize_features(cf, sf, generator=gen)[0]
+    out = stylize(model, cf, sf, gen, alpha)
     of = enc(out)
-    parts = {"global": lam["global"] * global_style_loss(of, sf), "local": lam["local"] * local_feature_loss(of, targets)}
+    if alpha is None:
+        parts = {"global": lam["global"] * global_style_loss(of, sf),
+                 "local": lam["local"] * local_feature_loss(of, targets)}
+    else:
+        parts = strength_terms(lam, c, cf, sf, of, out, targets, alpha)
+    parts.update(identity_terms(model, enc, c, s, cf, sf, gen, lam, identity_k))
     return parts, out
 
 
-def video_losses(model, enc, frames, s, gen, lam):
+def video_losses(model, enc, frames, s, gen, lam, alpha=None, identity_k=0):
     fa, fb = frames
     with torch.no_grad():
         cfa, cfb, sf = enc(fa), enc(fb), enc(s)
         targets = local_feature_targets(cfa, sf, gen)
-    outa = model.stylize_features(cfa[:3], sf[:3], generator=gen)
-    outb = model.stylize_features(cfb[:3], sf[:3], generator=gen)
+    outa = stylize(model, cfa, sf, gen, alpha)
+    outb = stylize(model, cfb, sf, gen, alpha)
     ofa, ofb = enc(outa), enc(outb)
-    parts = {"global": lam["global"] * global_style_loss(ofa, sf),
-             "local": lam["local"] * local_feature_loss(ofa, targets),
-             "is": lam["is"] * image_similarity_loss(cfa[3], cfb[3], ofa[3], ofb[3])}
+    if alpha is None:
+        parts = {"global": lam["global"] * global_style_loss(ofa, sf),
+                 "local": lam["local"] * local_feature_loss(ofa, targets)}
+    else:
+        parts = strength_terms(lam, fa, cfa, sf, ofa, outa, targets, alpha)
+    parts["is"] = lam["is"] * image_similarity_loss(cfa[3], cfb[3], ofa[3], ofb[3])
+    parts.update(identity_terms(model, enc, fa, s, cfa, sf, gen, lam, identity_k))
     return parts, outa
 
 
 # --- validation, export, checkpoints ----------------------------------------------------------------------
 
+VAL_STRENGTHS = (0.0, 0.5, 1.0)
+
+
 @torch.no_grad()
 def validate(args, model, enc, val, device, amp):
-    """Mean weighted losses over every (sample photo, sample painting) pair, with a fixed sampling seed."""
+    """Mean weighted losses over every (sample photo, sample painting) pair, with a fixed sampling seed: the
+    paper's terms at full strength (their sum is `total`, comparable across every stage), then the strength
+    measures of tools/pysrc/adaattn_torch/metrics.py at α = 0, 0.5 and 1 (issue #16)."""
     model.eval()
     gen = torch.Generator().manual_seed(6666)
-    lam = lambdas(args)
-    totals, n = {}, 0
+    lam = paper_lambdas(args)
+    totals, measures, n = {}, {}, 0
     for si in range(len(val["style"])):
         s = val["style"][si:si + 1].to(device)
         for ci in range(0, len(val["content"]), 4):
@@ -141,12 +211,30 @@ def validate(args, model, enc, val, device, amp):
                 else:
                     shifted = torch.roll(c, shifts=(4, 4), dims=(2, 3))  # a fixed small shift as the 2nd frame
                     parts, _ = video_losses(model, enc, (c, shifted), sb, gen, lam)
+                for k, v in strength_measures(model, enc, c, sb, gen).items():
+                    measures[k] = measures.get(k, 0.0) + float(v.float().sum())
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + float(v) * c.shape[0]
             n += c.shape[0]
     model.train()
     out = {k: v / n for k, v in totals.items()}
     out["total"] = sum(out.values())
+    out.update({k: v / n for k, v in measures.items()})
+    return out
+
+
+def strength_measures(model, enc, c, s, gen):
+    """Per-sample sums of the metrics at each validation strength, keyed like "psnr@0" or "styleRatio@0.5"."""
+    cf, sf = enc(c), enc(s)
+    out = {}
+    for a in VAL_STRENGTHS:
+        pixels = stylize(model, cf, sf, gen, None if a == 1 else a).float()
+        m = metrics.report(pixels, enc(pixels), c, cf, sf)
+        keys = ("psnr", "colourShift", "styleRatio") if a == 0 else ("styleRatio", "contentRatio") if a == 1 \
+            else ("styleRatio",)
+        out.update({f"{k}@{a:g}": m[k] for k in keys})
+    self_out = stylize(model, cf, cf, gen).float()
+    out["selfPsnr"] = metrics.psnr(self_out, c)
     return out
 
 
@@ -174,7 +262,13 @@ def cpu_has_bf16():
 
 
 def lambdas(args):
-    return {"global": args.lambda_global, "local": args.lambda_local, "is": args.lambda_is}
+    return {"global": args.lambda_global, "local": args.lambda_local, "is": args.lambda_is,
+            "zero_pixel": args.lambda_zero_pixel, "id_pixel": args.lambda_id_pixel, "id_feat": args.lambda_id_feat}
+
+
+def paper_lambdas(args):
+    """Validation's comparable total: the paper's terms only, at full strength (as every earlier stage reported)."""
+    return {**lambdas(args), "zero_pixel": 0.0, "id_pixel": 0.0, "id_feat": 0.0}
 
 
 # --- main loop --------------------------------------------------------------------------------------------
@@ -236,10 +330,11 @@ def main(argv=None):
             with amp():
                 if args.channels_last:
                     c, s = c.contiguous(memory_format=torch.channels_last), s.contiguous(memory_format=torch.channels_last)
+                extra = training_extras(args, gen_data, device)
                 if args.variant == "image":
-                    parts, _ = image_losses(model, enc, c, s, gen_attn, lam)
+                    parts, _ = image_losses(model, enc, c, s, gen_attn, lam, **extra)
                 else:
-                    parts, _ = video_losses(model, enc, (c, c.roll(4, 3)), s, gen_attn, lam)
+                    parts, _ = video_losses(model, enc, (c, c.roll(4, 3)), s, gen_attn, lam, **extra)
                 loss = sum(parts.values())
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -285,10 +380,10 @@ def main(argv=None):
                 c = content.batch(args.batch, args.crop, gen_data)
                 if args.channels_last:
                     c, s = c.contiguous(memory_format=torch.channels_last), s.contiguous(memory_format=torch.channels_last)
-                parts, _ = image_losses(model, enc, c, s, gen_attn, lam)
+                parts, _ = image_losses(model, enc, c, s, gen_attn, lam, **training_extras(args, gen_data, device))
             else:
                 frames = frame_pair(content, args.batch, args.crop, gen_data)
-                parts, _ = video_losses(model, enc, frames, s, gen_attn, lam)
+                parts, _ = video_losses(model, enc, frames, s, gen_attn, lam, **training_extras(args, gen_data, device))
             loss = sum(parts.values())
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -8,13 +8,32 @@ LOSS_LEVELS = (1, 2, 3, 4)  # relu2_1 … relu5_1
 LOSS_MAX_SAMPLE = 64 * 64   # the authors' loss samples at most 4096 style positions at every level
 
 
-def global_style_loss(out_feats, style_feats):
+def global_style_loss(out_feats, style_feats, content_feats=None, strength=None):
+    """Σ over levels of MSE(μ(out), μ(s)) + MSE(σ(out), σ(s)). With a strength α (a number or N×1×1×1), the
+    target statistics are the ones `--strength` blends at inference: αμ(s) + (1−α)μ(c), and the same for σ."""
     total = 0.0
     for i in LOSS_LEVELS:
         mo, so = mean_std(out_feats[i].float())
         ms, ss = mean_std(style_feats[i].float())
+        if strength is not None:
+            mc, sc = mean_std(content_feats[i].float())
+            ms, ss = strength * ms + (1 - strength) * mc, strength * ss + (1 - strength) * sc
         total = total + F.mse_loss(mo, ms) + F.mse_loss(so, ss)
     return total
+
+
+def blend_targets(targets, content_feats, strength):
+    """Local-loss targets at strength α: blending AdaAttN*'s M and S with the content's own statistics, as the
+    model does, gives exactly α·target + (1−α)·F_c (σ_c·mvn(F_c) + μ_c = F_c), so α = 0 asks for the content."""
+    return [strength * t + (1 - strength) * content_feats[i].float() for i, t in zip(LOSS_LEVELS, targets)]
+
+
+def identity_losses(out_pixels, ref_pixels, out_feats, ref_feats):
+    """The identity losses of SANet and its successors: (pixel MSE, Σ feature MSE over relu1_1…relu5_1) between
+    an output and the image it should give back (a photo stylized with itself, or at strength 0)."""
+    pixel = F.mse_loss(out_pixels.float(), ref_pixels.float())
+    feats = sum(F.mse_loss(o.float(), r.float()) for o, r in zip(out_feats, ref_feats))
+    return pixel, feats
 
 
 def local_feature_targets(content_feats, style_feats, generator=None, max_sample=LOSS_MAX_SAMPLE):

@@ -142,7 +142,7 @@ class AdaAttN(nn.Module):
         self.max_sample = max_sample
         self.cosine = cosine
 
-    def forward(self, content, style, content_key, style_key, exact=False, generator=None):
+    def forward(self, content, style, content_key, style_key, exact=False, generator=None, strength=None):
         n, c, h, w = content.shape
         q = self.f(content_key).flatten(2)
         k = self.g(style_key).flatten(2)
@@ -151,7 +151,19 @@ class AdaAttN(nn.Module):
         if idx is not None:
             k, v = k[:, :, idx], v[:, :, idx]
         m, s = attention_stats(q, k, v, cosine=self.cosine)
-        return s.view(n, c, h, w) * mvn(at_least_float32(content)) + m.view(n, c, h, w)
+        m, s = m.view(n, c, h, w), s.view(n, c, h, w)
+        content = at_least_float32(content)
+        if strength is not None:
+            m, s = blend_statistics(m, s, content, strength)
+        return s * mvn(content) + m
+
+
+def blend_statistics(m, s, content, strength):
+    """The SDK's strength α (packages/core/src/model/adaattn.ts): M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c, with
+    μ_c, σ_c the content feature's own mean and std, so α = 0 gives back the content feature. `strength` is a
+    number or an N×1×1×1 tensor (one α per sample, as training samples it)."""
+    mu, sigma = mean_std(content)
+    return strength * m + (1 - strength) * mu, strength * s + (1 - strength) * sigma
 
 
 # --- transformer and decoders -----------------------------------------------------------------------------
@@ -171,9 +183,9 @@ class Transformer(nn.Module):
         self.attn_adain_5_1 = AdaAttN(512, 64 + 128 + 256 + 512 + 512, MAX_SAMPLE["relu5_1"])
         self.merge_conv = nn.Conv2d(512, 512, 3)
 
-    def forward(self, c4, s4, c5, s5, ck4, sk4, ck5, sk5, exact=False, generator=None):
-        a4 = self.attn_adain_4_1(c4, s4, ck4, sk4, exact, generator)
-        a5 = self.attn_adain_5_1(c5, s5, ck5, sk5, exact, generator)
+    def forward(self, c4, s4, c5, s5, ck4, sk4, ck5, sk5, exact=False, generator=None, strength=None):
+        a4 = self.attn_adain_4_1(c4, s4, ck4, sk4, exact, generator, strength)
+        a5 = self.attn_adain_5_1(c5, s5, ck5, sk5, exact, generator, strength)
         return self.merge_conv(_pad(a4 + _up2(a5)))
 
 
@@ -241,15 +253,15 @@ class ImageModel(nn.Module):
         self.decoder = Decoder()
         self.encoder.requires_grad_(False)
 
-    def stylize_features(self, cf, sf, exact=False, generator=None):
+    def stylize_features(self, cf, sf, exact=False, generator=None, strength=None):
         keys = lambda feats, lvl: level_key(feats, lvl)  # noqa: E731
-        skip = self.adaattn_3(cf[2], sf[2], keys(cf, 2), keys(sf, 2), exact, generator)
+        skip = self.adaattn_3(cf[2], sf[2], keys(cf, 2), keys(sf, 2), exact, generator, strength)
         cs = self.transformer(cf[3], sf[3], cf[4], sf[4], keys(cf, 3), keys(sf, 3), keys(cf, 4), keys(sf, 4),
-                              exact, generator)
+                              exact, generator, strength)
         return self.decoder(cs, skip), skip, cs
 
-    def forward(self, content, style, exact=False, generator=None):
-        return self.stylize_features(self.encoder(content), self.encoder(style), exact, generator)[0]
+    def forward(self, content, style, exact=False, generator=None, strength=None):
+        return self.stylize_features(self.encoder(content), self.encoder(style), exact, generator, strength)[0]
 
     def trainable_state(self):
         """The three official checkpoint files' state dicts."""
@@ -265,11 +277,12 @@ class VideoModel(nn.Module):
         self.decoder = VideoDecoder()
         self.encoder.requires_grad_(False)
 
-    def stylize_features(self, cf, sf, exact=False, generator=None):
-        return self.decoder(self.adaattn_3(cf[2], sf[2], level_key(cf, 2), level_key(sf, 2), exact, generator))
+    def stylize_features(self, cf, sf, exact=False, generator=None, strength=None):
+        return self.decoder(self.adaattn_3(cf[2], sf[2], level_key(cf, 2), level_key(sf, 2), exact, generator,
+                                           strength))
 
-    def forward(self, content, style, exact=False, generator=None):
-        return self.stylize_features(self.encoder(content), self.encoder(style), exact, generator)
+    def forward(self, content, style, exact=False, generator=None, strength=None):
+        return self.stylize_features(self.encoder(content), self.encoder(style), exact, generator, strength)
 
     def trainable_state(self):
         return {"adaattn3": self.adaattn_3.state_dict(), "decoder": self.decoder.state_dict()}

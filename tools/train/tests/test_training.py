@@ -15,8 +15,9 @@ REPO = os.path.abspath(os.path.join(TRAIN, "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "tools", "pysrc"))
 
 from adaattn_torch import safetensors_io  # noqa: E402
-from adaattn_torch.losses import local_feature_targets  # noqa: E402
-from adaattn_torch.model import Encoder, ImageModel, VideoModel, attention_stats  # noqa: E402
+from adaattn_torch import metrics  # noqa: E402
+from adaattn_torch.losses import blend_targets, global_style_loss, local_feature_targets  # noqa: E402
+from adaattn_torch.model import AdaAttN, Encoder, ImageModel, VideoModel, attention_stats, mean_std  # noqa: E402
 from adaattn_torch.normalise import normalise_encoder  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=os.path.join(REPO, "tools", "pysrc"))
@@ -96,6 +97,63 @@ class AttentionPrecision(unittest.TestCase):
                                                               (1, 512, 10, 10)])
 
 
+class Strength(unittest.TestCase):
+    """Issue #16: the strength the SDK applies at inference, and the targets training blends with it."""
+
+    def test_strength_zero_gives_back_the_content_feature_and_one_changes_nothing(self):
+        torch.manual_seed(0)
+        module = AdaAttN(8, 12, 4096)
+        c, s, kc, ks = torch.rand(2, 8, 5, 6), torch.rand(2, 8, 4, 4), torch.rand(2, 12, 5, 6), torch.rand(2, 12, 4, 4)
+        self.assertLess(float((module(c, s, kc, ks, strength=0.0) - c).abs().max()), 1e-5)
+        self.assertTrue(torch.equal(module(c, s, kc, ks, strength=1.0), module(c, s, kc, ks)))
+        # one α per sample, as training samples it
+        alpha = torch.tensor([0.0, 1.0]).view(2, 1, 1, 1)
+        mixed = module(c, s, kc, ks, strength=alpha)
+        self.assertLess(float((mixed[0] - c[0]).abs().max()), 1e-5)
+        self.assertTrue(torch.allclose(mixed[1], module(c, s, kc, ks)[1]))
+
+    def test_blended_targets_run_from_the_content_to_the_stylized_target(self):
+        feats = [torch.rand(2, 4, 6, 6) for _ in range(5)]
+        targets = [torch.rand(2, 4, 6, 6) for _ in range(4)]
+        self.assertTrue(all(torch.equal(t, f) for t, f in zip(blend_targets(targets, feats, 0.0), feats[1:])))
+        self.assertTrue(all(torch.equal(t, u) for t, u in zip(blend_targets(targets, feats, 1.0), targets)))
+        half = blend_targets(targets, feats, 0.5)
+        self.assertTrue(torch.allclose(half[0], (targets[0] + feats[1]) / 2))
+
+    def test_global_loss_at_strength_zero_targets_the_content_statistics(self):
+        content = [torch.rand(1, 4, 6, 6) for _ in range(5)]
+        style = [torch.rand(1, 4, 6, 6) * 3 for _ in range(5)]
+        self.assertEqual(float(global_style_loss(content, style, content, 0.0)), 0.0)
+        self.assertGreater(float(global_style_loss(content, style, content, 1.0)), 0.1)
+        mid = [f * 2 for f in content]  # statistics move monotonically along α
+        losses = [float(global_style_loss(mid, style, content, a)) for a in (0.0, 0.5, 1.0)]
+        self.assertEqual(len(set(losses)), 3)
+
+
+class Metrics(unittest.TestCase):
+    def test_measures_of_the_photo_itself(self):
+        torch.manual_seed(0)
+        photo, painting = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32) ** 3
+        enc = Encoder(5)  # PyTorch's default init keeps activations finite through all 14 convs
+        cf, sf = enc(photo), enc(painting)
+        m = metrics.report(photo, cf, photo, cf, sf)
+        self.assertTrue(torch.all(m["psnr"] >= 99))  # identical images: the 1e-10 floor, 100 dB
+        self.assertTrue(torch.all(m["colourShift"] == 0))
+        self.assertTrue(torch.allclose(m["styleRatio"], torch.ones(2)))  # as far from the painting as the photo
+        self.assertTrue(torch.all(m["contentRatio"] == 0))
+        m = metrics.report(painting, sf, photo, cf, sf)
+        self.assertTrue(torch.allclose(m["styleRatio"], torch.zeros(2), atol=1e-7))
+        self.assertTrue(torch.allclose(m["contentRatio"], torch.ones(2)))
+
+    def test_psnr_and_colour_shift_in_familiar_units(self):
+        a = torch.zeros(1, 3, 4, 4)
+        b = a + 0.1
+        self.assertAlmostEqual(float(metrics.psnr(b, a)), 20.0, places=4)
+        self.assertAlmostEqual(float(metrics.colour_shift(b, a)), 25.5, places=4)
+        mean, _ = mean_std(b)
+        self.assertEqual(tuple(mean.shape), (1, 3, 1, 1))
+
+
 class GridSharpness(unittest.TestCase):
     def test_measures_only_the_stylized_block(self):
         sys.path.insert(0, TRAIN)
@@ -134,6 +192,21 @@ class Resume(unittest.TestCase):
                 info = json.load(f)
             self.assertEqual(info["iterations"], 6)
             self.assertIn("is", info["validation"])
+
+    def test_strength_training_reports_the_strength_measures(self):
+        with tempfile.TemporaryDirectory() as d:
+            train(d, "--iters", "2", "--strength-sampling", "--lambda-zero-pixel", "200", "--lambda-id-pixel", "200",
+                  "--lambda-id-feat", "3", "--identity-batch", "1")
+            with open(os.path.join(d, "export", "training.json")) as f:
+                val = json.load(f)["validation"]
+            for key in ("psnr@0", "colourShift@0", "styleRatio@0", "styleRatio@0.5", "styleRatio@1",
+                        "contentRatio@1", "selfPsnr"):
+                self.assertIn(key, val)
+            # the comparable total stays the paper's two terms at full strength
+            self.assertAlmostEqual(val["total"], val["global"] + val["local"], places=4)
+            with open(os.path.join(d, "log.jsonl")) as f:
+                row = json.loads(f.readline())
+            self.assertTrue({"zeroPixel", "idPixel", "idFeat"} <= set(row))
 
 
 def tearDownModule():
