@@ -8,7 +8,7 @@ export * from './errors.js';
 
 // Tensor interface
 export { Backend, createBackend, type MemoryInfo } from './tensor/backend.js';
-export type { BinaryOp, KernelInput, Kernels, Pads } from './tensor/kernels.js';
+export type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from './tensor/kernels.js';
 export { nearestSourceIndices } from './tensor/nearest.js';
 export {
   BackendRegistry,

@@ -12,6 +12,7 @@ import { expectClose } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
 import { pixelsToFloat, type PixelImage } from '../pixels/image.js';
 import { ATTENTION_LEVELS, LEVELS } from '../architecture.js';
+import { normaliseWeights } from './controls.js';
 import { Stylizer } from './stylizer.js';
 import { randomImageWeights, testPixels } from '../testing/index.js';
 
@@ -244,5 +245,13 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]!);
     expect(fractions.at(-1)).toBe(1);
     expect(LEVELS.length).toBe(5);
+  });
+});
+
+describe('normaliseWeights', () => {
+  it('normalises huge weights without overflowing to Infinity (1e308,1e308 is an even mix)', () => {
+    expect(normaliseWeights(2, [1e308, 1e308], 'interpolate')).toEqual([0.5, 0.5]);
+    expect(normaliseWeights(3, [Number.MAX_VALUE, 0, Number.MAX_VALUE / 2], 'interpolate')).toEqual([2 / 3, 0, 1 / 3]);
+    expect(normaliseWeights(2, [5e-324, 5e-324], 'interpolate')).toEqual([0.5, 0.5]);
   });
 });

@@ -40,9 +40,12 @@ export function normaliseWeights(count: number, weights: readonly number[] | und
   for (const [i, w] of weights.entries()) {
     if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`weights[${i}] must be a finite number ≥ 0, got ${String(w)}`);
   }
-  const sum = weights.reduce((a, w) => a + w, 0);
-  if (!(sum > 0)) throw new InvalidArgumentError('weights must not all be 0: at least one style has to contribute');
-  return weights.map((w) => w / sum);
+  // Scaled by the largest first: weights like 1e308,1e308 would otherwise sum to Infinity and all become 0.
+  const largest = Math.max(...weights);
+  if (!(largest > 0)) throw new InvalidArgumentError('weights must not all be 0: at least one style has to contribute');
+  const scaled = weights.map((w) => w / largest);
+  const sum = scaled.reduce((a, w) => a + w, 0);
+  return scaled.map((w) => w / sum);
 }
 
 export function checkMix(mix: unknown): StyleMix {

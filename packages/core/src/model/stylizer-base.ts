@@ -17,6 +17,7 @@ import { buildKey } from '../ops/keys.js';
 import { reflectPadTo } from '../ops/pad.js';
 import { samplePositions } from '../ops/sampling.js';
 import type { Backend } from '../tensor/backend.js';
+import type { ReadControl } from '../tensor/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { TensorSet } from '../tensor/tensor-set.js';
 import type { HostTensor } from '../tensor/types.js';
@@ -160,8 +161,10 @@ export abstract class StylizerBase<C = RawCapture> {
     const images = (Array.isArray(image) ? image : [image]) as readonly StyleImage[];
     if (images.length === 0) throw new InvalidArgumentError('encodeStyle: no style image given');
     const settings = settingsOf(options);
-    const run = new RunContext(options, ['encode-style']);
-    return (await this.encodeStyleWith(images.map((s, i) => toFloat(s, images.length > 1 ? `style ${i + 1}` : 'style')), settings, options.sampleIndices, run, false)).features;
+    const run = new RunContext(options, ['encode-style'], this.backend);
+    const { features } = await this.encodeStyleWith(images.map((s, i) => toFloat(s, images.length > 1 ? `style ${i + 1}` : 'style')), settings, options.sampleIndices, run, false);
+    run.finish();
+    return features;
   }
 
   /**
@@ -293,7 +296,7 @@ export abstract class StylizerBase<C = RawCapture> {
 
     const encodes = mix === 'concat' ? (given.length === 0 ? 1 : 0) : prepared.filter((s, i) => s !== undefined && (weights[i] as number) > 0).length;
     const stages: StylizeStage[] = encodes > 0 ? ['encode-style', 'encode-content', 'attention', 'decode'] : ['encode-content', 'attention', 'decode'];
-    const run = new RunContext(options, stages);
+    const run = new RunContext(options, stages, b);
     const [paddedHeight, paddedWidth] = this.paddedSize(height, width);
     const owned = new TensorSet();
     const temporary: StyleFeatures[] = [];
@@ -324,7 +327,7 @@ export abstract class StylizerBase<C = RawCapture> {
       const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(content), paddedHeight, paddedWidth)));
       const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
       owned.release(x);
-      const contentTaps = capture ? await readTaps(b, net.spec.taps, taps) : undefined;
+      const contentTaps = capture ? await readTaps(b, net.spec.taps, taps, run.readControl()) : undefined;
       const paddedMasks = regions === undefined ? undefined : owned.add(paddedContentMasks(b, regions, height, width, paddedHeight, paddedWidth));
 
       const outputs: Partial<Record<AttentionLevel, Tensor>> = {};
@@ -344,18 +347,19 @@ export abstract class StylizerBase<C = RawCapture> {
       }
       owned.release(...taps);
       if (paddedMasks !== undefined) owned.release(paddedMasks);
-      const adaattn = capture ? await readRecord(b, outputs) : undefined;
+      const adaattn = capture ? await readRecord(b, outputs, run.readControl()) : undefined;
 
       const intermediates: Record<string, HostTensor> = {};
       const decodedTensor = owned.add(
         await net.decode(b, outputs, {
           afterLayer: (done, total) => run.step('decode', done, total),
           release: (...t) => owned.release(...t),
-          ...(capture ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t)) } : {}),
+          ...(capture ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) } : {}),
         }),
       );
       owned.release(...(Object.values(outputs) as Tensor[]));
-      const decoded = await b.readHost(decodedTensor);
+      const decoded = await b.readHost(decodedTensor, run.readControl());
+      run.finish();
       const cropped = paddedHeight === height && paddedWidth === width ? decoded : cropHost(decoded, height, width);
       const output = preserveColor === 'luminance' ? transferLuminance(cropped, content) : cropped;
       const result: StylizeFloatResult = { output, paddedHeight, paddedWidth };
@@ -414,15 +418,15 @@ function toFloat(image: StyleImage, what: string): HostTensor {
   return image;
 }
 
-async function readTaps(b: Backend, names: readonly Level[], taps: readonly Tensor[]): Promise<Partial<Record<Level, HostTensor>>> {
+async function readTaps(b: Backend, names: readonly Level[], taps: readonly Tensor[], control?: ReadControl): Promise<Partial<Record<Level, HostTensor>>> {
   const out: Partial<Record<Level, HostTensor>> = {};
-  for (const [i, level] of names.entries()) out[level] = await b.readHost(taps[i] as Tensor);
+  for (const [i, level] of names.entries()) out[level] = await b.readHost(taps[i] as Tensor, control);
   return out;
 }
 
-async function readRecord<K extends string>(b: Backend, tensors: Partial<Record<K, Tensor>>): Promise<Partial<Record<K, HostTensor>>> {
+async function readRecord<K extends string>(b: Backend, tensors: Partial<Record<K, Tensor>>, control?: ReadControl): Promise<Partial<Record<K, HostTensor>>> {
   const out: Partial<Record<K, HostTensor>> = {};
-  for (const key of Object.keys(tensors) as K[]) out[key] = await b.readHost(tensors[key] as Tensor);
+  for (const key of Object.keys(tensors) as K[]) out[key] = await b.readHost(tensors[key] as Tensor, control);
   return out;
 }
 

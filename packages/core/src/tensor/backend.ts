@@ -6,7 +6,7 @@
  * Make one with `createBackend(kernels)`; runtimes do that for you (`createTfjsBackend`, `createReferenceBackend`).
  */
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { BinaryOp, KernelInput, Kernels, Pads } from './kernels.js';
+import type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from './kernels.js';
 import { ScopeStack } from './scope.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type { HostTensor, Shape } from './types.js';
@@ -102,18 +102,28 @@ export class Backend implements TensorOwner {
     return this.upload(host.data, host.shape);
   }
 
-  /** The values, NCHW row-major, in a new array. */
-  read(t: Tensor): Promise<Float32Array> {
+  /** The values, NCHW row-major, in a new array. `control`: see ReadControl (used by deferred runtimes). */
+  read(t: Tensor, control?: ReadControl): Promise<Float32Array> {
     try {
-      return this.kernels.read(this.own(t, 'read'));
+      return this.kernels.read(this.own(t, 'read'), control);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  async readHost(t: Tensor): Promise<HostTensor> {
+  async readHost(t: Tensor, control?: ReadControl): Promise<HostTensor> {
     const shape = t.shape;
-    return { shape, data: await this.read(t) };
+    return { shape, data: await this.read(t, control) };
+  }
+
+  /** True when operations only record and run when a value is read (see `Kernels.deferred`). */
+  get deferred(): boolean {
+    return this.kernels.deferred === true;
+  }
+
+  /** Labels the operations recorded since the previous mark (progress of deferred runtimes). */
+  mark(label: string): void {
+    this.kernels.mark?.(label);
   }
 
   // --- primitives ---------------------------------------------------------------------------------------

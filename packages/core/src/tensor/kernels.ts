@@ -11,6 +11,20 @@
  */
 import type { Shape } from './types.js';
 
+/**
+ * What a read may be told by the call it serves: a graph runtime does the call's work in `read`, so it
+ * checks the signal and reports progress there (between pieces of work it can run separately).
+ */
+export interface ReadControl {
+  /** Checked between pieces of work; the read rejects with an AbortError when it has fired. */
+  readonly signal?: AbortSignal;
+  /**
+   * After each piece: `done` is the completed share of the read's work in (0, 1] (1 only when all is
+   * done), `label` the `mark` label of the last operation completed, if any.
+   */
+  readonly onProgress?: (done: number, label: string | undefined) => void;
+}
+
 /** An operand: the backend's handle plus the shape core tracks for it. */
 export interface KernelInput<H> {
   readonly handle: H;
@@ -28,7 +42,14 @@ export interface Kernels<H = unknown> {
 
   upload(data: Float32Array, shape: Shape): H;
   /** The values, NCHW row-major; the returned array belongs to the caller. */
-  read(x: KernelInput<H>): Promise<Float32Array>;
+  read(x: KernelInput<H>, control?: ReadControl): Promise<Float32Array>;
+  /**
+   * True when kernels only record and the work happens in `read` (ONNX Runtime): progress then comes from
+   * reads (`ReadControl.onProgress`), not from the model's steps. Default: false (kernels compute).
+   */
+  readonly deferred?: boolean;
+  /** Labels the operations recorded since the previous mark (a deferred runtime reports them as progress). */
+  mark?(label: string): void;
   dispose(handle: H): void;
 
   /** x [N,I,H,W] ⊛ w [O,I,kh,kw] + bias [O]; stride 1, no padding (padding is `reflectPad`); ReLU fused when asked. */

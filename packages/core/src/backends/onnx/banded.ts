@@ -19,8 +19,11 @@ import type { InputNeed, LazyValue, Range } from './lazy-value.js';
 import { estimatePeakBytes, wholeBytes } from './memory.js';
 import { planFor, recordedHistory } from './plan.js';
 
-/** Runs a plan; `banded` for band graphs (cached apart: they rarely repeat). */
-export type PlanRunner = (plan: Plan, banded: boolean) => Promise<Float32Array[]>;
+/**
+ * Runs a plan. 'band': a band of a graph too large for memory (cached apart: large, and many differ);
+ * 'piece': a band of one operation too long to run at once (pieces.ts), which recurs call after call.
+ */
+export type PlanRunner = (plan: Plan, kind: 'whole' | 'band' | 'piece') => Promise<Float32Array[]>;
 
 interface Classification {
   /** Values computed in bands, with the axis they are banded along. */
@@ -124,7 +127,7 @@ export class BandedRunner {
   }
 
   private async resolve(targets: readonly LazyValue[], plan: Plan): Promise<void> {
-    const outputs = await this.run(plan, false);
+    const outputs = await this.run(plan, 'whole');
     targets.forEach((t, i) => t.resolve(outputs[i] as Float32Array));
   }
 
@@ -180,7 +183,7 @@ export class BandedRunner {
         return range === undefined ? [] : [{ value: x, axis: 2, range }];
       });
       const plan = this.bandPlan(cls, roots, 'stats');
-      const outputs = await this.run(plan, true);
+      const outputs = await this.run(plan, 'band');
       roots.forEach((root, j) => {
         const s = stats[streamed.indexOf(root.value)] as (typeof stats)[number];
         const count = (root.range[1] - root.range[0]) * (root.value.shape[3] as number);
@@ -203,16 +206,27 @@ export class BandedRunner {
     }
   }
 
-  /** `target` band by band along `axis`, assembled on the host. */
-  private async banded(target: LazyValue, axis: number): Promise<void> {
+  /**
+   * Computes the recorded value `target` in at least `count` bands along its rows (more if the memory
+   * budget asks): a piece of work too long to run at once (pieces.ts). False when it cannot be banded.
+   */
+  async inBands(target: LazyValue, count: number): Promise<boolean> {
+    const axis = naturalAxis(target);
+    if (target.isKnown || axis === undefined || target.op?.band?.need(axis, [0, target.shape[axis] as number]) === undefined) return false;
+    await this.banded(target, axis, count, true);
+    return true;
+  }
+
+  /** `target` band by band along `axis` (at least `minCount` bands), assembled on the host. */
+  private async banded(target: LazyValue, axis: number, minCount = 2, pieces = false): Promise<void> {
     const cls = this.classify([[target, axis]]);
     if (cls.wholes.has(target)) throw new Error('internal: a bandable target was classified whole');
     await this.computeWholes(cls);
     const length = target.shape[axis] as number;
-    const parts = this.bandCount(cls, [{ value: target, axis, range: [0, length] }], (count) => [bandRanges(length, count, 16)]);
+    const parts = this.bandCount(cls, [{ value: target, axis, range: [0, length] }], (count) => [bandRanges(length, count, 16)], minCount);
     const out = new Float32Array(sizeOf(target.shape));
     for (const range of parts.ranges[0] as Range[]) {
-      const [band] = await this.run(this.bandPlan(cls, [{ value: target, axis, range }], 'value'), true);
+      const [band] = await this.run(this.bandPlan(cls, [{ value: target, axis, range }], 'value'), pieces ? 'piece' : 'band');
       placeAxis(out, target.shape, axis, range, band as Float32Array);
     }
     target.resolve(out);
@@ -226,9 +240,9 @@ export class BandedRunner {
    * The fewest bands whose graphs fit the budget: start from the whole graph's estimate, and double until
    * the largest band's graph fits (or bands are one row).
    */
-  private bandCount(cls: Classification, whole: readonly BandRoot[], split: (count: number) => Range[][]): { count: number; ranges: Range[][] } {
+  private bandCount(cls: Classification, whole: readonly BandRoot[], split: (count: number) => Range[][], minCount = 2): { count: number; ranges: Range[][] } {
     const full = this.bandPlanSize(cls, whole);
-    let count = Math.max(2, Math.ceil(full / this.budget));
+    let count = Math.max(minCount, Math.ceil(full / this.budget));
     let bands = 0;
     for (;;) {
       const ranges = split(count);
@@ -351,6 +365,12 @@ export class BandedRunner {
         outputs.push({ name: mean, dims: channels }, { name: m2, dims: channels });
       }
     }
-    return g.finish(outputs, this.bandPlanSize(cls, roots));
+    // The band's share of each value's work (halos make the bands' sum a little more than the whole).
+    let cost = 0;
+    for (const [v, r] of ranges) {
+      const axis = cls.axes.get(v);
+      if (v.op !== null && axis !== undefined) cost += (v.op.cost * (r[1] - r[0])) / (v.shape[axis] as number);
+    }
+    return g.finish(outputs, this.bandPlanSize(cls, roots), { cost, label: roots.at(-1)?.value.mark?.label });
   }
 }

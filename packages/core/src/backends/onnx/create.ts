@@ -24,9 +24,29 @@ export interface OnnxGraphOptions {
   readonly memoryBudgetBytes?: number;
   /** Called after each graph run (progress of long banded runs, profiling). */
   readonly onGraphRun?: (info: GraphRunInfo) => void;
+  /**
+   * Estimated floating-point operations per piece of a read. ONNX Runtime blocks its thread while it runs,
+   * so a read runs in pieces; between them the event loop turns, the AbortSignal is checked and progress
+   * is reported. Default: adapted to about 0.2 s of work at the speed measured so far (starting from
+   * PIECE_FLOPS for the runtime). A number fixes it; `Infinity` runs each read as one graph: a little
+   * faster, but it cannot be cancelled and reports no progress until it is done.
+   */
+  readonly pieceFlops?: number;
 }
 
 export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
+
+/**
+ * First work per piece by runtime (powers of two, about 0.2 s each), before a measured speed takes over:
+ * onnxruntime-node reaches ~180 GFLOP/s on 2 AVX-512 cores (docs/BENCHMARKS.md), wasm about a tenth of
+ * that; a GPU far more.
+ */
+export const PIECE_FLOPS: Readonly<Record<string, number>> = {
+  'onnx-node': 2 ** 35,
+  'onnx-node-cuda': 2 ** 39,
+  'onnx-web-webgpu': 2 ** 35,
+  'onnx-web-wasm': 2 ** 32,
+};
 
 /** What `onnxStats` reports: counts and times of session creations and runs. */
 export type OnnxStats = Readonly<ExecutorStats> & { readonly cachedSessions: number };
@@ -37,7 +57,10 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const capacity = options.sessionCacheSize ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, options.onGraphRun);
+  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 35;
+  if (!(pieceFlops > 0)) throw new RangeError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
+  const pieces = { flops: pieceFlops, fixed: options.pieceFlops !== undefined };
+  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));
   stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));
   return backend;

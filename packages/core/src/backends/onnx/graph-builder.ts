@@ -24,6 +24,13 @@ export interface Plan {
   readonly constants: readonly number[];
   /** Estimated peak bytes of the graph's intermediate values (see memory.ts); 0 when unknown. */
   readonly peakBytes: number;
+  /** Estimated work (RecordedOp.cost summed over what the graph computes) and the label of its last value. */
+  readonly work: PlanWork;
+}
+
+export interface PlanWork {
+  readonly cost: number;
+  readonly label: string | undefined;
 }
 
 function formatAttributes(a: Readonly<Record<string, AttributeValue>> | undefined): string {
@@ -98,7 +105,7 @@ export class GraphBuilder implements Emitter {
   }
 
   /** The finished plan, with `outputs` (node output names and their shapes) as the graph's outputs. */
-  finish(outputs: readonly { name: string; dims: readonly number[] }[], peakBytes = 0): Plan {
+  finish(outputs: readonly { name: string; dims: readonly number[] }[], peakBytes = 0, work: PlanWork = { cost: 0, label: undefined }): Plan {
     const infos: OnnxValueInfo[] = outputs.map((o) => ({ name: o.name, dataType: 'float32', dims: o.dims }));
     this.keyParts.push(`->${infos.map((o) => o.name).join(',')}`);
     return {
@@ -107,6 +114,7 @@ export class GraphBuilder implements Emitter {
       feeds: this.feeds,
       constants: this.constants,
       peakBytes,
+      work,
     };
   }
 

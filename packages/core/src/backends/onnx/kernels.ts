@@ -16,12 +16,12 @@
  *   weights are streamed once, and the wider product runs closer to the machine's peak. The logits get
  *   core's subnormal guard (ReduceMax, Max) as in the composed op, so every backend computes the same.
  */
-import type { BinaryOp, KernelInput, Kernels, Pads } from '../../tensor/kernels.js';
+import type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from '../../tensor/kernels.js';
 import { LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
 import { nearestSourceIndices } from '../../tensor/nearest.js';
-import type { Shape } from '../../tensor/types.js';
+import { sizeOf, type Shape } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
-import { LazyValue, type BandRule, type Emitter, type InputNeed, type Range, type RecordedOp } from './lazy-value.js';
+import { LazyValue, type BandRule, type Emitter, type InputNeed, type MarkCell, type Range, type RecordedOp } from './lazy-value.js';
 import { attr } from './onnx-model.js';
 
 type In = KernelInput<LazyValue>;
@@ -29,8 +29,12 @@ type Lower = RecordedOp['lower'];
 
 const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' };
 
-function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
-  return new LazyValue(shape, { signature, inputs: inputs.map((i) => i.handle), lower, ...extra }, null);
+type Extra = Partial<Pick<RecordedOp, 'band' | 'reduction' | 'cost'>>;
+
+function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Extra, mark: MarkCell): LazyValue {
+  // Default cost: memory-bound work, about one operation per output value.
+  const op: RecordedOp = { signature, inputs: inputs.map((i) => i.handle), lower, cost: sizeOf(shape), ...extra };
+  return new LazyValue(shape, op, null, mark);
 }
 
 /** Marks a value core never holds: it is never fetched as a graph output on its own account. */
@@ -101,9 +105,19 @@ export class OnnxKernels implements Kernels<LazyValue> {
   /** [V | V²] per V, made once and shared by every chunk (and every call, while V lives). */
   private readonly valuePairs = new WeakMap<LazyValue, { vSquared: LazyValue; both: LazyValue }>();
 
+  /** Work happens in `read`; the model's steps only record. */
+  readonly deferred = true;
+  /** Shared by the operations recorded since the last `mark`, which labels them all at once. */
+  private cell: MarkCell = { label: undefined };
+
   constructor(name: string, executor: Executor) {
     this.name = name;
     this.executor = executor;
+  }
+
+  mark(label: string): void {
+    this.cell.label = label;
+    this.cell = { label: undefined };
   }
 
   private made(v: LazyValue): LazyValue {
@@ -111,8 +125,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return v;
   }
 
-  private op(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Pick<RecordedOp, 'band' | 'reduction'> = {}): LazyValue {
-    return this.made(record(shape, signature, inputs, lower, extra));
+  private op(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Extra = {}): LazyValue {
+    return this.made(record(shape, signature, inputs, lower, extra, this.cell));
   }
 
   /** An operation that works row by row (see `rowwise`). */
@@ -130,11 +144,13 @@ export class OnnxKernels implements Kernels<LazyValue> {
   }
 
   keep(x: In): void {
-    if (x.handle.isKnown) x.handle.constant = true;
+    if (!x.handle.isKnown || x.handle.constant) return;
+    x.handle.constant = true;
+    this.executor.addConstant(x.handle.id, 4 * sizeOf(x.shape));
   }
 
-  async read(x: In): Promise<Float32Array> {
-    await this.executor.compute(x.handle);
+  async read(x: In, control?: ReadControl): Promise<Float32Array> {
+    await this.executor.compute(x.handle, control);
     return (x.handle.data as Float32Array).slice();
   }
 
@@ -158,7 +174,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [a, b + kh - 1] }, ...inputs.slice(1).map((): InputNeed => 'whole')]),
       lower: (e, names) => lower(e, names),
     };
-    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}`, inputs, lower, { band });
+    const cost = 2 * n * o * (h - kh + 1) * (wd - kw + 1) * (w.shape[1] as number) * kh * kw;
+    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}`, inputs, lower, { band, cost });
   }
 
   relu(x: In): LazyValue {
@@ -282,7 +299,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
       need: (axis, range) => (axis !== 1 || transposeA ? undefined : [{ axis, range }, 'whole']),
       lower: (e, names) => lower(e, names),
     };
-    return this.op(shape, `matmul ${transposeA} ${transposeB}`, [a, b], lower, { band });
+    const cost = 2 * (shape[0] as number) * (shape[1] as number) * (shape[2] as number) * (transposeA ? a1 : a2);
+    return this.op(shape, `matmul ${transposeA} ${transposeB}`, [a, b], lower, { band, cost });
   }
 
   softmax(x: In): LazyValue {
@@ -379,7 +397,10 @@ export class OnnxKernels implements Kernels<LazyValue> {
       lower: (e, names) => lower(e, names),
     };
     // Internal values: core never sees them, so they are not counted and never fetched on their own.
-    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, lower, { band }));
+    // Two products (logits with the keys, weights with [V | V²]) and the softmax over the style positions.
+    const [positions, keyChannels] = [k.shape[2] as number, k.shape[1] as number];
+    const cost = batch * n * positions * (2 * keyChannels + 4 * c + 5);
+    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, lower, { band, cost }, this.cell));
     const p = { handle: products, shape: products.shape };
     const m = this.rowOp([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) => single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]));
     const s = this.rowOp([batch, n, c], `attention-std ${c}`, [p, { handle: m, shape: m.shape }], (e, [pn, mn]) => {
@@ -394,7 +415,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const cached = this.valuePairs.get(v.handle);
     if (cached !== undefined && cached.vSquared === vSquared.handle) return cached.both;
     const [batch, ns, c] = v.shape as [number, number, number];
-    const both = hidden(record([batch, ns, 2 * c], 'value-pair', [v, vSquared], (e, names) => single(e, 'Concat', names, { axis: attr.int(2) })));
+    const both = hidden(record([batch, ns, 2 * c], 'value-pair', [v, vSquared], (e, names) => single(e, 'Concat', names, { axis: attr.int(2) }), {}, this.cell));
     this.valuePairs.set(v.handle, { vSquared: vSquared.handle, both });
     return both;
   }

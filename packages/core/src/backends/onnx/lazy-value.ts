@@ -55,6 +55,16 @@ export interface RecordedOp {
   readonly band?: BandRule;
   /** A per-channel statistic over axes 2 and 3 of its one input: computable band by band, then combined. */
   readonly reduction?: 'mean' | 'variance';
+  /**
+   * Estimated work in floating-point operations (a multiply-add counts 2; memory-bound operations count
+   * their output's size). Reads run in pieces of bounded work (pieces.ts) and report progress from it.
+   */
+  readonly cost: number;
+}
+
+/** The label of a run of recorded operations, set when the model marks the end of a step (Kernels.mark). */
+export interface MarkCell {
+  label: string | undefined;
 }
 
 let nextId = 0;
@@ -74,11 +84,14 @@ export class LazyValue {
   constant = false;
   /** Core has disposed the handle. Recorded consumers may still need the value; the GC frees it. */
   disposed = false;
+  /** Which step of the model recorded it (for progress); shared by the operations of one step. */
+  readonly mark: MarkCell | undefined;
 
-  constructor(shape: Shape, op: RecordedOp | null, data: Float32Array | null) {
+  constructor(shape: Shape, op: RecordedOp | null, data: Float32Array | null, mark?: MarkCell) {
     this.shape = shape;
     this.op = op;
     this.data = data;
+    this.mark = mark;
   }
 
   get isKnown(): boolean {

@@ -3,7 +3,7 @@ import { LazyValue, type RecordedOp } from './lazy-value.js';
 import { recordedHistory } from './plan.js';
 
 function op(...inputs: LazyValue[]): LazyValue {
-  const recorded: RecordedOp = { signature: 'x', inputs, lower: () => '' };
+  const recorded: RecordedOp = { signature: 'x', inputs, lower: () => '', cost: 1 };
   return new LazyValue([1], recorded, null);
 }
 

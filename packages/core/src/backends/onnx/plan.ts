@@ -6,7 +6,7 @@ import { GraphBuilder, type Plan } from './graph-builder.js';
 import type { LazyValue } from './lazy-value.js';
 import { estimatePeakBytes } from './memory.js';
 
-export type { Feed, Plan } from './graph-builder.js';
+export type { Feed, Plan, PlanWork } from './graph-builder.js';
 
 /** The recorded values `targets` depend on, themselves included, inputs before consumers (iterative: graphs can be deep). */
 export function recordedHistory(targets: readonly LazyValue[]): LazyValue[] {
@@ -46,5 +46,12 @@ export function planFor(targets: readonly LazyValue[], history = recordedHistory
     names.set(v, op.lower(g, inputNames));
   }
   const outputs = targets.map((v) => ({ name: names.get(v) as string, dims: v.shape }));
-  return g.finish(outputs, estimatePeakBytes(history, targets));
+  return g.finish(outputs, estimatePeakBytes(history, targets), { cost: costOf(history), label: history.at(-1)?.mark?.label });
+}
+
+/** The estimated work of computing the recorded values of `values` (RecordedOp.cost). */
+export function costOf(values: readonly LazyValue[]): number {
+  let sum = 0;
+  for (const v of values) sum += v.op?.cost ?? 0;
+  return sum;
 }
