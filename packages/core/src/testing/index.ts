@@ -3,3 +3,4 @@
  * official shapes, and a smooth seeded test picture. Not part of the runtime API; no plugin bundle imports it.
  */
 export { randomImageWeights, randomVideoWeights, testPixels } from './random-weights.js';
+export { writeTestPth, type TestPthFormat } from './pth.js';

@@ -2,6 +2,7 @@
  * Storage dtypes: their sizes and the one routine that widens little-endian stored elements to float32.
  * Shared by the safetensors and .pth readers so both formats widen identically.
  */
+import { fileLabel, WeightsError } from './errors.js';
 import { float16ToFloat32Array as halfBits } from './float16.js';
 import type { StorageDtype } from './types.js';
 
@@ -91,4 +92,25 @@ export function widenPortable(bytes: Uint8Array, dtype: StorageDtype, count: num
  */
 export function asBytes(input: Uint8Array | ArrayBuffer): Uint8Array {
   return input instanceof Uint8Array ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
+}
+
+/** The dtypes whose values can be NaN or ±Infinity. */
+const FLOATING: ReadonlySet<StorageDtype> = new Set(['float64', 'float32', 'float16', 'bfloat16']);
+
+/**
+ * Throws 'non-finite' at the first NaN or ±Infinity of a tensor read from `dtype` storage: such weights give an
+ * all-black or garbage picture with no other sign, so every reader refuses them unless asked not to.
+ */
+export function assertFinite(data: Float32Array, dtype: StorageDtype, key: string, file: string | undefined): void {
+  if (!FLOATING.has(dtype)) return;
+  for (let i = 0; i < data.length; i++) {
+    // x - x is 0 for finite x and NaN for NaN and ±Infinity: one comparison per element.
+    if (data[i] - data[i] !== 0) {
+      throw new WeightsError(
+        'non-finite',
+        `${fileLabel(file)}tensor \`${key}\` holds ${data[i]} at index ${i}; weights must be finite (a diverged training run or a damaged export?)`,
+        { file },
+      );
+    }
+  }
 }

@@ -32,7 +32,14 @@ export type WeightsErrorCode =
   /** A file listed in model.json (or expected in an official directory) cannot be found. */
   | 'missing-file'
   /** The caller's readFile failed for another reason. */
-  | 'read-failed';
+  | 'read-failed'
+  /** A weight is NaN or ±Infinity (a diverged training run, a corrupted export): the model would output garbage. */
+  | 'non-finite'
+  /**
+   * The file asks for more than a reader's bound allows (zip entries, pickle size, stack, memo or work, tensor
+   * elements): refused before the work or the allocation happens. The message names the bound.
+   */
+  | 'limit-exceeded';
 
 export interface WeightsErrorOptions {
   /** The file (path as the user gave it, or its name) the error is about. */

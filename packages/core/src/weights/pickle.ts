@@ -6,6 +6,13 @@
  * torch uses for state_dicts), and only the data-building opcodes of protocols 2–5 are implemented. Anything
  * else (INST/OBJ/NEWOBJ object construction, extension codes, out-of-band buffers, text-protocol opcodes)
  * is refused with a message naming the opcode or global.
+ *
+ * Bounded: the work is linear in the input and capped, whatever the pickle asks for. Integers are at most
+ * MAX_INT_BYTES long (big-integer parsing is quadratic in the length), the stack and the memo hold at most
+ * MAX_STACK / MAX_MEMO values, every opcode and every element a container opcode or a whitelisted callable
+ * touches counts against MAX_WORK (memoised lists passed again and again would otherwise be quadratic), and
+ * nothing recurses on the data, so no nesting depth can exhaust the call stack. Exceeding a bound throws
+ * 'limit-exceeded' before the work is done.
  */
 import { asBytes } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
@@ -44,6 +51,15 @@ export interface UnpickleResult {
   readonly end: number;
 }
 
+/** Longest LONG1/LONG4 integer body accepted (torch's legacy magic number takes 10 bytes). */
+export const MAX_INT_BYTES = 256;
+/** Values on the stack at once (Python's pickler batches APPENDS/SETITEMS by 1,000, so real pickles stay far below). */
+export const MAX_STACK = 1 << 16;
+/** Memo indices (Python numbers them 0, 1, 2, … one per memoised object: a few per tensor). */
+export const MAX_MEMO = 1 << 20;
+/** Opcodes plus elements touched by container opcodes and callables (~40 per tensor: 4 M allows 100,000 tensors). */
+export const MAX_WORK = 1 << 22;
+
 /** Opcodes refused on purpose, named so the message says what was asked for. */
 const REFUSED: Readonly<Record<number, string>> = {
   0x69: 'INST',
@@ -77,10 +93,30 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const stack: unknown[] = [];
   const marks: number[] = [];
-  const memo = new Map<number, unknown>();
+  // An array, not a Map: Python writes memo indices densely from 0, and arrays are several times faster here.
+  const memo: unknown[] = [];
+  let memoCount = 0;
   let pos = start;
+  let work = 0;
 
   const corrupt = (message: string) => new WeightsError('corrupt', `${label}${what}: ${message} (at byte ${pos})`, { file: options.file });
+  const tooMuch = (message: string) =>
+    new WeightsError('limit-exceeded', `${label}${what}: ${message} (at byte ${pos}); no PyTorch state_dict needs that, so the file is refused`, {
+      file: options.file,
+    });
+  const charge = (units: number) => {
+    work += units;
+    if (work > MAX_WORK) throw tooMuch(`unpickling would take more than ${MAX_WORK} steps`);
+  };
+  const push = (value: unknown) => {
+    if (stack.length >= MAX_STACK) throw tooMuch(`more than ${MAX_STACK} values on the stack`);
+    stack.push(value);
+  };
+  const memoise = (index: number, value: unknown) => {
+    if (index >= MAX_MEMO) throw tooMuch(`memo index ${index} (at most ${MAX_MEMO} entries accepted)`);
+    if (memo[index] === undefined) memoCount++;
+    memo[index] = value;
+  };
   const need = (n: number) => {
     if (n < 0 || pos + n > bytes.length) {
       throw new WeightsError('truncated', `${label}${what} ends at byte ${bytes.length} in the middle of an opcode (truncated file?)`, {
@@ -138,6 +174,7 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
   const popMark = () => {
     const m = marks.pop();
     if (m === undefined) throw corrupt('no MARK on the stack');
+    charge(stack.length - m);
     return stack.splice(m);
   };
   const resolveGlobal = (module: string, name: string) => {
@@ -159,19 +196,23 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
   };
   const append = (list: unknown, items: unknown[]) => {
     if (!Array.isArray(list)) throw corrupt('APPEND(S) on something that is not a list');
-    list.push(...items);
+    // A loop, not push(...items): spreading 300k arguments overflows the call stack.
+    for (const item of items) list.push(item);
   };
   const toInt = (raw: Uint8Array): number | bigint => {
-    // LONG1/LONG4: little-endian two's complement of any width.
-    let value = 0n;
-    for (let i = raw.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(raw[i]);
-    if (raw.length > 0 && raw[raw.length - 1] & 0x80) value -= 1n << BigInt(raw.length * 8);
+    // LONG1/LONG4: little-endian two's complement, at most MAX_INT_BYTES long (checked by the caller).
+    if (raw.length === 0) return 0;
+    let hex = '0x';
+    for (let i = raw.length - 1; i >= 0; i--) hex += raw[i].toString(16).padStart(2, '0');
+    let value = BigInt(hex);
+    if (raw[raw.length - 1] & 0x80) value -= 1n << BigInt(raw.length * 8);
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   };
 
   for (;;) {
     const opcodePos = pos;
     const op = u8();
+    charge(1);
     switch (op) {
       case 0x80: { // PROTO
         const protocol = u8();
@@ -185,33 +226,34 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         if (stack.length !== 1 || marks.length !== 0) throw corrupt(`STOP with ${stack.length} values on the stack`);
         return { value: stack[0], end: pos };
       case 0x28: // MARK
+        if (marks.length >= MAX_STACK) throw tooMuch(`more than ${MAX_STACK} MARKs open`);
         marks.push(stack.length);
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+        push([]);
         break;
       case 0x74: // TUPLE
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x85: // TUPLE1
-        stack.push([pop()]);
+        push([pop()]);
         break;
       case 0x86: { // TUPLE2
         const b = pop();
-        stack.push([pop(), b]);
+        push([pop(), b]);
         break;
       }
       case 0x87: { // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push([pop(), b, c]);
+        push([pop(), b, c]);
         break;
       }
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        push([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x61: { // APPEND
         const item = pop();
@@ -224,12 +266,12 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         break;
       }
       case 0x7d: // EMPTY_DICT
-        stack.push(new PyDict());
+        push(new PyDict());
         break;
       case 0x64: { // DICT
         const dict = new PyDict();
         setItems(dict, popMark());
-        stack.push(dict);
+        push(dict);
         break;
       }
       case 0x73: { // SETITEM
@@ -244,90 +286,92 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         break;
       }
       case 0x4e: // NONE
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x4a: // BININT
-        stack.push(i32());
+        push(i32());
         break;
       case 0x4b: // BININT1
-        stack.push(u8());
+        push(u8());
         break;
       case 0x4d: // BININT2
-        stack.push(u16());
+        push(u16());
         break;
       case 0x8a: // LONG1
-        stack.push(toInt(take(u8())));
+        push(toInt(take(u8())));
         break;
       case 0x8b: { // LONG4
         const n = i32();
         if (n < 0) throw corrupt('negative LONG4 length');
-        stack.push(toInt(take(n)));
+        if (n > MAX_INT_BYTES) throw tooMuch(`a LONG4 integer of ${n} bytes (at most ${MAX_INT_BYTES} accepted)`);
+        push(toInt(take(n)));
         break;
       }
       case 0x47: // BINFLOAT (big-endian double)
         need(8);
-        stack.push(view.getFloat64(pos, false));
+        push(view.getFloat64(pos, false));
         pos += 8;
         break;
       case 0x58: // BINUNICODE
-        stack.push(text(u32()));
+        push(text(u32()));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(text(u8()));
+        push(text(u8()));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(text(u64()));
+        push(text(u64()));
         break;
       case 0x54: { // BINSTRING (Python 2 str)
         const n = i32();
         if (n < 0) throw corrupt('negative BINSTRING length');
-        stack.push(py2str(n));
+        push(py2str(n));
         break;
       }
       case 0x55: // SHORT_BINSTRING
-        stack.push(py2str(u8()));
+        push(py2str(u8()));
         break;
       case 0x42: // BINBYTES
-        stack.push(take(u32()).slice());
+        push(take(u32()).slice());
         break;
       case 0x43: // SHORT_BINBYTES
-        stack.push(take(u8()).slice());
+        push(take(u8()).slice());
         break;
       case 0x8e: // BINBYTES8
-        stack.push(take(u64()).slice());
+        push(take(u64()).slice());
         break;
       case 0x71: // BINPUT
-        memo.set(u8(), top());
+        memoise(u8(), top());
         break;
       case 0x72: // LONG_BINPUT
-        memo.set(u32(), top());
+        memoise(u32(), top());
         break;
       case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
+        memoise(memoCount, top());
         break;
       case 0x68: // BINGET
       case 0x6a: { // LONG_BINGET
         const index = op === 0x68 ? u8() : u32();
-        if (!memo.has(index)) throw corrupt(`memo entry ${index} read before it was written`);
-        stack.push(memo.get(index));
+        const value = index < memo.length ? memo[index] : undefined;
+        if (value === undefined) throw corrupt(`memo entry ${index} read before it was written`);
+        push(value);
         break;
       }
       case 0x63: { // GLOBAL "module\nname\n"
         const module = line();
-        stack.push(resolveGlobal(module, line()));
+        push(resolveGlobal(module, line()));
         break;
       }
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs two strings');
-        stack.push(resolveGlobal(module, name));
+        push(resolveGlobal(module, name));
         break;
       }
       case 0x52: { // REDUCE
@@ -335,7 +379,10 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         const callable = pop();
         if (!(callable instanceof PyCallable)) throw corrupt('REDUCE on something that is not a whitelisted callable');
         if (!Array.isArray(args)) throw corrupt(`REDUCE of ${callable.qualifiedName} without an argument tuple`);
-        stack.push(callable.call(args));
+        // Callables walk their arguments one level deep (OrderedDict's pairs, a tensor's size and stride).
+        charge(args.length);
+        for (const arg of args) charge(Array.isArray(arg) ? arg.length : arg instanceof PyDict ? arg.items.size : 0);
+        push(callable.call(args));
         break;
       }
       case 0x62: { // BUILD
@@ -355,7 +402,7 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         if (options.persistentLoad === undefined) {
           throw new WeightsError('unsafe-pickle', `${label}${what}: unexpected persistent id at byte ${opcodePos}`, { file: options.file });
         }
-        stack.push(options.persistentLoad(pid));
+        push(options.persistentLoad(pid));
         break;
       }
       case 0x30: // POP
@@ -366,7 +413,7 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         popMark();
         break;
       case 0x32: // DUP
-        stack.push(top());
+        push(top());
         break;
       default: {
         const name = REFUSED[op];

@@ -10,8 +10,13 @@
  *
  * Tensors are views (offset, size, stride) into storages; each is materialised as a contiguous row-major
  * Float32Array, so transposed, sliced or expanded tensors come out as torch would print them.
+ *
+ * Nothing is allocated for a tensor until every tensor's element count has been checked: against its storage
+ * (which the file's bytes bound), against `maxTensorElements`, and in total against the storages' elements plus
+ * EXPANSION_ALLOWANCE (expand()ed or shared views are legal but rare; without this, a 1.6 KB file of stride-0
+ * views could ask for gigabytes).
  */
-import { asBytes, DTYPE_BYTES, widenToFloat32 } from './dtype.js';
+import { asBytes, assertFinite, DTYPE_BYTES, widenToFloat32 } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
 import { PyCallable, PyDict, unpickle } from './pickle.js';
 import type { StorageDtype, WeightMap, WeightTensor } from './types.js';
@@ -28,6 +33,13 @@ export interface PthContents {
 export interface ReadPthOptions {
   /** Named in error messages. */
   readonly file?: string;
+  /**
+   * Largest element count of one tensor (default 2^30, the most a Float32Array of 4 GiB holds). Loaders that
+   * know the model pass its largest tensor, so a wrong or hostile file fails before any allocation.
+   */
+  readonly maxTensorElements?: number;
+  /** Keep NaN and ±Infinity instead of throwing 'non-finite' (to inspect a broken checkpoint). */
+  readonly allowNonFinite?: boolean;
 }
 
 const STORAGE_DTYPES: Readonly<Record<string, StorageDtype>> = {
@@ -48,7 +60,10 @@ const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 
 /** 2^30 float32 values = 4 GiB; the largest official tensor has 2.4 M. */
-const MAX_TENSOR_ELEMENTS = 2 ** 30;
+export const MAX_TENSOR_ELEMENTS = 2 ** 30;
+
+/** Elements a checkpoint may materialise beyond what its storages hold (64 MiB of float32), for expanded or shared views. */
+export const EXPANSION_ALLOWANCE = 2 ** 24;
 
 class StorageType {
   constructor(readonly dtype: StorageDtype) {}
@@ -95,7 +110,7 @@ export function readPth(input: Uint8Array | ArrayBuffer, options: ReadPthOptions
   const bytes = asBytes(input);
   const file = options.file;
   try {
-    return readAnyPth(bytes, file);
+    return readAnyPth(bytes, file, options);
   } catch (error) {
     // The whitelisted callables run without knowing the file: add its name to their messages here.
     if (error instanceof WeightsError && error.file === undefined && file !== undefined) {
@@ -105,9 +120,9 @@ export function readPth(input: Uint8Array | ArrayBuffer, options: ReadPthOptions
   }
 }
 
-function readAnyPth(bytes: Uint8Array, file: string | undefined): PthContents {
-  if (isZip(bytes)) return readZipPth(bytes, file);
-  if (bytes.length >= 2 && bytes[0] === 0x80) return readLegacyPth(bytes, file);
+function readAnyPth(bytes: Uint8Array, file: string | undefined, options: ReadPthOptions): PthContents {
+  if (isZip(bytes)) return readZipPth(bytes, file, options);
+  if (bytes.length >= 2 && bytes[0] === 0x80) return readLegacyPth(bytes, file, options);
   if (bytes.length >= 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') {
     throw new WeightsError(
       'unsupported-format',
@@ -120,7 +135,7 @@ function readAnyPth(bytes: Uint8Array, file: string | undefined): PthContents {
   throw new WeightsError('not-pth', `${fileLabel(file)}not a PyTorch checkpoint: neither a zip archive nor a pickle${hint}`, { file });
 }
 
-function readZipPth(bytes: Uint8Array, file: string | undefined): PthContents {
+function readZipPth(bytes: Uint8Array, file: string | undefined, options: ReadPthOptions): PthContents {
   const entries = readZip(bytes, { file });
   // The archive folder is named after the file torch saved to (often `archive`), so find it rather than assume it.
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -155,10 +170,10 @@ function readZipPth(bytes: Uint8Array, file: string | undefined): PthContents {
     return storage;
   };
   const { value } = unpickle(entries.get(pickles[0])!.data, 0, { findGlobal, persistentLoad, file, what: pickles[0] });
-  return collect(value, 'zip', file);
+  return collect(value, 'zip', file, options);
 }
 
-function readLegacyPth(bytes: Uint8Array, file: string | undefined): PthContents {
+function readLegacyPth(bytes: Uint8Array, file: string | undefined, options: ReadPthOptions): PthContents {
   const headerOptions = { findGlobal, file, what: 'legacy checkpoint header' };
   const magic = unpickle(bytes, 0, headerOptions);
   if (magic.value !== LEGACY_MAGIC) {
@@ -200,9 +215,12 @@ function readLegacyPth(bytes: Uint8Array, file: string | undefined): PthContents
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = keyList.end;
+  const listed = new Set<string>();
   for (const key of keyList.value as string[]) {
     const storage = storages.get(key);
     if (storage === undefined) throw corrupt(file, `storage \`${key}\` is listed but no tensor refers to it`);
+    if (listed.has(key)) throw corrupt(file, `storage \`${key}\` is listed twice`);
+    listed.add(key);
     if (pos + 8 > bytes.length) throw truncatedAt(file, `storage \`${key}\`'s element count`, pos);
     const low = view.getUint32(pos, true);
     const high = view.getInt32(pos + 4, true);
@@ -219,7 +237,7 @@ function readLegacyPth(bytes: Uint8Array, file: string | undefined): PthContents
   for (const storage of storages.values()) {
     if (storage.bytes === undefined) throw corrupt(file, `storage \`${storage.key}\` is used by a tensor but its data is missing`);
   }
-  return collect(main.value, 'legacy', file);
+  return collect(main.value, 'legacy', file, options);
 }
 
 /** Checks a `('storage', StorageType, key, location, numel[, view_metadata])` persistent id. */
@@ -291,7 +309,7 @@ const CODECS_ENCODE = new PyCallable('_codecs.encode', (args) => {
 });
 
 /** Turns the unpickled top-level object into tensors: a state_dict, or a checkpoint dict holding one. */
-function collect(value: unknown, format: 'zip' | 'legacy', file: string | undefined): PthContents {
+function collect(value: unknown, format: 'zip' | 'legacy', file: string | undefined, options: ReadPthOptions): PthContents {
   if (!(value instanceof PyDict)) {
     throw new WeightsError('not-pth', `${fileLabel(file)}checkpoint does not hold a state_dict (top-level object is ${describe(value)})`, { file });
   }
@@ -307,43 +325,84 @@ function collect(value: unknown, format: 'zip' | 'legacy', file: string | undefi
       }
     }
   }
-  const tensors = new Map<string, WeightTensor>();
-  const dtypes = new Map<string, StorageDtype>();
+
+  // Every count is checked before anything is allocated.
+  const planned: Array<{ key: string; tensor: TensorRef; numel: number }> = [];
+  const roots = new Set<StorageRef>();
+  const keys = new Set<string>();
+  const maxTensor = Math.min(options.maxTensorElements ?? MAX_TENSOR_ELEMENTS, MAX_TENSOR_ELEMENTS);
+  let total = 0;
   for (const [rawKey, item] of dict.items) {
     if (!(item instanceof TensorRef)) continue; // non-tensor entries (step counters, configs) are not weights
     if (typeof rawKey !== 'string') throw corrupt(file, `state_dict key ${describe(rawKey)} is not a string`);
     // nn.DataParallel saves `module.<name>`; the official names have no prefix.
     const key = rawKey.startsWith('module.') ? rawKey.slice('module.'.length) : rawKey;
-    if (tensors.has(key)) throw corrupt(file, `state_dict has both \`${key}\` and \`module.${key}\``);
-    tensors.set(key, materialise(item, key, file));
-    dtypes.set(key, item.storage instanceof StorageView ? item.storage.root.dtype : item.storage.dtype);
+    if (keys.has(key)) throw corrupt(file, `state_dict has both \`${key}\` and \`module.${key}\``);
+    keys.add(key);
+    const numel = checkExtent(item, key, file, maxTensor);
+    roots.add(item.storage instanceof StorageView ? item.storage.root : item.storage);
+    total += numel;
+    planned.push({ key, tensor: item, numel });
+  }
+  let stored = 0;
+  for (const root of roots) stored += root.numel;
+  if (total > stored + EXPANSION_ALLOWANCE) {
+    // Name the tensor that crosses the bound: the first expanded or shared view the reader would have copied out.
+    let running = 0;
+    const culprit = planned.find((p) => (running += p.numel) > stored + EXPANSION_ALLOWANCE)!;
+    throw new WeightsError(
+      'limit-exceeded',
+      `${fileLabel(file)}tensor \`${culprit.key}\` [${culprit.tensor.shape.join(', ')}] brings the elements to materialise to ${running}, ` +
+        `more than the file's storages hold (${stored}) plus ${EXPANSION_ALLOWANCE} for expanded or shared views; refusing before allocating`,
+      { file },
+    );
+  }
+
+  const tensors = new Map<string, WeightTensor>();
+  const dtypes = new Map<string, StorageDtype>();
+  for (const { key, tensor, numel } of planned) {
+    const dtype = tensor.storage instanceof StorageView ? tensor.storage.root.dtype : tensor.storage.dtype;
+    const data = materialise(tensor, numel);
+    if (options.allowNonFinite !== true) assertFinite(data, dtype, key, file);
+    tensors.set(key, { shape: [...tensor.shape], data });
+    dtypes.set(key, dtype);
   }
   return { tensors, dtypes, format };
 }
 
-/** Copies a strided view out of its storage into a contiguous row-major array. */
-function materialise(tensor: TensorRef, key: string, file: string | undefined): WeightTensor {
+/** The tensor's element count, once its shape, strides and offset are known to stay inside its storage. */
+function checkExtent(tensor: TensorRef, key: string, file: string | undefined, maxElements: number): number {
   const { shape, stride } = tensor;
-  const numel = shape.reduce((a, b) => a * b, 1);
-  const source = tensor.storage instanceof StorageView ? tensor.storage.root : tensor.storage;
   const base = (tensor.storage instanceof StorageView ? tensor.storage.offset : 0) + tensor.offset;
-  const limit = tensor.storage instanceof StorageView ? tensor.storage.offset + tensor.storage.numel : source.numel;
-  if (tensor.storage instanceof StorageView && limit > source.numel) {
+  const rootNumel = tensor.storage instanceof StorageView ? tensor.storage.root.numel : tensor.storage.numel;
+  const limit = tensor.storage instanceof StorageView ? tensor.storage.offset + tensor.storage.numel : rootNumel;
+  if (tensor.storage instanceof StorageView && limit > rootNumel) {
     throw corrupt(file, `tensor \`${key}\`: storage view exceeds its root storage`);
   }
-  const shapeCopy = [...shape];
-  if (numel === 0) return { shape: shapeCopy, data: new Float32Array(0) };
-  // Stride-0 views (expand) are legal, so the storage bound below does not cap the size: refuse absurd shapes
-  // here instead of failing inside the allocator.
-  if (numel > MAX_TENSOR_ELEMENTS) {
-    throw corrupt(file, `tensor \`${key}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises (${MAX_TENSOR_ELEMENTS})`);
+  let numel = 1;
+  for (const d of shape) numel *= d;
+  if (numel === 0) return 0;
+  if (numel > maxElements) {
+    throw new WeightsError(
+      'limit-exceeded',
+      `${fileLabel(file)}tensor \`${key}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises for one tensor (${maxElements})`,
+      { file },
+    );
   }
-
   let last = base;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
   if (last >= limit) {
     throw corrupt(file, `tensor \`${key}\` [${shape.join(', ')}] with stride [${stride.join(', ')}] and offset ${tensor.offset} reads past its storage of ${limit} elements`);
   }
+  return numel;
+}
+
+/** Copies a strided view (already checked by checkExtent) out of its storage into a contiguous row-major array. */
+function materialise(tensor: TensorRef, numel: number): Float32Array {
+  const { shape, stride } = tensor;
+  if (numel === 0) return new Float32Array(0);
+  const source = tensor.storage instanceof StorageView ? tensor.storage.root : tensor.storage;
+  const base = (tensor.storage instanceof StorageView ? tensor.storage.offset : 0) + tensor.offset;
   let contiguous = true;
   for (let d = shape.length - 1, expected = 1; d >= 0; d--) {
     if (shape[d] !== 1 && stride[d] !== expected) contiguous = false;
@@ -352,7 +411,7 @@ function materialise(tensor: TensorRef, key: string, file: string | undefined): 
   // The common case (every tensor of an official checkpoint): widen straight from the file bytes, one copy.
   if (contiguous) {
     const size = DTYPE_BYTES[source.dtype];
-    return { shape: shapeCopy, data: widenToFloat32(source.bytes!.subarray(base * size, (base + numel) * size), source.dtype, numel) };
+    return widenToFloat32(source.bytes!.subarray(base * size, (base + numel) * size), source.dtype, numel);
   }
   const values = source.values();
 
@@ -371,7 +430,7 @@ function materialise(tensor: TensorRef, key: string, file: string | undefined): 
       index[d] = 0;
     }
   }
-  return { shape: shapeCopy, data: out };
+  return out;
 }
 
 function isCount(x: unknown): x is number {
@@ -382,17 +441,27 @@ function isCountList(x: unknown): x is number[] {
   return Array.isArray(x) && x.every(isCount);
 }
 
+/** A short description of an unpickled value; shallow on purpose (a hostile pickle can nest or cycle without bound). */
 function describe(x: unknown): string {
   if (x instanceof PyDict) return 'a dict';
   if (x instanceof TensorRef) return 'a tensor';
   if (x instanceof StorageType) return `torch storage type (${x.dtype})`;
   if (x instanceof PyCallable) return x.qualifiedName;
-  try {
-    const s = JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    return s === undefined ? String(x) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  } catch {
-    return String(x);
+  if (x instanceof Uint8Array) return `${x.length} bytes`;
+  if (Array.isArray(x)) {
+    const shown = x.slice(0, 6).map((v) => (Array.isArray(v) ? `[${v.length} items]` : typeof v === 'object' && v !== null ? describe(v) : scalar(v)));
+    const s = `[${shown.join(', ')}${x.length > 6 ? `, … ${x.length - 6} more` : ''}]`;
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   }
+  return scalar(x);
+}
+
+function scalar(x: unknown): string {
+  if (typeof x === 'string') {
+    const s = JSON.stringify(x.length > 60 ? `${x.slice(0, 57)}...` : x);
+    return s;
+  }
+  return typeof x === 'bigint' ? `${x}` : String(x);
 }
 
 function corrupt(file: string | undefined, message: string): WeightsError {

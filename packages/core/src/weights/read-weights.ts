@@ -4,8 +4,8 @@
  */
 import { asBytes } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
-import { readPth } from './pth.js';
-import { readSafetensors } from './safetensors.js';
+import { readPth, type ReadPthOptions } from './pth.js';
+import { readSafetensors, type ReadSafetensorsOptions } from './safetensors.js';
 import type { StorageDtype, WeightMap } from './types.js';
 import { isZip } from './zip.js';
 
@@ -27,7 +27,10 @@ export function detectWeightFormat(input: Uint8Array | ArrayBuffer): WeightFileF
   return undefined;
 }
 
-export function readWeights(input: Uint8Array | ArrayBuffer, options: { file?: string } = {}): WeightFileContents {
+/** What both readers take: the file to name in messages, the per-tensor element bound, and the NaN/Infinity check. */
+export type ReadWeightsOptions = ReadPthOptions & ReadSafetensorsOptions;
+
+export function readWeights(input: Uint8Array | ArrayBuffer, options: ReadWeightsOptions = {}): WeightFileContents {
   const bytes = asBytes(input);
   const format = detectWeightFormat(bytes);
   if (format === 'safetensors') {

@@ -6,8 +6,10 @@
  * then the byte buffer the offsets point into. The reader validates as strictly as the reference
  * implementation (offsets tile the buffer with no gap or overlap, sizes match shapes) because a file that
  * fails here would fail in every other safetensors tool too; the writer produces what the reference writes.
+ * Since the offsets must tile the data exactly, no header can make the reader allocate more than the file's
+ * own size (times 4 for 1-byte dtypes widened to float32); all of it is checked before anything is allocated.
  */
-import { asBytes, DTYPE_BYTES, HOST_LITTLE_ENDIAN, widenToFloat32 } from './dtype.js';
+import { asBytes, assertFinite, DTYPE_BYTES, HOST_LITTLE_ENDIAN, widenToFloat32 } from './dtype.js';
 import { fileLabel, WeightsError } from './errors.js';
 import { float32ToFloat16Bits, FLOAT16_MAX } from './float16.js';
 import type { StorageDtype, WeightMap, WeightTensor } from './types.js';
@@ -24,6 +26,10 @@ export interface SafetensorsContents {
 export interface ReadSafetensorsOptions {
   /** Named in error messages. */
   readonly file?: string;
+  /** Largest element count of one tensor (default: no bound beyond the file's own size, which every tensor's bytes must fit). */
+  readonly maxTensorElements?: number;
+  /** Keep NaN and ±Infinity instead of throwing 'non-finite' (to inspect a broken file). */
+  readonly allowNonFinite?: boolean;
 }
 
 export interface WriteSafetensorsOptions {
@@ -55,7 +61,7 @@ const MAX_HEADER_BYTES = 100_000_000;
 export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSafetensorsOptions = {}): SafetensorsContents {
   const bytes = asBytes(input);
   const label = fileLabel(options.file);
-  const fail = (code: 'truncated' | 'corrupt' | 'not-safetensors' | 'unsupported-dtype', message: string) =>
+  const fail = (code: 'truncated' | 'corrupt' | 'not-safetensors' | 'unsupported-dtype' | 'limit-exceeded', message: string) =>
     new WeightsError(code, label + message, { file: options.file });
 
   if (bytes.length < 8) {
@@ -118,6 +124,9 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
     }
     const [begin, end] = offsets as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
+    if (options.maxTensorElements !== undefined && numel > options.maxTensorElements) {
+      throw fail('limit-exceeded', `tensor \`${name}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises for one tensor (${options.maxTensorElements})`);
+    }
     const expectedBytes = numel * DTYPE_BYTES[dtype];
     if (end - begin !== expectedBytes) {
       throw fail(
@@ -146,6 +155,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
   for (const e of entries) {
     const numel = (e.end - e.begin) / DTYPE_BYTES[e.dtype];
     const data = widenToFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, numel);
+    if (options.allowNonFinite !== true) assertFinite(data, e.dtype, e.name, options.file);
     tensors.set(e.name, { shape: e.shape, data });
     dtypes.set(e.name, e.dtype);
   }

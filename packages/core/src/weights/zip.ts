@@ -20,10 +20,21 @@ const ZIP64_EOCD = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
+/** More central-directory entries than any checkpoint has (torch writes one per storage, plus four). */
+export const MAX_ZIP_ENTRIES = 1 << 20;
+
+/** A central-directory entry's bytes are at least this long. */
+const CENTRAL_HEADER_BYTES = 46;
+
 export function isZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
+/**
+ * Reads the archive's entries. Bounded by the file: every offset and length is checked before it is read, the
+ * entries' local records must not overlap one another or the central directory (so the CRC pass reads each
+ * byte once and the entries' total size cannot exceed the file's), and names must be unique.
+ */
 export function readZip(input: Uint8Array, options: { file?: string } = {}): Map<string, ZipEntry> {
   const bytes = asBytes(input);
   const label = fileLabel(options.file);
@@ -58,13 +69,27 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
     directorySize = u64(record + 40);
     directoryOffset = u64(record + 48);
   }
-  if (directoryOffset + directorySize > bytes.length) throw truncated('central directory lies beyond the end of the file');
+  const directoryEnd = directoryOffset + directorySize;
+  if (directoryEnd > bytes.length) throw truncated('central directory lies beyond the end of the file');
+  if (count > MAX_ZIP_ENTRIES) {
+    throw new WeightsError('limit-exceeded', `${label}zip archive: ${count} entries, more than this reader accepts (${MAX_ZIP_ENTRIES})`, { file: options.file });
+  }
+  if (count * CENTRAL_HEADER_BYTES > directorySize) throw corrupt(`${count} entries cannot fit in a ${directorySize}-byte central directory`);
 
-  const entries = new Map<string, ZipEntry>();
+  interface Located {
+    readonly name: string;
+    readonly crc: number;
+    /** The local header's offset: the entry occupies [start, dataStart + size). */
+    readonly start: number;
+    readonly dataStart: number;
+    readonly size: number;
+  }
+  const located: Located[] = [];
+  const seen = new Set<string>();
   const names = new TextDecoder();
   let at = directoryOffset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${i} is malformed`);
+    if (at + CENTRAL_HEADER_BYTES > directoryEnd || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${i} is malformed`);
     const method = view.getUint16(at + 10, true);
     const crc = view.getUint32(at + 16, true);
     let compressedSize = view.getUint32(at + 20, true);
@@ -73,21 +98,33 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
     let localOffset = view.getUint32(at + 42, true);
-    const name = names.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    const nameStart = at + CENTRAL_HEADER_BYTES;
+    let extra = nameStart + nameLength;
+    const extraEnd = extra + extraLength;
+    if (extraEnd + commentLength > directoryEnd) {
+      throw corrupt(`central directory entry ${i}'s name, extra field or comment (${nameLength} + ${extraLength} + ${commentLength} bytes) runs past the directory`);
+    }
+    const name = names.decode(bytes.subarray(nameStart, extra));
 
     // Zip64 extended information: only the fields whose 32-bit slot is saturated are present, in this order.
-    let extra = at + 46 + nameLength;
-    const extraEnd = extra + extraLength;
-    while (extra + 4 <= extraEnd) {
+    while (extra < extraEnd) {
+      if (extra + 4 > extraEnd) throw corrupt(`entry \`${name}\` has a truncated extra field`);
       const id = view.getUint16(extra, true);
       const length = view.getUint16(extra + 2, true);
+      const fieldEnd = extra + 4 + length;
+      if (fieldEnd > extraEnd) throw corrupt(`entry \`${name}\` has an extra field of ${length} bytes that runs past its ${extraLength}-byte extra area`);
       if (id === 0x0001) {
         let field = extra + 4;
-        if (size === 0xffffffff) (size = u64(field)), (field += 8);
-        if (compressedSize === 0xffffffff) (compressedSize = u64(field)), (field += 8);
-        if (localOffset === 0xffffffff) localOffset = u64(field);
+        const next = () => {
+          if (field + 8 > fieldEnd) throw corrupt(`entry \`${name}\` has a zip64 extra field too short for its saturated sizes`);
+          field += 8;
+          return u64(field - 8);
+        };
+        if (size === 0xffffffff) size = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localOffset === 0xffffffff) localOffset = next();
       }
-      extra += 4 + length;
+      extra = fieldEnd;
     }
     at = extraEnd + commentLength;
 
@@ -99,11 +136,32 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
       );
     }
     if (compressedSize !== size) throw corrupt(`stored entry \`${name}\` has different compressed and uncompressed sizes`);
+    if (seen.has(name)) throw corrupt(`entry \`${name}\` appears twice`);
+    seen.add(name);
     if (localOffset + 30 > bytes.length) throw truncated(`entry \`${name}\` starts beyond the end of the file`);
     if (view.getUint32(localOffset, true) !== LOCAL) throw corrupt(`entry \`${name}\` has no local header at offset ${localOffset}`);
     // The local header's extra field differs from the central one (PyTorch pads it for alignment): use its own lengths.
     const dataStart = localOffset + 30 + view.getUint16(localOffset + 26, true) + view.getUint16(localOffset + 28, true);
     if (dataStart + size > bytes.length) throw truncated(`entry \`${name}\` (${size} bytes) runs past the end of the file`);
+    located.push({ name, crc, start: localOffset, dataStart, size });
+  }
+
+  // Entries may not share bytes with each other or the directory: this is what bounds the CRC pass (and any
+  // later copy) by the file size, whatever the directory claims.
+  const byStart = [...located].sort((a, b) => a.start - b.start);
+  let previous: Located | undefined;
+  for (const entry of byStart) {
+    if (previous !== undefined && entry.start < previous.dataStart + previous.size) {
+      throw corrupt(`entries \`${previous.name}\` and \`${entry.name}\` overlap (at byte ${entry.start}); an archive whose entries share data is malformed or hostile`);
+    }
+    if (entry.start < directoryEnd && entry.dataStart + entry.size > directoryOffset) {
+      throw corrupt(`entry \`${entry.name}\` overlaps the central directory`);
+    }
+    previous = entry;
+  }
+
+  const entries = new Map<string, ZipEntry>();
+  for (const { name, crc, dataStart, size } of located) {
     const data = bytes.subarray(dataStart, dataStart + size);
     if (crc32(data) !== crc) throw corrupt(`entry \`${name}\` fails its CRC-32 check (corrupted download?)`);
     entries.set(name, { name, data });

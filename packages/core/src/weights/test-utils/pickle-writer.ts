@@ -77,6 +77,15 @@ export class PickleWriter {
     } while (!(v === 0n && (bytes[bytes.length - 1] & 0x80) === 0) && !(v === -1n && (bytes[bytes.length - 1] & 0x80) !== 0));
     return this.op(0x8a, bytes.length, ...bytes);
   }
+  /** LONG4 with a raw little-endian two's-complement body. */
+  long4(body: Uint8Array): this {
+    this.op(0x8b, ...u32(body.length));
+    for (const b of body) this.out.push(b);
+    return this;
+  }
+  appends(): this {
+    return this.op(0x65);
+  }
   /** A tuple of small ints. */
   ints(values: number[]): this {
     this.mark();
@@ -113,6 +122,44 @@ export function legacyFloatStorage(values: number[]): Uint8Array {
   view.setUint32(0, values.length, true);
   values.forEach((v, i) => view.setFloat32(8 + 4 * i, v, true));
   return out;
+}
+
+export interface TensorSpec {
+  readonly size: readonly number[];
+  readonly stride: readonly number[];
+  readonly offset: number;
+  /** Storage key and element count. */
+  readonly storage: readonly [string, number];
+  /** torch storage class (default FloatStorage). */
+  readonly type?: string;
+}
+
+/**
+ * An OrderedDict state_dict pickle of `_rebuild_tensor_v2` tensors, as torch.save writes it: zip persistent ids
+ * have five fields, legacy ones a sixth (view metadata, None).
+ */
+export function stateDictPickle(items: ReadonlyArray<readonly [string, TensorSpec]>, format: 'zip' | 'legacy'): Uint8Array {
+  const w = new PickleWriter().proto().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
+  for (const [key, t] of items) {
+    w.str(key).global('torch._utils', '_rebuild_tensor_v2');
+    w.mark().mark().str('storage').global('torch', t.type ?? 'FloatStorage').str(t.storage[0]).str('cpu').int(t.storage[1]);
+    if (format === 'legacy') w.none();
+    w.tuple().binpersid();
+    w.int(t.offset).ints([...t.size]).ints([...t.stride]).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+  }
+  return w.setitems().stop().bytes();
+}
+
+/** A legacy (torch < 1.6) .pth: header, state_dict, key list, then each float32 storage. */
+export function legacyPth(items: ReadonlyArray<readonly [string, TensorSpec]>, storages: ReadonlyArray<readonly [string, readonly number[]]>): Uint8Array {
+  const keys = new PickleWriter().proto().mark();
+  for (const [key] of storages) keys.str(key);
+  return concat(
+    legacyHeader(),
+    stateDictPickle(items, 'legacy'),
+    keys.list().stop().bytes(),
+    ...storages.map(([, values]) => legacyFloatStorage([...values])),
+  );
 }
 
 function ascii(s: string): number[] {
