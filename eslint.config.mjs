@@ -46,7 +46,7 @@ const platformRule = (allow = []) => ({
 
 // Layers of packages/core/src, lowest first. A folder may import only from folders before it. errors.ts and
 // architecture.ts (the networks' one table) import nothing and sit below them all.
-const CORE_LAYERS = ['tensor', 'pixels', 'ops', 'weights', 'control', 'model'];
+const CORE_LAYERS = ['tensor', 'pixels', 'ops', 'weights', 'model'];
 const layerRule = (layer) => {
   const above = CORE_LAYERS.slice(CORE_LAYERS.indexOf(layer) + 1);
   return {

@@ -80,14 +80,14 @@ export {
   type VideoCapturedFeatures,
   type VideoStylizeFloatResult,
 } from './model/video-stylizer.js';
-export { createModelStylizer, type AnyStylizer } from './model/create.js';
+export { stylizerFromWeights, type AnyStylizer } from './model/create.js';
 export { validateImageWeights, validateVideoWeights } from './model/validate.js';
 
 // Creative controls
 export { checkStrength, normaliseWeights, STYLE_MIXES, type ControlOptions, type StyleMix } from './model/controls.js';
 export type { RegionPair } from './model/regions.js';
-export { MASK_THRESHOLD, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from './control/mask.js';
-export { DEFAULT_FLOOD_TOLERANCE, floodFill, type FloodFillOptions, type Point } from './control/flood-fill.js';
+export { MASK_THRESHOLD, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from './pixels/mask.js';
+export { DEFAULT_FLOOD_TOLERANCE, floodFill, type FloodFillOptions, type Point } from './pixels/flood-fill.js';
 export {
   chroma,
   colorMoments,
@@ -97,7 +97,7 @@ export {
   PRESERVE_COLOR_MODES,
   transferLuminance,
   type PreserveColor,
-} from './control/color.js';
+} from './pixels/color.js';
 
 // Backends without dependencies
 export { createReferenceBackend, registerReferenceBackend } from './backends/ref-cpu/index.js';

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend } from '../backends/tfjs/index.js';
-import { chroma, luminance, matchColors } from '../control/color.js';
+import { chroma, luminance, matchColors } from '../pixels/color.js';
 import { AbortError, InvalidArgumentError } from '../errors.js';
 import { meanStd } from '../ops/mvn.js';
 import type { Backend } from '../tensor/backend.js';

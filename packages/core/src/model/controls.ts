@@ -2,7 +2,7 @@
  * The creative controls' options (DESIGN.md §2 "Multi-style", "Strength", "Colour preservation", "User
  * control") and their checks. Each check says what was wrong and what is accepted.
  */
-import { PRESERVE_COLOR_MODES, type PreserveColor } from '../control/color.js';
+import { PRESERVE_COLOR_MODES, type PreserveColor } from '../pixels/color.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { RegionPair } from './regions.js';
 

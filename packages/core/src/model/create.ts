@@ -1,6 +1,7 @@
 /**
- * One entry point for a model of either variant (what `loadModelFromFiles` returns), for apps that load
- * whatever model directory the user points at.
+ * A stylizer for loaded weights of either variant (what `loadModelFromFiles` returns), for apps that load
+ * whatever model directory the user points at. (Node's `createStylizer` goes further: it reads the model
+ * directory and starts a backend by name.)
  */
 import type { Backend } from '../tensor/backend.js';
 import type { ModelWeights } from '../weights/types.js';
@@ -9,6 +10,6 @@ import { VideoStylizer } from './video-stylizer.js';
 
 export type AnyStylizer = Stylizer | VideoStylizer;
 
-export function createModelStylizer(backend: Backend, model: ModelWeights): AnyStylizer {
+export function stylizerFromWeights(backend: Backend, model: ModelWeights): AnyStylizer {
   return model.variant === 'image' ? Stylizer.create(backend, model.weights) : VideoStylizer.create(backend, model.weights);
 }

@@ -11,7 +11,7 @@ import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { uploadAll, type DecodeHooks, type Network } from './network.js';
 import { IMAGE_NETWORK, type AttentionLevel } from '../architecture.js';
-import { Merge } from './transformer.js';
+import { LevelMerge } from './level-merge.js';
 import { validateImageWeights } from './validate.js';
 
 export const MIN_STYLE_SIDE = IMAGE_NETWORK.minStyleSide;
@@ -23,7 +23,7 @@ export class ImageNetwork implements Network {
   private constructor(
     readonly encoder: Encoder,
     readonly modules: Readonly<Record<AttentionLevel, AdaAttnModule>>,
-    private readonly merge: Merge,
+    private readonly merge: LevelMerge,
     private readonly decoder: Decoder,
   ) {}
 
@@ -35,9 +35,9 @@ export class ImageNetwork implements Network {
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu4_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu5_1'),
-      () => Merge.upload(b, weights.transformer),
+      () => LevelMerge.upload(b, weights.transformer),
       () => Decoder.upload(b, weights.decoder),
-    ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, Merge, Decoder];
+    ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, LevelMerge, Decoder];
     return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, merge, decoder);
   }
 

@@ -11,7 +11,7 @@ import type { ImageModelWeights } from '../weights/types.js';
 import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
-import { Merge } from './transformer.js';
+import { LevelMerge } from './level-merge.js';
 import { buildKey } from '../ops/keys.js';
 import { randomImageWeights } from '../testing/index.js';
 
@@ -77,7 +77,7 @@ describe('model pieces (tfjs-wasm)', () => {
   });
 
   it('merge and decoder: shapes back to the input size; no leak', async () => {
-    const merge = Merge.upload(b, weights.transformer);
+    const merge = LevelMerge.upload(b, weights.transformer);
     const decoder = Decoder.upload(b, weights.decoder);
     const out4 = b.fromHost(randomTensor([1, 512, 4, 6], 1));
     const out5 = b.fromHost(randomTensor([1, 512, 2, 3], 2));

@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend } from '../backends/tfjs/index.js';
 import type { Backend } from '../tensor/backend.js';
 import { loadModelFromFiles } from '../weights/model-files.js';
-import { createModelStylizer } from './create.js';
+import { stylizerFromWeights } from './create.js';
 import type { PixelImage } from '../pixels/image.js';
 import { testPixels } from '../testing/index.js';
 
@@ -51,13 +51,13 @@ const distance = (a: readonly number[], b: readonly number[]) => Math.hypot(...a
 
 describe.each(['image', 'video'] as const)('regions on the trained %s model', (variant) => {
   let b: Backend;
-  let stylizer: ReturnType<typeof createModelStylizer>;
+  let stylizer: ReturnType<typeof stylizerFromWeights>;
 
   beforeAll(async () => {
     const dir = fileURLToPath(new URL(`packages/model-${variant}/`, ROOT));
     const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(dir + name)));
     b = await createTfjsBackend({ name: 'wasm' });
-    stylizer = createModelStylizer(b, { variant: loaded.config.variant, weights: loaded.weights } as Parameters<typeof createModelStylizer>[1]);
+    stylizer = stylizerFromWeights(b, { variant: loaded.config.variant, weights: loaded.weights } as Parameters<typeof stylizerFromWeights>[1]);
   });
 
   it('each content half takes its colour statistics from its paired style half', async () => {

@@ -17,7 +17,7 @@
  * at the sampled positions.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { countInside, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from '../control/mask.js';
+import { countInside, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from '../pixels/mask.js';
 import { reflectPadTo } from '../ops/pad.js';
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -10,7 +10,7 @@
  * and unbiased variance need two positions; PyTorch fails or gives NaN below that) — and the result is
  * cropped back. Style size is free down to `minStyleSide` (the same limit).
  */
-import { matchColors, transferLuminance } from '../control/color.js';
+import { matchColors, transferLuminance } from '../pixels/color.js';
 import { DisposedError, InvalidArgumentError, StyleOptionsMismatchError } from '../errors.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../ops/attention.js';
 import { buildKey } from '../ops/keys.js';

@@ -13,7 +13,7 @@ import type { HostTensor } from '../tensor/types.js';
 import { loadModelFromFiles } from '../weights/model-files.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import type { VideoModelWeights } from '../weights/types.js';
-import { createModelStylizer } from './create.js';
+import { stylizerFromWeights } from './create.js';
 import { pixelsToFloat } from '../pixels/image.js';
 import { Stylizer } from './stylizer.js';
 import { randomVideoWeights, testPixels } from '../testing/index.js';
@@ -104,10 +104,10 @@ describe('VideoStylizer (tfjs-wasm, random weights)', () => {
     expect(b.memory()).toEqual(before);
   });
 
-  it('refuses image-model weights and foreign style features; createModelStylizer picks the class by variant', async () => {
+  it('refuses image-model weights and foreign style features; stylizerFromWeights picks the class by variant', async () => {
     expect(() => VideoStylizer.create(b, { encoder: new Map(), adaattn3: new Map(), decoder: new Map() })).toThrow(/decoder|encoder/);
     const weights = randomVideoWeights(4);
-    const other = createModelStylizer(b, { variant: 'video', weights });
+    const other = stylizerFromWeights(b, { variant: 'video', weights });
     expect(other).toBeInstanceOf(VideoStylizer);
     const features = await stylizer.encodeStyle(style);
     await expect(other.stylize(content, features)).rejects.toThrow(InvalidArgumentError);

@@ -2,7 +2,7 @@
  * createStylizer(): model directory → core stylizer (image or video model) on the chosen backend, with
  * inputs accepted as file paths, encoded bytes or pixels.
  */
-import { createModelStylizer, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
+import { stylizerFromWeights, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import { readMask } from '../io/mask.js';
 import { loadModelDir } from '../io/model-dir.js';
@@ -39,7 +39,7 @@ export async function createStylizer(options: CreateStylizerOptions = {}): Promi
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
   const started = await startBackend(backend, { threads, memoryBudgetBytes });
-  const core = createModelStylizer(started.backend, loaded.model);
+  const core = stylizerFromWeights(started.backend, loaded.model);
   const info = { dir: loaded.dir, kind: loaded.kind, name: loaded.name, variant: loaded.variant };
   return new NodeStylizerImpl(core, started.name, info, loaded.seed, maxPixels);
 }

@@ -158,7 +158,7 @@ export function directoryReader(dir: string): (name: string) => Promise<Uint8Arr
 /** A model directory read into memory, ready for core's stylizers. */
 export interface LoadedModelDir extends ModelDirInfo {
   readonly variant: ModelVariant;
-  /** The weights, tagged with their variant (`createModelStylizer` takes this). */
+  /** The weights, tagged with their variant (`stylizerFromWeights` takes this). */
   readonly model: ModelWeights;
   /** Name from model.json, or a description for the authors' files. */
   readonly name: string;

@@ -12,7 +12,7 @@
  *   and clamping would break the match.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { checkFloatImage } from '../pixels/image.js';
+import { checkFloatImage } from './image.js';
 import type { HostTensor } from '../tensor/types.js';
 import { applyToEigenvalues3, multiply3 } from './linalg3.js';
 

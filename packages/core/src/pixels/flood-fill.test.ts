@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PixelImage } from '../pixels/image.js';
+import type { PixelImage } from './image.js';
 import { floodFill } from './flood-fill.js';
 import { countInside, resizeMask, toBinaryMask } from './mask.js';
 

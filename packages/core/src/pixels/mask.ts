@@ -7,7 +7,7 @@
  * they are used on, so a mask drawn at full resolution works with a downsized image.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { checkPixelImage, type PixelImage } from '../pixels/image.js';
+import { checkPixelImage, type PixelImage } from './image.js';
 import { nearestSourceIndices } from '../tensor/nearest.js';
 
 /** A mask as an image (see the file comment). */

@@ -7,7 +7,7 @@
  * the seed rather than with the neighbour stops a fill from creeping along a slow gradient across the image.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { checkPixelImage, type PixelImage } from '../pixels/image.js';
+import { checkPixelImage, type PixelImage } from './image.js';
 import type { RegionMask } from './mask.js';
 
 export interface Point {
