@@ -5,6 +5,8 @@ import { writeSafetensors } from './safetensors.js';
 import { weightsRejection } from './test-utils/expect-weights-error.js';
 import { fakeComponent, memoryReader } from './test-utils/fake-weights.js';
 import { readFixture, readOfficialAdaattn3 } from './test-utils/paths.js';
+import { legacyPth } from './test-utils/pickle-writer.js';
+import { writeTestPth } from '../testing/pth.js';
 import type { WeightTensor } from './types.js';
 
 // Only latest_net_adaattn_3.pth is a genuine file; the others are stand-ins with the official keys, stored as
@@ -109,5 +111,35 @@ describe('loadOfficialFiles', () => {
     expect(e.code).toBe('weights-mismatch');
     expect(e.message).toMatch(/^vgg_normalised\.pth: image model encoder does not match the official layout: missing `5\.weight`/);
     expect(e.message).toMatch(/`2\.weight` is \[1, 2, 3, 3\], expected \[64, 3, 3, 3\]/);
+  });
+
+  it('says latest_net_adaattn_3.pth is missing when the rest is the image release (not "the video release")', async () => {
+    const dir = imageDir();
+    dir.delete('latest_net_adaattn_3.pth');
+    // The three remaining names are exactly the video release's, so a directory inspector infers 'video'.
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir), { variant: 'video' }));
+    expect(e.code).toBe('missing-file');
+    expect(e.file).toBe('latest_net_adaattn_3.pth');
+    expect(e.message).toMatch(/^latest_net_adaattn_3\.pth: missing: latest_net_decoder\.pth is the image model's decoder, and the image model also needs latest_net_adaattn_3\.pth/);
+    expect(e.message).not.toMatch(/video/);
+  });
+
+  it('refuses a checkpoint holding NaN, naming the file and the tensor', async () => {
+    const dir = imageDir();
+    const adaattn = fakeComponent('image', 'adaattn3');
+    adaattn.get('g.bias')!.data[7] = NaN;
+    dir.set('latest_net_adaattn_3.pth', writeTestPth(adaattn));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
+    expect(e.code).toBe('non-finite');
+    expect(e.message).toMatch(/^latest_net_adaattn_3\.pth: tensor `g\.bias` holds NaN at index 7/);
+  });
+
+  it('refuses a tensor larger than any official one before allocating it', async () => {
+    const dir = imageDir();
+    // One float stored, a [2048, 2048] stride-0 view of it declared: more than 512·512·3·3 elements.
+    dir.set('latest_net_decoder.pth', legacyPth([['decoder_layer_1.1.weight', { size: [2048, 2048], stride: [0, 0], offset: 0, storage: ['k', 1] }]], [['k', [0]]]));
+    const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
+    expect(e.code).toBe('limit-exceeded');
+    expect(e.message).toMatch(/^latest_net_decoder\.pth: tensor `decoder_layer_1\.1\.weight` \[2048, 2048\] has 4194304 elements, more than .* \(2359296\)/);
   });
 });

@@ -5,7 +5,8 @@
  * latest_net_decoder.pth. Video model (attn_adain_video/): vgg_normalised.pth, latest_net_transformer.pth
  * (the relu3_1 module) and latest_net_decoder.pth. Each file may also be safetensors with the same keys.
  */
-import { componentsOf, officialFileNames, validateComponent } from './official-names.js';
+import { WeightsError } from './errors.js';
+import { componentsOf, expectedShapes, identifyComponent, officialFileNames, validateComponent } from './official-names.js';
 import { readRequired, type ReadFile } from './read-file.js';
 import { readWeights } from './read-weights.js';
 import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap } from './types.js';
@@ -30,13 +31,19 @@ export async function loadOfficialFiles(
   const loaded: Partial<Record<ComponentName, WeightMap>> = {};
   const read = async (component: ComponentName) => {
     const path = names[component]!;
-    const { tensors } = readWeights(await readRequired(readFile, path, `the ${component} checkpoint`), { file: path });
+    // No official tensor is larger than LARGEST_OFFICIAL_TENSOR, so a bigger one is refused before it is allocated.
+    const { tensors } = readWeights(await readRequired(readFile, path, `the ${component} checkpoint`), {
+      file: path,
+      maxTensorElements: LARGEST_OFFICIAL_TENSOR,
+    });
     return tensors;
   };
 
   // The decoder goes first: its keys tell the image model from the video model, which is the most useful
   // thing to say when the variant is wrong (the image model's other files would otherwise be reported missing).
-  loaded.decoder = validateComponent(await read('decoder'), variant, 'decoder', { file: names.decoder });
+  const decoder = await read('decoder');
+  if (variant === 'video' && identifyComponent(decoder)?.variant === 'image') await explainMissingImageFile(readFile, options);
+  loaded.decoder = validateComponent(decoder, variant, 'decoder', { file: names.decoder });
   for (const component of components) {
     if (component === 'decoder') continue;
     loaded[component] = validateComponent(await read(component), variant, component, { file: names[component] });
@@ -46,4 +53,30 @@ export async function loadOfficialFiles(
     return { encoder: loaded.encoder!, transformer: loaded.transformer!, adaattn3: loaded.adaattn3!, decoder: loaded.decoder! };
   }
   return { encoder: loaded.encoder!, adaattn3: loaded.adaattn3!, decoder: loaded.decoder! };
+}
+
+/** 512·512·3·3 (the relu4_1/relu5_1 convolutions); the largest tensor of either variant, vgg_normalised's extra layers included. */
+const LARGEST_OFFICIAL_TENSOR = Math.max(
+  ...(['image', 'video'] as const).flatMap((v) => componentsOf(v).flatMap((c) => [...expectedShapes(v, c).values()].map((s) => s.reduce((a, b) => a * b, 1)))),
+);
+
+/**
+ * The image release without latest_net_adaattn_3.pth has exactly the video release's three file names, so a
+ * directory missing that file looks like the video model. Its image decoder gives it away: then say the file
+ * is missing (rather than "pass variant 'image'", which would only fail again on the missing file).
+ */
+async function explainMissingImageFile(readFile: ReadFile, options: LoadOfficialOptions): Promise<void> {
+  const path = options.files?.adaattn3 ?? officialFileNames('image').adaattn3!;
+  try {
+    await readRequired(readFile, path, 'the relu3_1 AdaAttN module');
+  } catch (error) {
+    if (!(error instanceof WeightsError) || error.code !== 'missing-file') throw error;
+    const decoder = options.files?.decoder ?? officialFileNames('image').decoder!;
+    throw new WeightsError(
+      'missing-file',
+      `${path}: missing: ${decoder} is the image model's decoder, and the image model also needs ${path} ` +
+        `(the relu3_1 AdaAttN module; in the authors' release it sits in checkpoints/AdaAttN/ beside ${decoder})`,
+      { file: path, cause: error },
+    );
+  }
 }
