@@ -25,6 +25,7 @@ export type {
 } from './api/options.js';
 export { DEFAULT_FPS, stylizeVideo, type StylizeVideoOptions, type StylizeVideoResult, type VideoProgress } from './api/stylize-video.js';
 export { FfmpegMissingError } from './io/ffmpeg.js';
+export { InputError, OutputError } from './errors.js';
 export { FRAME_EXTENSIONS } from './io/frames.js';
 export { readMask } from './io/mask.js';
 export { floodFill, type FloodFillOptions, type Point, type PreserveColor, type StyleMix } from '@adaattn/core';

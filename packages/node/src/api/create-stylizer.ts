@@ -2,7 +2,7 @@
  * createStylizer(): model directory → core stylizer (image or video model) on the chosen backend, with
  * inputs accepted as file paths, encoded bytes or pixels.
  */
-import { stylizerFromWeights, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
+import { stylizerFromWeights, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair, InvalidArgumentError } from '@adaattn/core';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import { readMask } from '../io/mask.js';
 import { loadModelDir } from '../io/model-dir.js';
@@ -32,10 +32,10 @@ import { checkThreads, startBackend } from './start-backend.js';
  */
 export async function createStylizer(options: CreateStylizerOptions = {}): Promise<NodeStylizer> {
   const { model, backend = 'auto', threads, maxPixels = DEFAULT_MAX_PIXELS, memoryBudgetBytes } = options;
-  if (!(maxPixels > 0)) throw new Error(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
+  if (!(maxPixels > 0)) throw new InvalidArgumentError(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
   checkBackendChoice(backend);
   checkThreads(threads);
-  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) throw new Error(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
+  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
   const started = await startBackend(backend, { threads, memoryBudgetBytes });
@@ -93,7 +93,7 @@ class NodeStylizerImpl implements NodeStylizer {
   }
 
   private async readRegions(regions: readonly RegionPair[]): Promise<CoreRegionPair[]> {
-    if (!Array.isArray(regions)) throw new Error('regions must be an array of { content, style?, styleIndex? }');
+    if (!Array.isArray(regions)) throw new InvalidArgumentError('regions must be an array of { content, style?, styleIndex? }');
     const read = (input: ImageInput, label: string) => readMask(input, { maxPixels: this.maxPixels, label });
     return Promise.all(
       regions.map(async (r, i) => ({

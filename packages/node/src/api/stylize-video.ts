@@ -8,6 +8,7 @@ import { checkFramesOutput, openFrames, writeFrames } from '../io/frames.js';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import type { PixelImage } from '../types.js';
 import { DEFAULT_SIZE, type ControlOptions, type EncodedStyle, type NodeStylizer } from './options.js';
+import { InputError } from '../errors.js';
 
 /** Frame rate of a video made from a directory of frames, unless told. */
 export const DEFAULT_FPS = 25;
@@ -88,8 +89,8 @@ export async function stylizeFrames(stylizer: NodeStylizer, options: StylizeVide
   const nextFrame = async (index: number): Promise<PixelImage | undefined> => {
     const next = await frames.next();
     if (next.done !== true) return readImage(next.value, { size, maxPixels });
-    if (index === 0) throw new Error(`input '${input}' has no frames`);
-    if (index <= start) throw new Error(`input '${input}' ends before frame ${start + 1}`);
+    if (index === 0) throw new InputError(`input '${input}' has no frames`);
+    if (index <= start) throw new InputError(`input '${input}' ends before frame ${start + 1}`);
     return undefined;
   };
   // Frame 0 always: the histogram colour match of the style is to the video's first frame, whatever the range.
@@ -113,7 +114,7 @@ export async function stylizeFrames(stylizer: NodeStylizer, options: StylizeVide
           });
           if (done === 0) [width, height] = [out.width, out.height];
           else if (out.width !== width || out.height !== height) {
-            throw new Error(`frame ${done + 1} is ${out.width}×${out.height} after resizing, but the first frame was ${width}×${height}; frames of a video must share one size`);
+            throw new InputError(`frame ${done + 1} is ${out.width}×${out.height} after resizing, but the first frame was ${width}×${height}; frames of a video must share one size`);
           }
           await sink(out);
           const elapsed = (Date.now() - started) / 1000;
@@ -152,7 +153,7 @@ export async function prepareVideoStyles(stylizer: NodeStylizer, options: Styliz
     const frames = source.frames(signal)[Symbol.asyncIterator]();
     try {
       const first = await frames.next();
-      if (first.done === true) throw new Error(`input '${input}' has no frames`);
+      if (first.done === true) throw new InputError(`input '${input}' has no frames`);
       firstFrame = await readImage(first.value, { size, maxPixels });
     } finally {
       await frames.return?.();

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { OutputError } from '../errors.js';
 
 /**
  * Temporaries still on disk. A process killed mid-write (second Ctrl-C) removes them synchronously with
@@ -74,7 +75,7 @@ export async function isSameFile(a: string, b: string): Promise<boolean> {
 export async function assertNotProtected(target: string, protect: readonly string[] = []): Promise<void> {
   for (const p of protect) {
     if (await isSameFile(target, p)) {
-      throw new Error(`refusing to write '${target}': it is the input file '${p}'; choose another output path`);
+      throw new OutputError(`refusing to write '${target}': it is the input file '${p}'; choose another output path`);
     }
   }
 }
@@ -83,8 +84,8 @@ export async function assertNotProtected(target: string, protect: readonly strin
 export async function assertParentDirectory(target: string): Promise<void> {
   const parent = dirname(resolve(target));
   const info = await statOrNull(parent);
-  if (info === null) throw new Error(`cannot write '${target}': the directory '${parent}' does not exist`);
-  if (!info.isDirectory()) throw new Error(`cannot write '${target}': '${parent}' is not a directory`);
+  if (info === null) throw new OutputError(`cannot write '${target}': the directory '${parent}' does not exist`);
+  if (!info.isDirectory()) throw new OutputError(`cannot write '${target}': '${parent}' is not a directory`);
 }
 
 /**
@@ -95,7 +96,7 @@ export async function assertFileWritable(target: string, protect: readonly strin
   await assertNotProtected(target, protect);
   await assertParentDirectory(target);
   const existing = await statOrNull(target);
-  if (existing?.isDirectory()) throw new Error(`cannot write '${target}': it is a directory`);
+  if (existing?.isDirectory()) throw new OutputError(`cannot write '${target}': it is a directory`);
 }
 
 /**
@@ -147,9 +148,9 @@ export interface AtomicDirectoryOptions {
 export async function assertDirectoryWritable(target: string, force = false): Promise<void> {
   const info = await statOrNull(target);
   if (info === null) return assertParentDirectory(target);
-  if (!info.isDirectory()) throw new Error(`cannot write the directory '${target}': a file with that name exists`);
+  if (!info.isDirectory()) throw new OutputError(`cannot write the directory '${target}': a file with that name exists`);
   if (!force && (await readdir(target)).length > 0) {
-    throw new Error(`output directory '${target}' is not empty; pass --force (force: true) to replace it`);
+    throw new OutputError(`output directory '${target}' is not empty; pass --force (force: true) to replace it`);
   }
 }
 

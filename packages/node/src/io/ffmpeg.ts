@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type { PixelImage } from '../types.js';
+import { InputError, OutputError } from '../errors.js';
 
 export interface FfmpegTools {
   readonly ffmpeg: string;
@@ -80,12 +81,12 @@ function rate(text: string | undefined): number | undefined {
 export async function probeVideo(tools: FfmpegTools, path: string, signal?: AbortSignal): Promise<VideoInfo> {
   const json = await run(tools.ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration', '-of', 'json', path], signal).catch(
     (err: Error) => {
-      throw new Error(`'${path}' could not be read as a video (${err.message.replace(/^\S+ failed: /, '')})`);
+      throw new InputError(`'${path}' could not be read as a video (${err.message.replace(/^\S+ failed: /, '')})`);
     },
   );
   const streams = ((JSON.parse(json) as { streams?: Record<string, string | number>[] }).streams ?? []);
   const video = streams.find((s) => s['codec_type'] === 'video');
-  if (video === undefined) throw new Error(`'${path}' has no video stream`);
+  if (video === undefined) throw new InputError(`'${path}' has no video stream`);
   const fps = rate(String(video['avg_frame_rate'])) ?? rate(String(video['r_frame_rate'])) ?? 25;
   const counted = Number(video['nb_frames']);
   const duration = Number(video['duration']);
@@ -159,7 +160,7 @@ export interface FrameEncoder {
 
 export function encodeFrames(tools: FfmpegTools, path: string, options: EncoderOptions): FrameEncoder {
   const out = VIDEO_OUTPUTS[options.extension];
-  if (out === undefined) throw new Error(`cannot write '${options.extension}' video; choose one of ${Object.keys(VIDEO_OUTPUTS).join(', ')}`);
+  if (out === undefined) throw new OutputError(`cannot write '${options.extension}' video; choose one of ${Object.keys(VIDEO_OUTPUTS).join(', ')}`);
   const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${options.width}x${options.height}`, '-r', String(options.fps), '-i', '-'];
   const audio = options.audioFrom !== undefined && out.audio !== null;
   if (audio) args.push('-i', options.audioFrom!, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', out.audio!, '-shortest');
@@ -172,7 +173,7 @@ export function encodeFrames(tools: FfmpegTools, path: string, options: EncoderO
   return {
     async write(frame) {
       if (frame.width !== options.width || frame.height !== options.height || frame.channels !== 3) {
-        throw new Error(`frame is ${frame.width}×${frame.height}×${frame.channels}, but the video is ${options.width}×${options.height} RGB`);
+        throw new OutputError(`frame is ${frame.width}×${frame.height}×${frame.channels}, but the video is ${options.width}×${options.height} RGB`);
       }
       const ok = stdin.write(frame.data);
       if (!ok) await Promise.race([new Promise((r) => stdin.once('drain', r)), done]);

@@ -11,6 +11,7 @@ import type { PixelImage } from '../types.js';
 import { assertDirectoryWritable, assertFileWritable, writeDirectoryAtomic, writeFileAtomic } from './atomic-write.js';
 import { decodeFrames, encodeFrames, probeVideo, requireFfmpeg, VIDEO_OUTPUTS, type FfmpegTools, type FrameEncoder } from './ffmpeg.js';
 import { encodeImage, readImage } from './image.js';
+import { InputError, OutputError } from '../errors.js';
 
 /** Image files a frame directory may hold (what sharp decodes), compared case-insensitively. */
 export const FRAME_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp', '.tif', '.tiff'];
@@ -34,11 +35,11 @@ export async function openFrames(input: string, tools: FfmpegTools, options: { m
   try {
     info = await stat(input);
   } catch {
-    throw new Error(`input '${input}' does not exist`);
+    throw new InputError(`input '${input}' does not exist`);
   }
   if (info.isDirectory()) {
     const names = (await readdir(input)).filter((n) => !n.startsWith('.') && FRAME_EXTENSIONS.includes(extname(n).toLowerCase())).sort(naturally.compare);
-    if (names.length === 0) throw new Error(`input directory '${input}' holds no frames (${FRAME_EXTENSIONS.join(', ')} files)`);
+    if (names.length === 0) throw new InputError(`input directory '${input}' holds no frames (${FRAME_EXTENSIONS.join(', ')} files)`);
     return {
       kind: 'directory',
       count: names.length,
@@ -51,7 +52,7 @@ export async function openFrames(input: string, tools: FfmpegTools, options: { m
   }
   await requireFfmpeg(tools, `reading the video '${input}'`);
   const video = await probeVideo(tools, input, options.signal);
-  if (video.width * video.height > options.maxPixels) throw new Error(`video '${input}' is ${video.width}×${video.height}, over the pixel limit (--max-pixels)`);
+  if (video.width * video.height > options.maxPixels) throw new InputError(`video '${input}' is ${video.width}×${video.height}, over the pixel limit (--max-pixels)`);
   return { kind: 'video', count: video.frames, fps: video.fps, hasAudio: video.hasAudio, frames: (signal) => decodeFrames(tools, input, video, signal) };
 }
 
@@ -62,7 +63,7 @@ export function outputKind(output: string): OutputKind {
   const ext = extname(output).toLowerCase();
   if (ext in VIDEO_OUTPUTS) return 'video';
   if (ext === '' || ext === '.frames') return 'directory';
-  throw new Error(
+  throw new OutputError(
     `output '${output}' must be a directory (frames are written as PNG) or a video file: ${Object.keys(VIDEO_OUTPUTS).join(', ')}`,
   );
 }
@@ -129,7 +130,7 @@ export async function writeFrames(output: string, produce: (sink: FrameSink) => 
           await encoder.write(frame);
           count++;
         });
-        if (encoder === undefined) throw new Error('no frames to write');
+        if (encoder === undefined) throw new OutputError('no frames to write');
         await encoder.finish();
       } catch (error) {
         encoder?.kill();

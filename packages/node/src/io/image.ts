@@ -12,6 +12,8 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { PixelImage } from '../types.js';
+import { InputError, OutputError } from '../errors.js';
+import { InvalidArgumentError } from '@adaattn/core';
 
 /** Default decompression-bomb guard: 100 megapixels (a 10000 × 10000 image). */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
@@ -74,7 +76,7 @@ export function outputFormatForPath(path: string): OutputFormat {
   if (format === undefined) {
     const known = Object.keys(FORMAT_BY_EXTENSION).join(', ');
     const what = ext === '' ? 'has no extension' : `has the extension '${ext}'`;
-    throw new Error(`output '${path}' ${what}; the format is chosen by extension, one of ${known}`);
+    throw new OutputError(`output '${path}' ${what}; the format is chosen by extension, one of ${known}`);
   }
   return format;
 }
@@ -88,13 +90,13 @@ export function isPixelImage(value: unknown): value is PixelImage {
 function validatePixelImage(image: PixelImage, label: string): void {
   const { width, height, channels, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`${label}: width and height must be positive integers, got ${width}×${height}`);
+    throw new InvalidArgumentError(`${label}: width and height must be positive integers, got ${width}×${height}`);
   }
   if (channels !== 1 && channels !== 3 && channels !== 4) {
-    throw new Error(`${label}: channels must be 1, 3 or 4, got ${channels}`);
+    throw new InvalidArgumentError(`${label}: channels must be 1, 3 or 4, got ${channels}`);
   }
   if (data.length !== width * height * channels) {
-    throw new Error(
+    throw new InputError(
       `${label}: data has ${data.length} bytes but ${width}×${height}×${channels} needs ${width * height * channels}`,
     );
   }
@@ -102,12 +104,12 @@ function validatePixelImage(image: PixelImage, label: string): void {
 
 function checkSize(size: number, label: string): void {
   if (!Number.isInteger(size) || size < 0) {
-    throw new Error(`${label}: size must be a whole number of pixels ≥ 0 (0 keeps the size), got ${size}`);
+    throw new InvalidArgumentError(`${label}: size must be a whole number of pixels ≥ 0 (0 keeps the size), got ${size}`);
   }
 }
 
 function checkMaxPixels(maxPixels: number): void {
-  if (!(maxPixels > 0)) throw new Error(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
+  if (!(maxPixels > 0)) throw new InvalidArgumentError(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
 }
 
 function megapixels(n: number): string {
@@ -138,12 +140,12 @@ async function checkPath(path: string, label: string): Promise<void> {
     info = await stat(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${label} does not exist`);
-    if (code === 'EACCES') throw new Error(`${label} cannot be read (permission denied)`);
-    throw new Error(`${label} cannot be read (${code ?? String(err)})`);
+    if (code === 'ENOENT') throw new InputError(`${label} does not exist`);
+    if (code === 'EACCES') throw new InputError(`${label} cannot be read (permission denied)`);
+    throw new InputError(`${label} cannot be read (${code ?? String(err)})`);
   }
-  if (info.isDirectory()) throw new Error(`${label} is a directory, not an image file`);
-  if (info.size === 0) throw new Error(`${label} is empty (0 bytes)`);
+  if (info.isDirectory()) throw new InputError(`${label} is a directory, not an image file`);
+  if (info.size === 0) throw new InputError(`${label} is empty (0 bytes)`);
 }
 
 /**
@@ -184,9 +186,9 @@ export async function readImage(input: ImageInput, options: ReadImageOptions = {
     } else if (ArrayBuffer.isView(input)) {
       label = baseLabel;
       checkSize(size, label);
-      if (input.byteLength === 0) throw new Error(`${label} is empty (0 bytes)`);
+      if (input.byteLength === 0) throw new InputError(`${label} is empty (0 bytes)`);
     } else {
-      throw new Error(`${baseLabel} must be a file path, a Buffer/Uint8Array of an encoded image, or a PixelImage`);
+      throw new InvalidArgumentError(`${baseLabel} must be a file path, a Buffer/Uint8Array of an encoded image, or a PixelImage`);
     }
     // Read dimensions from the header first: this costs nothing and lets the pixel limit name the size.
     let meta: Metadata;
@@ -209,11 +211,11 @@ export async function readImage(input: ImageInput, options: ReadImageOptions = {
 
   try {
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
+    if (info.channels !== 3) throw new InputError(`decoded to ${info.channels} channels, expected 3`);
     return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (err) {
     if (err instanceof Error && /exceeds pixel limit/i.test(err.message)) {
-      throw new Error(`${label} is larger than the ${megapixels(maxPixels)} limit once decoded; raise the limit to read it`);
+      throw new InputError(`${label} is larger than the ${megapixels(maxPixels)} limit once decoded; raise the limit to read it`);
     }
     throw describeDecodeError(err, label);
   }
@@ -231,7 +233,7 @@ export async function encodeImage(image: PixelImage, format: OutputFormat, optio
   validatePixelImage(image, 'image to encode');
   const { quality } = options;
   if (quality !== undefined && (!Number.isInteger(quality) || quality < 1 || quality > 100)) {
-    throw new Error(`quality must be a whole number from 1 to 100, got ${quality}`);
+    throw new InvalidArgumentError(`quality must be a whole number from 1 to 100, got ${quality}`);
   }
   let pipeline = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
@@ -247,7 +249,7 @@ export async function encodeImage(image: PixelImage, format: OutputFormat, optio
       return pipeline.webp({ quality: quality ?? 90 }).toBuffer();
     default: {
       const never: never = format;
-      throw new Error(`unknown output format '${String(never)}'`);
+      throw new OutputError(`unknown output format '${String(never)}'`);
     }
   }
 }

@@ -10,6 +10,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, WeightsError, type ModelVariant, type ModelWeights } from '@adaattn/core';
+import { InputError } from '../errors.js';
 
 /** The authors' file for each component of the image model. */
 export const OFFICIAL_FILES = Object.freeze({
@@ -101,12 +102,12 @@ export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     if (isDefault) {
-      throw new Error(`no model given and the default model directory '${abs}' (from ${MODEL_ENV.image}) does not exist; ${HOW_TO_PASS}`);
+      throw new InputError(`no model given and the default model directory '${abs}' (from ${MODEL_ENV.image}) does not exist; ${HOW_TO_PASS}`);
     }
-    throw new Error(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
+    throw new InputError(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
   }
   if (!info.isDirectory()) {
-    throw new Error(`model '${abs}' is a file, but a model is ${LAYOUTS}`);
+    throw new InputError(`model '${abs}' is a file, but a model is ${LAYOUTS}`);
   }
 
   const entries = (await readdir(abs)).sort();
@@ -120,12 +121,12 @@ export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
   const shown = entries.length === 0 ? 'it is empty' : `it holds ${listSome(entries)}`;
   if (present.length > 0) {
     const missing = official.filter((f) => !entries.includes(f));
-    throw new Error(
+    throw new InputError(
       `model directory '${abs}' has only some of the authors' files: missing ${missing.join(', ')} ` +
         `(in the authors' release vgg_normalised.pth sits in models/ and the others in checkpoints/AdaAttN/; put all four in one directory)`,
     );
   }
-  throw new Error(`'${abs}' is not a model directory (${shown}); ${HOW_TO_PASS}`);
+  throw new InputError(`'${abs}' is not a model directory (${shown}); ${HOW_TO_PASS}`);
 }
 
 function listSome(names: readonly string[], max = 8): string {
@@ -143,14 +144,14 @@ export function directoryReader(dir: string): (name: string) => Promise<Uint8Arr
     const path = resolve(root, name);
     const rel = relative(root, path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new Error(`model file name '${name}' points outside the model directory '${root}'`);
+      throw new InputError(`model file name '${name}' points outside the model directory '${root}'`);
     }
     try {
       return await readFile(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new Error(`model file '${path}' does not exist`);
-      throw new Error(`model file '${path}' cannot be read (${code ?? String(err)})`);
+      if (code === 'ENOENT') throw new InputError(`model file '${path}' does not exist`);
+      throw new InputError(`model file '${path}' cannot be read (${code ?? String(err)})`);
     }
   };
 }
@@ -187,7 +188,7 @@ export async function loadModelDir(dir?: string, variant?: ModelVariant): Promis
     loaded = { variant: model.variant, model, name: files.config.name, seed: files.config.architecture.seed };
   }
   if (variant !== undefined && loaded.variant !== variant) {
-    throw new Error(`${where} holds the ${loaded.variant} model ('${loaded.name}'), but ${variant} is needed here`);
+    throw new InputError(`${where} holds the ${loaded.variant} model ('${loaded.name}'), but ${variant} is needed here`);
   }
   return { ...info, ...loaded };
 }

@@ -1,6 +1,7 @@
 /**
  * The ONNX backend for any runtime adapter: recording kernels + executor + session cache.
  */
+import { InvalidArgumentError } from '../../errors.js';
 import { createBackend, type Backend } from '../../tensor/backend.js';
 import { Executor, type ExecutorStats, type GraphRunInfo } from './executor.js';
 
@@ -55,10 +56,10 @@ const stats = new WeakMap<Backend, () => OnnxStats>();
 
 export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOptions = {}): Backend {
   const capacity = options.sessionCacheSize ?? 8;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`sessionCacheSize must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
   const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 35;
-  if (!(pieceFlops > 0)) throw new RangeError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
+  if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
   const pieces = { flops: pieceFlops, fixed: options.pieceFlops !== undefined };
   const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));

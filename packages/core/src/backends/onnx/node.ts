@@ -6,7 +6,7 @@
  * module registers 'onnx-node' with the core registry, ahead of every tfjs backend.
  */
 import type * as OrtNode from 'onnxruntime-node';
-import { BackendError, reasonOf } from '../../errors.js';
+import { BackendError, InvalidArgumentError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
@@ -43,7 +43,7 @@ async function loadOrt(): Promise<typeof OrtNode> {
 /** The session options every onnx-node session is created with (exported for its test). */
 export function onnxNodeSessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.SessionOptions {
   const threads = options.threads;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be a positive integer, got ${threads}`);
   return {
     executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     // 'all' includes the layout pass that turns convolutions with constant weights into NCHWc kernels.

@@ -8,6 +8,7 @@ import { choice, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { version } from '../version.js';
+import { InputError } from '../../errors.js';
 
 const COMMAND = 'convert';
 
@@ -32,7 +33,7 @@ export async function convertCommand(argv: readonly string[], ctx: CliContext): 
 
   const info = await inspectModelDir(from);
   if (info.kind !== 'official') {
-    throw new Error(`'${info.dir}' already holds a converted model (model.json); nothing to convert`);
+    throw new InputError(`'${info.dir}' already holds a converted model (model.json); nothing to convert`);
   }
   await assertDirectoryWritable(output, force);
 
