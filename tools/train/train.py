@@ -73,6 +73,8 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="folder with transformer/adaattn3/decoder.safetensors (an export/ or a model "
                     "directory such as packages/model-image) to start from instead of N(0, 0.02)")
+    ap.add_argument("--val-crop", type=int, default=0,
+                    help="validation image size (default: --crop); keep it fixed to compare runs of other crops")
     ap.add_argument("--grid-size", type=int, default=160)
     ap.add_argument("--measure", type=int, default=0,
                     help="timing only: run 1 warm-up + N iterations, print seconds per iteration, write nothing")
@@ -313,7 +315,7 @@ def main(argv=None):
 
     content = ImageBank(os.path.join(args.bundle, "content"), device)
     style = ImageBank(os.path.join(args.bundle, "style"), device)
-    val = {k: ImageBank(os.path.join(args.bundle, "val", k), "cpu").stack(args.crop) for k in ("content", "style")}
+    val = {k: ImageBank(os.path.join(args.bundle, "val", k), "cpu").stack(args.val_crop or args.crop) for k in ("content", "style")}
     with open(os.path.join(args.bundle, "bundle.json")) as f:
         bundle_info = json.load(f)
     lam = lambdas(args)
