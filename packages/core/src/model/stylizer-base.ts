@@ -1,6 +1,6 @@
 /**
  * What both models share (stylizer.ts: image model, video-stylizer.ts: video model): encode a style once,
- * stylize any number of contents with it, and the creative controls of DESIGN.md §2 — several styles
+ * stylize any number of contents with it, and the creative controls (docs/CONTROLS.md) — several styles
  * (interpolated or concatenated), region pairs, strength, colour preservation.
  *
  * Sizes: a model needs content sides that are multiples of its `sideMultiple` (16 for the image model:
@@ -10,7 +10,7 @@
  * and unbiased variance need two positions; PyTorch fails or gives NaN below that) — and the result is
  * cropped back. Style size is free down to `minStyleSide` (the same limit).
  */
-import { matchColors, transferLuminance } from '../pixels/color.js';
+import { matchColors, transferLuminance, type PreserveColor } from '../pixels/color.js';
 import { DisposedError, InvalidArgumentError, StyleOptionsMismatchError } from '../errors.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../ops/attention.js';
 import { buildKey } from '../ops/keys.js';
@@ -22,7 +22,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { TensorSet } from '../tensor/tensor-set.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { StyleLevel, StyleSource, StyleTerm } from './adaattn.js';
-import { checkMix, checkPreserveColor, checkStrength, normaliseWeights, type ControlOptions } from './controls.js';
+import { checkMix, checkPreserveColor, checkStrength, normaliseWeights, type ControlOptions, type StyleMix } from './controls.js';
 import { checkFloatImage, checkPixelImage, floatToPixels, isPixelImage, pixelsToFloat, type PixelImage } from '../pixels/image.js';
 import type { Network } from './network.js';
 import { contentRegionsAt, paddedContentMasks, prepareRegions, styleRegionsAt, type PreparedRegions } from './regions.js';
@@ -99,6 +99,35 @@ interface PlannedStyle {
   readonly features: StyleFeatures;
   readonly weight: number;
   readonly sourceIndex: readonly number[];
+}
+
+/** A stylize call after stage 0: its inputs checked and normalised. */
+interface CheckedCall {
+  readonly content: HostTensor;
+  readonly height: number;
+  readonly width: number;
+  readonly paddedHeight: number;
+  readonly paddedWidth: number;
+  readonly list: readonly StyleInput[];
+  /** The styles passed already encoded. */
+  readonly given: readonly StyleFeatures[];
+  /** Each style image as float (colour-matched for 'histogram'); undefined for encoded styles. */
+  readonly prepared: readonly (HostTensor | undefined)[];
+  readonly mix: StyleMix;
+  readonly weights: readonly number[];
+  readonly strength: number;
+  readonly preserveColor: PreserveColor | undefined;
+  readonly settings: Settings;
+  readonly regions: PreparedRegions | undefined;
+  /** How many style encodes the call runs (for progress). */
+  readonly encodes: number;
+}
+
+/** The content after stage 2: its encoder taps (captured on the host when asked) and its padded region masks. */
+interface EncodedContent {
+  readonly taps: readonly Tensor[];
+  readonly contentTaps: Partial<Record<Level, HostTensor>> | undefined;
+  readonly paddedMasks: Tensor | undefined;
 }
 
 function settingsOf(options: StylizeOptions, base?: { attention: AttentionMode; seed: number }): Settings {
@@ -264,6 +293,10 @@ export abstract class StylizerBase<C = RawCapture> {
     }
   }
 
+  /**
+   * One stylize call, as named stages: check the call, encode the styles, encode the content, attend at each
+   * level, decode, then crop and recolour on the host. Everything allocated is freed in `finally`.
+   */
   private async forward(
     content: HostTensor,
     style: StyleInput | readonly StyleInput[],
@@ -271,8 +304,36 @@ export abstract class StylizerBase<C = RawCapture> {
     capture: boolean,
   ): Promise<StylizeFloatResult> {
     this.assertAlive();
-    const b = this.backend;
-    const net = this.network;
+    const call = this.checkCall(content, style, options);
+    const stages: StylizeStage[] = call.encodes > 0 ? ['encode-style', 'encode-content', 'attention', 'decode'] : ['encode-content', 'attention', 'decode'];
+    const run = new RunContext(options, stages, this.backend);
+    const owned = new TensorSet();
+    const temporary: StyleFeatures[] = [];
+    try {
+      const styles = await this.encodeStyles(call, options, run, capture, temporary);
+      const encoded = await this.encodeContent(call, run, owned, capture);
+      const outputs = await this.attend(call, styles.plan, encoded, run, owned);
+      const adaattn = capture ? await readRecord(this.backend, outputs, run.readControl()) : undefined;
+      const { decoded, intermediates } = await this.decode(outputs, run, owned, capture);
+      run.finish();
+      const result: StylizeFloatResult = { output: finishOnHost(call, decoded), paddedHeight: call.paddedHeight, paddedWidth: call.paddedWidth };
+      if (!capture) return result;
+      const captured: RawCapture = {
+        content: encoded.contentTaps as Partial<Record<Level, HostTensor>>,
+        ...(styles.taps === undefined ? {} : { style: styles.taps }),
+        adaattn: adaattn as Partial<Record<AttentionLevel, HostTensor>>,
+        ...intermediates,
+        decoded,
+      };
+      return { ...result, captured };
+    } finally {
+      owned.dispose();
+      temporary.forEach((f) => f.dispose());
+    }
+  }
+
+  /** Stage 0: every option and input checked, before anything is allocated; histogram colour matching of style images. */
+  private checkCall(content: HostTensor, style: StyleInput | readonly StyleInput[], options: StylizeFloatOptions): CheckedCall {
     const [height, width] = checkFloatImage(content, 'content');
     const list = (Array.isArray(style) ? style : [style]) as readonly StyleInput[];
     if (list.length === 0) throw new InvalidArgumentError('stylize: no style given');
@@ -293,89 +354,105 @@ export abstract class StylizerBase<C = RawCapture> {
     }
     const images = list.map((s, i) => (s instanceof StyleFeatures ? undefined : toFloat(s, list.length > 1 ? `style ${i + 1}` : 'style')));
     const prepared = preserveColor === 'histogram' ? images.map((s) => (s === undefined ? undefined : matchColors(s, content))) : images;
-
     const encodes = mix === 'concat' ? (given.length === 0 ? 1 : 0) : prepared.filter((s, i) => s !== undefined && (weights[i] as number) > 0).length;
-    const stages: StylizeStage[] = encodes > 0 ? ['encode-style', 'encode-content', 'attention', 'decode'] : ['encode-content', 'attention', 'decode'];
-    const run = new RunContext(options, stages, b);
     const [paddedHeight, paddedWidth] = this.paddedSize(height, width);
-    const owned = new TensorSet();
-    const temporary: StyleFeatures[] = [];
-    try {
-      // Styles: the features each term attends to (encoded here unless given), and its weight.
-      let styleTaps: Partial<Record<Level, HostTensor>> | undefined;
-      const encode = async (imgs: HostTensor[], step: StepReporter) => {
-        const encoded = await this.encodeStyleWith(imgs, settings, options.sampleIndices, step, capture && list.length === 1);
-        temporary.push(encoded.features);
-        styleTaps ??= encoded.taps;
-        return encoded.features;
-      };
-      const plan: PlannedStyle[] = [];
-      if (mix === 'concat') {
-        const features = given[0] ?? (await encode(prepared as HostTensor[], run));
-        plan.push({ features, weight: 1, sourceIndex: features.sources.map((_, i) => i) });
-      } else {
-        let part = 0;
-        for (const [i, s] of list.entries()) {
-          const weight = weights[i] as number;
-          if (weight === 0) continue; // documented: styles of weight 0 are not computed
-          const image = prepared[i];
-          const features = image === undefined ? (s as StyleFeatures) : await encode([image], run.slice('encode-style', part++, encodes));
-          plan.push({ features, weight, sourceIndex: features.sources.map(() => i) });
-        }
+    return { content, height, width, paddedHeight, paddedWidth, list, given, prepared, mix, weights, strength, preserveColor, settings, regions, encodes };
+  }
+
+  /** Stage 1: the features each style term attends to (encoded here unless given) and its weight. */
+  private async encodeStyles(
+    call: CheckedCall,
+    options: StylizeFloatOptions,
+    run: RunContext,
+    capture: boolean,
+    temporary: StyleFeatures[],
+  ): Promise<{ plan: PlannedStyle[]; taps?: Partial<Record<Level, HostTensor>> }> {
+    let taps: Partial<Record<Level, HostTensor>> | undefined;
+    const encode = async (imgs: HostTensor[], step: StepReporter) => {
+      const encoded = await this.encodeStyleWith(imgs, call.settings, options.sampleIndices, step, capture && call.list.length === 1);
+      temporary.push(encoded.features);
+      taps ??= encoded.taps;
+      return encoded.features;
+    };
+    const plan: PlannedStyle[] = [];
+    if (call.mix === 'concat') {
+      const features = call.given[0] ?? (await encode(call.prepared as HostTensor[], run));
+      plan.push({ features, weight: 1, sourceIndex: features.sources.map((_, i) => i) });
+    } else {
+      let part = 0;
+      for (const [i, s] of call.list.entries()) {
+        const weight = call.weights[i] as number;
+        if (weight === 0) continue; // documented: styles of weight 0 are not computed
+        const image = call.prepared[i];
+        const features = image === undefined ? (s as StyleFeatures) : await encode([image], run.slice('encode-style', part++, call.encodes));
+        plan.push({ features, weight, sourceIndex: features.sources.map(() => i) });
       }
+    }
+    return taps === undefined ? { plan } : { plan, taps };
+  }
 
-      const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(content), paddedHeight, paddedWidth)));
-      const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
-      owned.release(x);
-      const contentTaps = capture ? await readTaps(b, net.spec.taps, taps, run.readControl()) : undefined;
-      const paddedMasks = regions === undefined ? undefined : owned.add(paddedContentMasks(b, regions, height, width, paddedHeight, paddedWidth));
+  /** Stage 2: the content, reflection-padded to the model's size, through the encoder; the region masks at that size. */
+  private async encodeContent(call: CheckedCall, run: RunContext, owned: TensorSet, capture: boolean): Promise<EncodedContent> {
+    const b = this.backend;
+    const net = this.network;
+    const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(call.content), call.paddedHeight, call.paddedWidth)));
+    const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
+    owned.release(x);
+    const contentTaps = capture ? await readTaps(b, net.spec.taps, taps, run.readControl()) : undefined;
+    const paddedMasks =
+      call.regions === undefined ? undefined : owned.add(paddedContentMasks(b, call.regions, call.height, call.width, call.paddedHeight, call.paddedWidth));
+    return { taps, contentTaps, paddedMasks };
+  }
 
-      const outputs: Partial<Record<AttentionLevel, Tensor>> = {};
-      for (const [i, level] of net.spec.levels.entries()) {
-        const feature = taps[LEVEL_INDEX[level]] as Tensor;
-        const key = owned.add(buildKey(b, taps, LEVEL_INDEX[level]));
-        const masks = regions === undefined ? undefined : this.levelMasks(regions, paddedMasks as Tensor, feature, plan, level, owned);
-        outputs[level] = owned.add(
-          await net.modules[level]!.apply(b, feature, key, masks?.terms ?? plan.map((p) => ({ level: p.features.level(level), weight: p.weight })), {
-            memoryBudgetBytes: settings.memoryBudgetBytes,
-            strength,
-            ...(masks === undefined ? {} : { contentRegions: masks.content }),
-            afterChunk: (done, total) => run.step('attention', i + done / total, net.spec.levels.length),
-          }),
-        );
-        owned.release(key, ...(masks === undefined ? [] : [masks.content, ...masks.terms.map((t) => t.styleInside as Tensor)]));
-      }
-      owned.release(...taps);
-      if (paddedMasks !== undefined) owned.release(paddedMasks);
-      const adaattn = capture ? await readRecord(b, outputs, run.readControl()) : undefined;
-
-      const intermediates: Record<string, HostTensor> = {};
-      const decodedTensor = owned.add(
-        await net.decode(b, outputs, {
-          afterLayer: (done, total) => run.step('decode', done, total),
-          release: (...t) => owned.release(...t),
-          ...(capture ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) } : {}),
+  /** Stage 3: AdaAttN at each level, content against every style term; frees the content taps. */
+  private async attend(
+    call: CheckedCall,
+    plan: readonly PlannedStyle[],
+    encoded: EncodedContent,
+    run: RunContext,
+    owned: TensorSet,
+  ): Promise<Partial<Record<AttentionLevel, Tensor>>> {
+    const b = this.backend;
+    const net = this.network;
+    const { taps, paddedMasks } = encoded;
+    const outputs: Partial<Record<AttentionLevel, Tensor>> = {};
+    for (const [i, level] of net.spec.levels.entries()) {
+      const feature = taps[LEVEL_INDEX[level]] as Tensor;
+      const key = owned.add(buildKey(b, taps, LEVEL_INDEX[level]));
+      const masks = call.regions === undefined ? undefined : this.levelMasks(call.regions, paddedMasks as Tensor, feature, plan, level, owned);
+      outputs[level] = owned.add(
+        await net.modules[level]!.apply(b, feature, key, masks?.terms ?? plan.map((p) => ({ level: p.features.level(level), weight: p.weight })), {
+          memoryBudgetBytes: call.settings.memoryBudgetBytes,
+          strength: call.strength,
+          ...(masks === undefined ? {} : { contentRegions: masks.content }),
+          afterChunk: (done, total) => run.step('attention', i + done / total, net.spec.levels.length),
         }),
       );
-      owned.release(...(Object.values(outputs) as Tensor[]));
-      const decoded = await b.readHost(decodedTensor, run.readControl());
-      run.finish();
-      const cropped = paddedHeight === height && paddedWidth === width ? decoded : cropHost(decoded, height, width);
-      const output = preserveColor === 'luminance' ? transferLuminance(cropped, content) : cropped;
-      const result: StylizeFloatResult = { output, paddedHeight, paddedWidth };
-      if (!capture) return result;
-      const captured: RawCapture = {
-        content: contentTaps as Partial<Record<Level, HostTensor>>,
-        ...(styleTaps === undefined ? {} : { style: styleTaps }),
-        adaattn: adaattn as Partial<Record<AttentionLevel, HostTensor>>,
-        ...intermediates,
-        decoded,
-      };
-      return { ...result, captured };
-    } finally {
-      owned.dispose();
-      temporary.forEach((f) => f.dispose());
+      owned.release(key, ...(masks === undefined ? [] : [masks.content, ...masks.terms.map((t) => t.styleInside as Tensor)]));
     }
+    owned.release(...taps);
+    if (paddedMasks !== undefined) owned.release(paddedMasks);
+    return outputs;
+  }
+
+  /** Stage 4: the decoder from the attention outputs, read back to host memory (with its intermediates when capturing). */
+  private async decode(
+    outputs: Partial<Record<AttentionLevel, Tensor>>,
+    run: RunContext,
+    owned: TensorSet,
+    capture: boolean,
+  ): Promise<{ decoded: HostTensor; intermediates: Record<string, HostTensor> }> {
+    const b = this.backend;
+    const intermediates: Record<string, HostTensor> = {};
+    const decodedTensor = owned.add(
+      await this.network.decode(b, outputs, {
+        afterLayer: (done, total) => run.step('decode', done, total),
+        release: (...t) => owned.release(...t),
+        ...(capture ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) } : {}),
+      }),
+    );
+    owned.release(...(Object.values(outputs) as Tensor[]));
+    return { decoded: await b.readHost(decodedTensor, run.readControl()), intermediates };
   }
 
   /** The content side of the region mask at this level, and each style term with its style side. */
@@ -428,6 +505,12 @@ async function readRecord<K extends string>(b: Backend, tensors: Partial<Record<
   const out: Partial<Record<K, HostTensor>> = {};
   for (const key of Object.keys(tensors) as K[]) out[key] = await b.readHost(tensors[key] as Tensor, control);
   return out;
+}
+
+/** Stage 5, on the host: the padding cropped away and, for 'luminance', the content's chroma put back. */
+function finishOnHost(call: CheckedCall, decoded: HostTensor): HostTensor {
+  const cropped = call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
+  return call.preserveColor === 'luminance' ? transferLuminance(cropped, call.content) : cropped;
 }
 
 /** The top-left height × width of [1,C,H,W] host data. */
