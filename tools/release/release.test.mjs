@@ -187,7 +187,7 @@ describe('a fresh project with @adaattn/node from the registry', () => {
   }, 3 * MINUTE);
 
   it('names the package to install for a model or a backend that is not there', async () => {
-    const video = inProject('npx', ['adaattn', 'video', '--input', 'photo.jpg', '--style', 'painting.jpg', '--output', 'v.mp4']);
+    const video = inProject('npx', ['adaattn', 'video', '--input', 'photo.jpg', '--style', 'painting.jpg', '--output', 'frames-out']);
     await expect(video).rejects.toThrow(/no video model: @adaattn\/model-video is not installed \(run `npm install @adaattn\/model-video`\)/);
     const wasm = inProject('npx', ['adaattn', 'stylize', '--content', 'photo.jpg', '--style', 'painting.jpg', '--output', 'w.png', '--backend', 'wasm']);
     await expect(wasm).rejects.toThrow(/not installed \(run `npm install @tensorflow\/tfjs-core@4\.22\.0 @tensorflow\/tfjs-backend-wasm@4\.22\.0`\)/);

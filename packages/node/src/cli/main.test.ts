@@ -177,12 +177,11 @@ describe('runtime errors: exit 1, one line, no output file', () => {
     await expectFailure(stylize('--output', join(dir, 'o.png'), '--model', wrong), /has only some of the authors' files: missing vgg_normalised\.pth, latest_net_transformer\.pth, latest_net_adaattn_3\.pth/);
   });
 
-  it('explains a missing default model', async () => {
-    const r = await runCli(stylize('--output', join(dir, 'o.png')));
-    if (r.code === 1 && /default model directory/.test(r.stderr)) {
-      expect(r.stderr).toMatch(/the default model directory '.*models\/adaattn-image' does not exist \(the trained model is not installed\); pass --model <dir>/);
-      expectOneLine(r.stderr);
-    }
+  it('explains a default model directory (from ADAATTN_MODEL) that does not exist', async () => {
+    const r = await runCli(stylize('--output', join(dir, 'o.png')), { env: { ADAATTN_MODEL: join(dir, 'gone') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no model given and the default model directory '.*gone' \(from ADAATTN_MODEL\) does not exist; pass --model <dir>/);
+    expectOneLine(r.stderr);
   });
 
   it('prints the stack trace only with ADAATTN_DEBUG=1', async () => {

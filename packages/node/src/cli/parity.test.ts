@@ -1,5 +1,5 @@
 /**
- * Issue 3's exported-model parity: the shipped model (models/adaattn-image, float16) run through
+ * Issue 3's exported-model parity: the shipped model (packages/model-image, float16) run through
  * `adaattn stylize` gives the PyTorch model's image.
  *
  * tools/reference/make_parity_fixtures.py wrote the inputs (8-bit PNGs; 70×52 content, which the SDK pads to
@@ -19,7 +19,7 @@ import { runCli } from '../test-utils/cli.js';
 import { makeTempDir } from '../test-utils/images.js';
 
 const FIXTURES = fileURLToPath(new URL('../__fixtures__/parity-cli/', import.meta.url));
-const MODEL = fileURLToPath(new URL('../../../../models/adaattn-image', import.meta.url));
+const MODEL = fileURLToPath(new URL('../../../model-image', import.meta.url));
 
 interface Raw {
   readonly width: number;
@@ -42,7 +42,7 @@ describe('exported model parity: adaattn stylize vs the PyTorch model', () => {
   afterAll(() => cleanup());
 
   // The default backend (auto: ONNX Runtime here) and the portable one.
-  it.each(['auto', 'wasm'])('models/adaattn-image through the CLI (--backend %s) matches expected.png within 1 level per value', async (backend) => {
+  it.each(['auto', 'wasm'])('packages/model-image through the CLI (--backend %s) matches expected.png within 1 level per value', async (backend) => {
     const info = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as { contentSize: [number, number] };
     const output = join(dir, `out-${backend}.png`);
     const run = await runCli([

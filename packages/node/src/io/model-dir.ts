@@ -90,19 +90,22 @@ const LAYOUTS =
 const HOW_TO_PASS = `pass --model <dir> (API: the 'model' option) naming ${LAYOUTS}`;
 
 /**
- * Decides which layout `dir` holds (`undefined` means the default directory), without reading weights.
- * Throws a message that says what is missing and how to point at a model.
+ * Decides which layout `dir` holds (`undefined` means the default directory of `variant`, see
+ * defaultModelDir), without reading weights. Throws a message that says what is missing and how to point at a model.
  */
-export async function inspectModelDir(dir?: string): Promise<ModelDirInfo> {
+export async function inspectModelDir(
+  dir?: string,
+  { variant = 'image', env = process.env }: { variant?: ModelVariant; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<ModelDirInfo> {
   const isDefault = dir === undefined;
-  const abs = resolve(dir ?? defaultModelDir());
+  const abs = resolve(dir ?? defaultModelDir(variant, env));
   let info;
   try {
     info = await stat(abs);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     if (isDefault) {
-      throw new InputError(`no model given and the default model directory '${abs}' (from ${MODEL_ENV.image}) does not exist; ${HOW_TO_PASS}`);
+      throw new InputError(`no model given and the default model directory '${abs}' (from ${MODEL_ENV[variant]}) does not exist; ${HOW_TO_PASS}`);
     }
     throw new InputError(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
   }

@@ -5,7 +5,7 @@ import { BACKEND_CHOICES } from '../../api/backends.js';
 import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../../api/options.js';
 import { assertFileWritable, isSameFile, writeFileAtomic } from '../../io/atomic-write.js';
 import { DEFAULT_MAX_PIXELS, encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
-import { defaultModelDir, inspectModelDir } from '../../io/model-dir.js';
+import { inspectModelDir } from '../../io/model-dir.js';
 import type { PixelImage } from '../../types.js';
 import { choice, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -50,8 +50,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
 
   // Then the cheap checks of the outside world, so a doomed run fails before minutes of compute.
   await assertFileWritable(output, protect);
-  const model = run.model ?? defaultModelDir('image', ctx.env);
-  await inspectModelDir(model);
+  const { dir: model } = await inspectModelDir(run.model, { env: ctx.env });
   const contentImage = await readImage(content, { size, maxPixels, label: 'content image' });
   const styleImages = await readStyles(styles, size, maxPixels);
   ctx.signal.throwIfAborted();

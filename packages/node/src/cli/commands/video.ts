@@ -8,7 +8,7 @@ import { stylizeVideo } from '../../api/stylize-video.js';
 import { isSameFile } from '../../io/atomic-write.js';
 import { ffmpegPaths } from '../../io/ffmpeg.js';
 import { checkFramesOutput } from '../../io/frames.js';
-import { inspectModelDir, defaultModelDir } from '../../io/model-dir.js';
+import { inspectModelDir } from '../../io/model-dir.js';
 import { decimal, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
@@ -37,7 +37,6 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   const imageModel = values['image-model'] === true;
   const run = parseRunOptions(values, COMMAND);
   if (imageModel && run.model !== undefined) throw new UsageError('--model and --image-model both choose the model; give one', COMMAND);
-  const model = run.model ?? defaultModelDir(imageModel ? 'image' : 'video', ctx.env);
   const { size, backend, threads, attention, seed, maxPixels } = run;
   const fps = decimal(values, 'fps', COMMAND, { min: 0.01, max: 1000, what: 'frames per second, e.g. 25 or 29.97' });
   const force = values['force'] === true;
@@ -51,7 +50,7 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
     if (/must be a directory/.test((err as Error).message)) throw new UsageError((err as Error).message, COMMAND);
     throw err;
   }
-  await inspectModelDir(model);
+  const { dir: model } = await inspectModelDir(run.model, { variant: imageModel ? 'image' : 'video', env: ctx.env });
   ctx.signal.throwIfAborted();
 
   const stylizer = await createStylizer({ model, backend, threads, maxPixels });
