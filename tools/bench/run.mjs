@@ -23,7 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
 const samples = resolve(root, '../shared/data/samples');
 
-/** FP32 FMA peak that ../shared/docs/DESIGN.md §4 gives for this machine kind (used when it cannot be measured). */
+/** FP32 FMA peak recorded for AMD Zen 5 with 2 threads (docs/BENCHMARKS.md), used when it cannot be measured here. */
 const DOCUMENTED_PEAK_GFLOPS = 437;
 
 const { values } = parseArgs({
@@ -185,9 +185,9 @@ const flopsNote = sizes.map((s) => {
 });
 const peakNote =
   measuredPeak === undefined
-    ? `the ${peak} GFLOP/s FP32 FMA peak that DESIGN.md §4 gives for this machine kind (not measured: no C compiler or no AVX-512)`
+    ? `the ${peak} GFLOP/s FP32 FMA peak recorded for AMD Zen 5 (not measured: no C compiler or no AVX-512)`
     : `this machine's FP32 FMA peak measured just before, ${measuredPeak.toFixed(0)} GFLOP/s with ${values.threads} threads ` +
-      `(tools/bench/fma-peak.c; DESIGN.md §4 gives ${DOCUMENTED_PEAK_GFLOPS} for this machine kind)`;
+      `(tools/bench/fma-peak.c; ${DOCUMENTED_PEAK_GFLOPS} is the figure recorded for AMD Zen 5)`;
 const yes = (b) => (b ? 'yes' : 'no');
 const report = `${table(results, peak)}
 

@@ -51,7 +51,7 @@ def load_model():
 
 
 def controlled(model, content, styles, weights, alpha):
-    """Interpolation and strength composed from the model's own pieces (DESIGN.md §2 'Multi-style', 'Strength')."""
+    """Interpolation and strength composed from the model's own pieces (docs/MODEL.md §8)."""
     module = model.adaattn_3
     cf = model.encoder(content)
     c3 = cf[2]

@@ -1,4 +1,4 @@
-"""Train the AdaAttN image model or video model with the paper's losses (DESIGN.md §2).
+"""Train the AdaAttN image model or video model with the paper's losses (docs/MODEL.md §9).
 
     PYTHONPATH=tools/pysrc /usr/bin/python3 tools/train/train.py --bundle .bundle --out runs/image \
         --variant image --iters 20000

@@ -1,2 +1,2 @@
-"""Our PyTorch implementation of AdaAttN (DESIGN.md §2): the reference for parity fixtures and the model the
+"""Our PyTorch implementation of AdaAttN (docs/MODEL.md): the reference for parity fixtures and the model the
 training tool optimises. Import with PYTHONPATH=tools/pysrc and Debian's /usr/bin/python3 (python3-torch)."""

@@ -1,4 +1,4 @@
-"""The paper's training losses (DESIGN.md §2 "Losses"), over relu2_1..relu5_1 of the stylized image."""
+"""The paper's training losses (docs/MODEL.md §9), over relu2_1..relu5_1 of the stylized image."""
 import torch
 import torch.nn.functional as F
 

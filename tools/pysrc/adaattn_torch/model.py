@@ -1,4 +1,4 @@
-"""AdaAttN in PyTorch, exactly as DESIGN.md §2 describes the authors' released configuration
+"""AdaAttN in PyTorch, exactly as docs/MODEL.md describes the authors' released configuration
 (shallow_layer + skip_connection_3), plus the video model of their inference_frame.py.
 
 Parameter names match the official checkpoints so state dicts load and save with no renaming:

@@ -8,7 +8,7 @@
  * official code does: a 1×1 conv acts on each position alone, so the result is the same and the
  * projection costs `cap` positions instead of all of them.
  *
- * The creative controls of DESIGN.md §2 act here, on M and S:
+ * The creative controls (docs/MODEL.md §8) act here, on M and S:
  * - several styles, interpolated: M = Σ wᵢMᵢ, S = Σ wᵢSᵢ (each style attends on its own);
  * - several styles, concatenated: one StyleLevel whose positions pool all of them (see `encodeStyle`);
  * - regions: an additive mask on the logits, built per chunk from `contentRegions` and each style's

@@ -1,5 +1,5 @@
 /**
- * Each creative control's defining property (DESIGN.md §2), on the image model with seeded random weights
+ * Each creative control's defining property (docs/MODEL.md §8), on the image model with seeded random weights
  * (tfjs-wasm, small images): what is asserted is stated in each test's name.
  */
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,5 @@
 /**
- * The creative controls' options (DESIGN.md §2 "Multi-style", "Strength", "Colour preservation", "User
- * control") and their checks. Each check says what was wrong and what is accepted.
+ * The creative controls' options (docs/MODEL.md §8) and their checks. Each check says what was wrong and what is accepted.
  */
 import { PRESERVE_COLOR_MODES, type PreserveColor } from '../pixels/color.js';
 import { InvalidArgumentError } from '../errors.js';

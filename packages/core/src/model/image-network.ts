@@ -1,5 +1,5 @@
 /**
- * The released image model (DESIGN.md §2; networks.py with shallow_layer + skip_connection_3): encoder to
+ * The released image model (docs/MODEL.md §1–6; networks.py with shallow_layer + skip_connection_3): encoder to
  * relu5_1, softmax AdaAttN at relu3_1 (the skip), relu4_1 and relu5_1, the transformer's merge conv, and
  * the skip decoder.
  */

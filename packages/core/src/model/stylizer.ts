@@ -1,5 +1,5 @@
 /**
- * The released AdaAttN image model (DESIGN.md §2) on any backend: encode a style once, stylize any number
+ * The released AdaAttN image model (docs/MODEL.md) on any backend: encode a style once, stylize any number
  * of contents with it, with every creative control (stylizer-base.ts).
  */
 import type { Backend } from '../tensor/backend.js';

@@ -1,5 +1,5 @@
 /**
- * The video model (DESIGN.md §2; the authors' inference_frame.py; tools/pysrc/adaattn_torch VideoModel):
+ * The video model (docs/MODEL.md §7; the authors' inference_frame.py; tools/pysrc/adaattn_torch VideoModel):
  * encoder to relu3_1, one AdaAttN at relu3_1 with cosine attention, and a decoder straight from relu3_1.
  * Cosine weights are bounded and smooth in the features, which is what keeps consecutive frames stable.
  */

@@ -1,5 +1,5 @@
 /**
- * The video model (DESIGN.md §2 "Video model") on any backend. Frames are stylized independently (no
+ * The video model (docs/MODEL.md §7) on any backend. Frames are stylized independently (no
  * optical flow): encode the style once with `encodeStyle`, then `stylize` each frame with it. Every
  * creative control works as with the image model (stylizer-base.ts); region masks act inside the cosine
  * weights' relu (ops/attention-stats.ts).

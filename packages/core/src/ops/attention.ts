@@ -2,7 +2,7 @@
  * Attention statistics over any number of content positions in bounded memory.
  *
  * The official code materialises the whole (HcWc × HsWs) logits matrix, which grows without bound with
- * the content size (DESIGN.md §2). Here content positions are processed in chunks of rows, each chunk in
+ * the content size (docs/MODEL.md §3). Here content positions are processed in chunks of rows, each chunk in
  * its own scope, so that the [rows × Ns] matrices a chunk needs at once (logits and probabilities, plus the
  * mask when there is one) fit `memoryBudgetBytes`. Results are identical to one big chunk: softmax rows
  * are independent.

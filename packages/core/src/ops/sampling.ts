@@ -2,7 +2,7 @@
  * Deterministic sampling of style positions.
  *
  * The official AdaAttN caps the style positions each attention module sees (4096 at relu3_1, 65536 at
- * relu4_1/5_1) with `torch.manual_seed(seed); torch.randperm(N)[:cap]`. Deviation (DESIGN.md §2): we draw
+ * relu4_1/5_1) with `torch.manual_seed(seed); torch.randperm(N)[:cap]`. Deviation (docs/MODEL.md §3): we draw
  * the same kind of sample — `cap` distinct positions, uniformly, re-seeded per module with the same seed —
  * from our own PRNG, so the chosen indices differ from torch's; bit-equality with torch's RNG is not a goal.
  * The same indices select both keys and values. Callers that need torch's exact indices pass them in.

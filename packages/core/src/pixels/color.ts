@@ -1,5 +1,5 @@
 /**
- * Colour preservation (DESIGN.md §2; Gatys, Bethge, Hertzmann & Shechtman 2016, "Preserving colour in
+ * Colour preservation (docs/MODEL.md §8; Gatys, Bethge, Hertzmann & Shechtman 2016, "Preserving colour in
  * neural artistic style transfer"), on float RGB images [1,3,H,W] in host memory: both methods are a few
  * passes over the pixels, and doing them here keeps every backend identical.
  *

@@ -1,6 +1,6 @@
 /**
  * Grows a region from clicked points by colour similarity — the authors' way of drawing the user-control
- * regions (DESIGN.md §2), for plugins that let people click instead of paint.
+ * regions (docs/MODEL.md §8), for plugins that let people click instead of paint.
  *
  * Each seed grows its own region over 4- (or 8-) connected pixels whose colour lies within `tolerance` of
  * the seed's colour (Euclidean distance in RGB, 0–255 per channel); the result is the union. Comparing with

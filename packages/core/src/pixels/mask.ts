@@ -1,5 +1,5 @@
 /**
- * Region masks for the user control (DESIGN.md §2 "User control"): any 8-bit image, white = inside.
+ * Region masks for the user control (docs/MODEL.md §8): any 8-bit image, white = inside.
  *
  * A pixel is inside when its grey level — the single channel, or the mean of R, G and B — is at least 128;
  * alpha is ignored (an app that paints masks with transparency flattens them over black first, as the Node

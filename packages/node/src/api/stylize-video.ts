@@ -1,6 +1,6 @@
 /**
  * stylizeVideo(): a frame sequence (a directory of images or a video file) through a stylizer, the style
- * encoded once and every frame stylized independently (DESIGN.md §2 "Video model"), written atomically.
+ * encoded once and every frame stylized independently (docs/MODEL.md §7), written atomically.
  */
 import { floatToPixels, matchColors, pixelsToFloat } from '@adaattn/core';
 import { ffmpegPaths } from '../io/ffmpeg.js';

@@ -1,6 +1,6 @@
 /**
- * `@adaattn/core/backends/onnx/node`: the ONNX backend on onnxruntime-node (native CPU, ~400 GFLOP/s on
- * a 2-core AVX-512 machine vs ~30 for tfjs-wasm; DESIGN.md §4), optionally its CUDA execution provider.
+ * `@adaattn/core/backends/onnx/node`: the ONNX backend on onnxruntime-node (native CPU, several
+ * times faster than tfjs-wasm; docs/BENCHMARKS.md), optionally its CUDA execution provider.
  *
  * onnxruntime-node is an optional peer dependency, loaded when the backend is created. Importing this
  * module registers 'onnx-node' with the core registry, ahead of every tfjs backend.

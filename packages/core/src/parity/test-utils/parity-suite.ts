@@ -44,7 +44,7 @@ export interface ParityOptions {
 
 /**
  * The bounds a float32 backend must meet: the issue's 1e-4 for the image and the features, except the AdaAttN
- * outputs, which float32 cannot compute to 1e-4 of their range with the formula of DESIGN.md §2 (the reason
+ * outputs, which float32 cannot compute to 1e-4 of their range with the formula of docs/MODEL.md §3 (the reason
  * is measured, not assumed; make_parity_fixtures.py records PyTorch's own float32 error per tensor as
  * `torchFloat32Error` in manifest.json):
  *
