@@ -33,7 +33,7 @@ export {
   rowsPerChunk,
   type AttentionMask,
   type ChunkedAttentionOptions,
-} from './ops/attention.js';
+} from './ops/chunked-attention.js';
 export { buildKey } from './ops/keys.js';
 export { meanStd, mvn, MVN_EPS } from './ops/mvn.js';
 export { reflectPadTo } from './ops/pad.js';

@@ -12,11 +12,11 @@
  * - several styles, interpolated: M = Σ wᵢMᵢ, S = Σ wᵢSᵢ (each style attends on its own);
  * - several styles, concatenated: one StyleLevel whose positions pool all of them (see `encodeStyle`);
  * - regions: an additive mask on the logits, built per chunk from `contentRegions` and each style's
- *   `styleInside` (ops/attention.ts);
+ *   `styleInside` (ops/chunked-attention.ts);
  * - strength α: S' = αS + (1−α)σ_c, M' = αM + (1−α)μ_c, with μ_c, σ_c the content feature's own per-channel
  *   mean and std (the std of mvn, √(var + 1e-5)), so that α = 0 returns the content feature exactly.
  */
-import { chunkedAttentionStats } from '../ops/attention.js';
+import { chunkedAttentionStats } from '../ops/chunked-attention.js';
 import type { AttentionKind } from '../ops/attention-stats.js';
 import { unitColumns, unitRows } from '../ops/cosine.js';
 import { meanStd, mvn } from '../ops/mvn.js';
@@ -59,7 +59,7 @@ export interface StyleTerm {
   readonly level: StyleLevel;
   /** Its interpolation weight (the weights of one apply sum to 1). */
   readonly weight: number;
-  /** [1,R,Ns] region mask rows for this style when regions are used (see ops/attention.ts AttentionMask). */
+  /** [1,R,Ns] region mask rows for this style when regions are used (see ops/chunked-attention.ts AttentionMask). */
   readonly styleInside?: Tensor;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Region pairs (the paper's user control, generalised to several pairs) turned into the factored
- * attention mask of ops/attention.ts, level by level.
+ * attention mask of ops/chunked-attention.ts, level by level.
  *
  * Semantics (docs/CONTROLS.md):
  * - a content position inside content region r may attend only to style positions inside style region r;

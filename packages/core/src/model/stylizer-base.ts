@@ -12,7 +12,7 @@
  */
 import { matchColors, transferLuminance, type PreserveColor } from '../pixels/color.js';
 import { DisposedError, InvalidArgumentError, StyleOptionsMismatchError } from '../errors.js';
-import { DEFAULT_MEMORY_BUDGET_BYTES } from '../ops/attention.js';
+import { DEFAULT_MEMORY_BUDGET_BYTES } from '../ops/chunked-attention.js';
 import { buildKey } from '../ops/keys.js';
 import { reflectPadTo } from '../ops/pad.js';
 import { samplePositions } from '../ops/sampling.js';

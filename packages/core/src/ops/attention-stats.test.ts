@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { createBackend } from '../tensor/backend.js';
 import type { KernelInput } from '../tensor/kernels.js';
 import { expectClose, randomTensor } from '../tensor/test-utils/compare.js';
-import { chunkedAttentionStats, rowsPerChunk } from './attention.js';
+import { chunkedAttentionStats, rowsPerChunk } from './chunked-attention.js';
 import { attentionStats } from './attention-stats.js';
 
 /** Reference kernels plus a fused attention kernel that delegates to the default composition and counts calls. */

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../backends/ref-cpu/index.js';
 import { InvalidArgumentError, DisposedError } from '../../errors.js';
 import { attentionStats, LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
-import { chunkedAttentionStats } from '../../ops/attention.js';
+import { chunkedAttentionStats } from '../../ops/chunked-attention.js';
 import { unitColumns, unitRows } from '../../ops/cosine.js';
 import { buildKey } from '../../ops/keys.js';
 import { mvn } from '../../ops/mvn.js';
