@@ -5,6 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { writeTestPth } from '../testing/pth.js';
 import { WeightsError } from './errors.js';
+import { buildModelConfig, loadModelFromFiles } from './model-files.js';
+import { serializeModelJson } from './model-json.js';
+import { sha256Hex } from './sha256.js';
+import { weightsRejection } from './test-utils/expect-weights-error.js';
+import { memoryReader } from './test-utils/fake-weights.js';
 import { unpickle } from './pickle.js';
 import { readPth } from './pth.js';
 import { readWeights } from './read-weights.js';
@@ -151,4 +156,18 @@ describe('non-finite values are refused at load', () => {
       }
     });
   }
+
+  it('a model directory whose file holds NaN (checksums fine): refused at load, naming the file', async () => {
+    const bytes = safetensorsWith(NaN);
+    const entry = { dtype: 'float32' as const, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+    const files = new Map<string, Uint8Array>([['encoder.safetensors', bytes]]);
+    const config = buildModelConfig(
+      { name: 'nan', variant: 'image' },
+      Object.fromEntries((['encoder', 'transformer', 'adaattn3', 'decoder'] as const).map((c) => [c, { ...entry, path: c === 'encoder' ? 'encoder.safetensors' : `${c}.x` }])),
+    );
+    files.set('model.json', new TextEncoder().encode(serializeModelJson(config)));
+    const e = await weightsRejection(loadModelFromFiles(memoryReader(files)));
+    expect(e.code).toBe('non-finite');
+    expect(e.message).toMatch(/^encoder\.safetensors: tensor `w` holds NaN at index 1/);
+  });
 });
