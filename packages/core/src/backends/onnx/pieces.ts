@@ -15,12 +15,13 @@
  */
 import type { BandedRunner } from './banded.js';
 import type { LazyValue } from './lazy-value.js';
+import { wholeBytes } from './memory.js';
 import { costOf, recordedHistory } from './plan.js';
 
 interface Piece {
   /** What the piece computes and hands on: values a later piece reads, and the targets. */
   readonly outputs: readonly LazyValue[];
-  /** Its one operation, when that alone is over the budget (computed in bands). */
+  /** Its last operation, when that alone is over the budget (computed in bands). */
   readonly heavy: LazyValue | undefined;
 }
 
@@ -82,40 +83,84 @@ export class PieceRunner {
     }
     for (const piece of cutPieces(history, pending, budget)) {
       const heavy = piece.heavy;
-      if (heavy !== undefined && (await this.banded.inBands(heavy, Math.ceil((heavy.op?.cost ?? 0) / budget)))) continue;
+      // In bands, with the recorded operations before it in the piece; then whatever else it hands on.
+      if (heavy !== undefined) await this.banded.inBands(heavy, Math.ceil((heavy.op?.cost ?? 0) / budget));
       await this.banded.compute(piece.outputs);
     }
   }
 }
 
-/** `history` (dependency order) cut greedily into runs of at most `budget` work (a heavier operation alone). */
+/**
+ * `history` (dependency order) cut into runs of at most `budget` work. Values live across a cut go through
+ * host memory (slow: a 256 MiB feature map is a copy and fresh pages), so each cut is placed, among the
+ * positions past half the budget, where the fewest bytes are live. An operation over the budget ends a
+ * piece of its own, with the cheap operations just before it that would otherwise hand on a large value
+ * (a padding before a full-resolution convolution): they are computed band by band with it.
+ */
 export function cutPieces(history: readonly LazyValue[], targets: readonly LazyValue[], budget: number): Piece[] {
-  const pieceOf = new Map<LazyValue, number>();
-  const pieces: LazyValue[][] = [];
-  let current: LazyValue[] = [];
-  let work = 0;
-  for (const v of history) {
-    const cost = v.op?.cost ?? 0;
-    if (current.length > 0 && work + cost > budget) {
-      pieces.push(current);
-      current = [];
-      work = 0;
-    }
-    current.push(v);
-    work += cost;
-    pieceOf.set(v, pieces.length);
-  }
-  pieces.push(current);
-  const handedOn = new Set<LazyValue>(targets);
-  for (const v of history) {
-    const own = pieceOf.get(v) as number;
+  const n = history.length;
+  const index = new Map(history.map((v, i) => [v, i]));
+  const costs = history.map((v) => v.op?.cost ?? 0);
+  // live[k]: bytes of values made at or before k and read after it (targets: to the end).
+  const delta = new Float64Array(n + 1);
+  const lastUse = history.map((v, i) => (targets.includes(v) ? n : i));
+  history.forEach((v, i) => {
     for (const input of v.op?.inputs ?? []) {
-      const from = pieceOf.get(input);
-      if (from !== undefined && from < own) handedOn.add(input);
+      const from = index.get(input);
+      if (from !== undefined) lastUse[from] = Math.max(lastUse[from] as number, i);
     }
-  }
-  return pieces.map((values) => {
-    const only = values.length === 1 ? (values[0] as LazyValue) : undefined;
-    return { outputs: values.filter((v) => handedOn.has(v)), heavy: only !== undefined && (only.op?.cost ?? 0) > budget ? only : undefined };
   });
+  history.forEach((v, i) => {
+    if ((lastUse[i] as number) > i) {
+      delta[i] = (delta[i] as number) + wholeBytes(v);
+      delta[lastUse[i] as number] = (delta[lastUse[i] as number] as number) - wholeBytes(v);
+    }
+  });
+  const live = new Float64Array(n);
+  for (let k = 0, sum = 0; k < n; k++) live[k] = sum += delta[k] as number;
+  const liveAt = (k: number) => (k < 0 ? 0 : (live[k] as number));
+
+  const ranges: [number, number, boolean][] = []; // [first, last, heavy]
+  let start = 0;
+  let work = 0;
+  for (let j = 0; j < n; j++) {
+    const cost = costs[j] as number;
+    if (cost > budget) {
+      // Move the cheapest-to-cross boundary before j, within a cheap tail, in front of the heavy operation.
+      let best = j - 1;
+      let tail = 0;
+      for (let k = j - 1; k >= start; k--) {
+        tail += costs[k] as number;
+        if (tail > budget / 4) break;
+        if (liveAt(k - 1) < liveAt(best)) best = k - 1;
+      }
+      if (best >= start) ranges.push([start, best, false]);
+      ranges.push([best + 1, j, true]);
+      start = j + 1;
+      work = 0;
+      continue;
+    }
+    if (work + cost > budget && j > start) {
+      let cut = j - 1;
+      let acc = 0;
+      for (let k = start; k < j; k++) {
+        acc += costs[k] as number;
+        if (acc >= budget / 2 && liveAt(k) <= liveAt(cut)) cut = k;
+      }
+      ranges.push([start, cut, false]);
+      work = 0;
+      for (let k = cut + 1; k < j; k++) work += costs[k] as number;
+      start = cut + 1;
+    }
+    work += cost;
+  }
+  if (start < n) ranges.push([start, n - 1, false]);
+
+  const pieceOf = new Int32Array(n);
+  ranges.forEach(([a, b], p) => pieceOf.fill(p, a, b + 1));
+  const handedOn = history.map((v, i) => targets.includes(v) || (lastUse[i] as number) > (ranges[pieceOf[i] as number] as [number, number, boolean])[1]);
+  return ranges.map(([a, b, heavy]) => ({
+    outputs: history.slice(a, b + 1).filter((_, i) => handedOn[a + i]),
+    heavy: heavy ? (history[b] as LazyValue) : undefined,
+  }));
 }

@@ -1,0 +1,120 @@
+// How fast a stylize on ONNX Runtime stops when its AbortSignal fires, and what running the work in pieces
+// (packages/core/src/backends/onnx/pieces.ts) costs in throughput, side by side in one process:
+//
+//   node tools/bench/abort-latency.mjs [--sizes 512,1024,2048] [--at 0.5,2,5] [--repeats 3] [--threads 2]
+//                                      [--throughput-size 512] [--no-throughput]
+//
+// For each size, calls are aborted `--at` seconds after they start (the first one while ONNX Runtime still
+// makes its sessions); latency = from abort() to the call's rejection. The event loop's longest stall is
+// measured alongside (a 10 ms timer's largest gap). Then warm times at --throughput-size with the default
+// pieces and with `pieceFlops: Infinity` (one graph per read, as before), alternating, medians.
+// Random weights (@adaattn/core/testing): times do not depend on the values. Needs `npm run build`.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Stylizer } from '@adaattn/core';
+import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { randomImageWeights, testPixels } from '@adaattn/core/testing';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '512,1024,2048' },
+    at: { type: 'string', default: '0.5,2,5' },
+    repeats: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+    'throughput-size': { type: 'string', default: '512' },
+    'no-throughput': { type: 'boolean', default: false },
+  },
+});
+const threads = Number(values.threads);
+const weights = randomImageWeights(1);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const fmt = (ms) => `${(ms / 1000).toFixed(3)} s`;
+
+/** The event loop's longest stall while `work` runs (gaps of a 10 ms interval timer). */
+async function withStallMeter(work) {
+  let last = performance.now();
+  let worst = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 10);
+    last = now;
+  }, 10);
+  try {
+    return { result: await work(), stallMs: worst };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function abortOnce(stylizer, content, style, atSeconds) {
+  const controller = new AbortController();
+  let abortedAt = 0;
+  const started = performance.now();
+  const timer = setTimeout(() => {
+    abortedAt = performance.now();
+    controller.abort();
+  }, atSeconds * 1000);
+  const { result, stallMs } = await withStallMeter(async () => {
+    try {
+      await stylizer.stylize(content, style, { signal: controller.signal });
+      return { finished: true, error: undefined };
+    } catch (error) {
+      return { finished: false, error };
+    }
+  });
+  clearTimeout(timer);
+  const ended = performance.now();
+  if (result.finished) return { atSeconds, note: `finished before the abort (${fmt(ended - started)})`, stallMs };
+  if (result.error?.name !== 'AbortError') throw result.error;
+  return { atSeconds, latencyMs: ended - abortedAt, stallMs };
+}
+
+console.log(`CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} logical cores; onnxruntime-node, ${threads} threads; Node ${process.version}`);
+console.log('| content = style | abort after | abort → rejection | longest event-loop stall |');
+console.log('|---|---|---|---|');
+for (const size of values.sizes.split(',').map(Number)) {
+  const backend = await createOnnxNodeBackend({ threads });
+  const stylizer = Stylizer.create(backend, weights);
+  const content = testPixels(size, size, 3, 1);
+  const style = testPixels(size, size, 3, 2);
+  for (const at of values.at.split(',').map(Number)) {
+    const r = await abortOnce(stylizer, content, style, at);
+    const latency = r.latencyMs === undefined ? r.note : fmt(r.latencyMs);
+    console.log(`| ${size}² | ${at} s | ${latency} | ${fmt(r.stallMs)} |`);
+  }
+  stylizer.dispose();
+}
+
+if (!values['no-throughput']) {
+  const size = Number(values['throughput-size']);
+  const repeats = Number(values.repeats);
+  const content = testPixels(size, size, 3, 1);
+  const style = testPixels(size, size, 3, 2);
+  const variants = [
+    { label: 'pieces (default)', options: { threads } },
+    { label: 'one graph (pieceFlops: Infinity)', options: { threads, pieceFlops: Infinity } },
+  ];
+  const stylizers = [];
+  for (const v of variants) {
+    const s = Stylizer.create(await createOnnxNodeBackend(v.options), weights);
+    await s.stylize(content, style); // sessions made
+    stylizers.push(s);
+  }
+  const times = variants.map(() => []);
+  const stalls = variants.map(() => []);
+  for (let r = 0; r < repeats; r++) {
+    for (const [i, s] of stylizers.entries()) {
+      const t0 = performance.now();
+      const { stallMs } = await withStallMeter(() => s.stylize(content, style));
+      times[i].push(performance.now() - t0);
+      stalls[i].push(stallMs);
+    }
+  }
+  console.log(`\nWarm ${size}² stylize (style image ${size}²), median of ${repeats}, alternating:`);
+  console.log('| how the read runs | warm time | longest event-loop stall |');
+  console.log('|---|---|---|');
+  variants.forEach((v, i) => console.log(`| ${v.label} | ${fmt(median(times[i]))} | ${fmt(median(stalls[i]))} |`));
+  const ratio = median(times[0]) / median(times[1]);
+  console.log(`pieces ÷ one graph: ${ratio.toFixed(3)}`);
+  stylizers.forEach((s) => s.dispose());
+}
