@@ -32,6 +32,8 @@ const CASES = {
   '.pth: 2 stride-0 tensors of 2^28 elements': 'g.pthStrideZero(2 ** 28, 2)',
   'safetensors holding NaN': 'g.safetensorsWith(NaN)',
   '.pth (zip) holding Infinity': "p.writeTestPth(new Map([['w', { shape: [2], data: new Float32Array([1, Infinity]) }]]), 'zip')",
+  // A valid file, to see what the new checks (the NaN scan above all) cost on a real load.
+  'valid: shipped image encoder (26 MB float16)': `concat(${JSON.stringify(join(root, 'packages/model-image'))}, 'encoder.safetensors')`,
 };
 const chosen = values.case ?? Object.keys(CASES);
 
@@ -41,9 +43,13 @@ async function bundle(label, coreSrc) {
   const pth = join(root, 'packages/core/src/testing/pth.ts');
   writeFileSync(
     entry,
-    `import { readWeights } from ${JSON.stringify(join(coreSrc, 'weights/read-weights.ts'))};
+    `import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readWeights } from ${JSON.stringify(join(coreSrc, 'weights/read-weights.ts'))};
 import * as g from ${JSON.stringify(generators)};
 import * as p from ${JSON.stringify(pth)};
+// A model file as shipped: whole, or split into numbered parts to be joined.
+const concat = (dir, name) => Buffer.concat(readdirSync(dir).filter((f) => f === name || f.startsWith(name + '.part-')).sort().map((f) => readFileSync(join(dir, f))));
 const cases = { ${chosen.map((name) => `${JSON.stringify(name)}: () => ${CASES[name]}`).join(',\n')} };
 const input = cases[process.argv[2]]();
 const start = performance.now();
