@@ -9,12 +9,17 @@
  * Tests import buildPlugin() to build the same bundle into a folder of their own.
  */
 import { builtinModules } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const modelPackage = JSON.parse(readFileSync(join(here, '../model-image/package.json'), 'utf8'));
+
+/** Where a first use downloads the model from: the published model package on jsDelivr, this version. */
+export const DEFAULT_MODEL_URL = `https://cdn.jsdelivr.net/npm/${modelPackage.name}@${modelPackage.version}/`;
 
 const banner = `/* AdaAttN Style Transfer for Obsidian: a generated bundle; the source is packages/obsidian-plugin/src in the AdaAttN SDK. */`;
 
@@ -34,7 +39,7 @@ export async function buildPlugin({ outdir = join(here, 'dist'), production = tr
     loader: { '.wasm': 'binary' },
     // Obsidian's renderer has Node's `process`, which makes tfjs and Emscripten take their Node paths
     // (reading .wasm with fs, hooking process events). The plugin runs as a web page: tell them so.
-    define: { 'process.versions.node': 'undefined' },
+    define: { 'process.versions.node': 'undefined', __ADAATTN_MODEL_URL__: JSON.stringify(DEFAULT_MODEL_URL) },
     minify: production,
     sourcemap: production ? false : 'inline',
     treeShaking: true,

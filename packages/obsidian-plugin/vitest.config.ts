@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { DEFAULT_MODEL_URL } from './esbuild.config.mjs';
 
 /** The tfjs wasm binary is embedded by esbuild; unit tests never start a runtime, so an empty one will do. */
 const wasmStub: Plugin = {
@@ -10,6 +11,8 @@ const wasmStub: Plugin = {
 
 export default defineConfig({
   plugins: [wasmStub],
+  // What the build defines (settings.ts: DEFAULT_MODEL_URL).
+  define: { __ADAATTN_MODEL_URL__: JSON.stringify(DEFAULT_MODEL_URL) },
   resolve: {
     // `obsidian` exists only inside the app: tests get the in-memory stand-in.
     alias: { obsidian: fileURLToPath(new URL('./test/fake-obsidian/index.ts', import.meta.url)) },

@@ -8,12 +8,14 @@ import type { BackendChoice } from './backends';
 import { coreControls, needsStyleImage, type Controls } from './controls';
 import type { ModelSource } from './model-source';
 
-export type EnginePhase = 'load-model' | 'encode-style' | 'stylize';
+export type EnginePhase = 'download-model' | 'load-model' | 'encode-style' | 'stylize';
 
 export interface EngineStatus {
   readonly phase: EnginePhase;
   /** Of this phase, in [0, 1]. */
   readonly fraction: number;
+  /** Shown instead of the percentage (the download's megabytes). */
+  readonly detail?: string;
 }
 
 export interface EngineRun {
@@ -84,7 +86,7 @@ export class ModelEngine implements StylizeEngine {
     if (this.loaded?.key !== key) {
       this.dropStyle();
       this.unload();
-      const stylizer = this.load(source, choice);
+      const stylizer = this.load(source, choice, signal);
       this.loaded = { key, stylizer };
       // A failed load is forgotten, so the next run tries again (e.g. after the user copies the model in).
       stylizer.catch(() => {
@@ -96,7 +98,13 @@ export class ModelEngine implements StylizeEngine {
     return untilAborted(this.loaded!.stylizer, signal);
   }
 
-  private async load(source: ModelSource, choice: BackendChoice): Promise<Stylizer> {
+  /** `signal` stops a download (it resumes on the next run); reading and starting the model run to the end. */
+  private async load(source: ModelSource, choice: BackendChoice, signal: AbortSignal): Promise<Stylizer> {
+    await source.prepare?.({
+      signal,
+      onProgress: ({ doneBytes, totalBytes }) =>
+        this.onStatus?.({ phase: 'download-model', fraction: totalBytes > 0 ? doneBytes / totalBytes : 0, detail: `${(doneBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB` }),
+    });
     this.onStatus?.({ phase: 'load-model', fraction: 0 });
     const model = await readModel(source, (done, count) => this.onStatus?.({ phase: 'load-model', fraction: done / count }));
     if (!isImageModel(model)) {

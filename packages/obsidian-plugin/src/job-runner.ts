@@ -9,13 +9,14 @@ import type { EnginePhase, EngineRun, EngineStatus } from './engine';
 import { ProgressNotice } from './progress-notice';
 
 const PHASE_TEXT: Readonly<Record<EnginePhase, string>> = {
+  'download-model': 'Downloading the model (first use only)',
   'load-model': 'Loading the model',
   'encode-style': 'Encoding the style',
   stylize: 'Stylizing',
 };
 
 function statusText(status: EngineStatus): string {
-  return `${PHASE_TEXT[status.phase]}… ${Math.round(status.fraction * 100)}%`;
+  return `${PHASE_TEXT[status.phase]}… ${status.detail ?? `${Math.round(status.fraction * 100)}%`}`;
 }
 
 export class JobRunner {

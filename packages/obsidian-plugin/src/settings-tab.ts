@@ -7,11 +7,12 @@ import { BACKEND_CHOICES, type BackendChoice } from './backends';
 import { pickImage } from './image-suggest';
 import { outputStem } from './naming';
 import { addColorSetting, addSizeSetting, addStrengthSetting } from './setting-rows';
-import { DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
+import { DEFAULT_MODEL_URL, DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type EmbedMode, type ModelLocation } from './settings';
 
 const NO_DEFAULT_STYLE = 'None: the options modal asks for one.';
 
 const MODEL_LOCATIONS: Record<ModelLocation, string> = {
+  download: 'Download it (once, about 53 MB)',
   vault: 'A folder in this vault',
   absolute: 'A folder elsewhere on this computer',
 };
@@ -24,6 +25,8 @@ const EMBED_MODES: Record<EmbedMode, string> = {
 export interface SettingsHost extends Plugin {
   settings: AdaAttnSettings;
   saveSettings(): Promise<void>;
+  /** Downloads the model now (behind a progress notice with Cancel); resolves to what to show. */
+  downloadModel(): Promise<string>;
 }
 
 export class AdaAttnSettingTab extends PluginSettingTab {
@@ -44,7 +47,7 @@ export class AdaAttnSettingTab extends PluginSettingTab {
     addChoiceSetting(
       containerEl,
       'Model location',
-      'The folder holding the model: model.json and its four .safetensors files (the adaattn-image model, about 53 MB).',
+      'Where the model comes from. Downloaded: the first stylize (or the button below) fetches the adaattn-image model once into this plugin\'s folder (.obsidian/plugins/…), not among your notes. A folder: model.json and the files it lists.',
       MODEL_LOCATIONS,
       s.modelLocation,
       async (v) => {
@@ -53,7 +56,25 @@ export class AdaAttnSettingTab extends PluginSettingTab {
         this.display(); // show the matching folder field
       },
     );
-    if (s.modelLocation === 'vault') {
+    if (s.modelLocation === 'download') {
+      new Setting(containerEl)
+        .setName('Model URL')
+        .setDesc(`A folder on the web holding model.json and its files. Empty: ${DEFAULT_MODEL_URL}`)
+        .addText((t) => t.setPlaceholder(DEFAULT_MODEL_URL).setValue(s.modelUrl).onChange(async (v) => {
+          s.modelUrl = v.trim();
+          await save();
+        }));
+      const download = new Setting(containerEl)
+        .setName('Download now')
+        .setDesc('Fetches the model now instead of on first use. An interrupted download resumes; files already here are checked and kept.')
+        .addButton((b) =>
+          b.setButtonText('Download').onClick(async () => {
+            b.setDisabled(true);
+            download.setDesc(await this.host.downloadModel());
+            b.setDisabled(false);
+          }),
+        );
+    } else if (s.modelLocation === 'vault') {
       new Setting(containerEl)
         .setName('Model folder')
         .setDesc('Path inside the vault, e.g. AdaAttN/adaattn-image.')

@@ -5,14 +5,27 @@
 import { BACKEND_CHOICES, type BackendChoice } from './backends';
 import { isColorMode, type ColorMode } from './controls';
 
-/** Where the model directory (model.json + safetensors) is read from. */
-export type ModelLocation = 'vault' | 'absolute';
+/**
+ * Where the model directory (model.json + safetensors) is read from: downloaded on first use into the
+ * plugin's folder (model-download.ts), a vault folder, or a folder elsewhere on disk.
+ */
+export type ModelLocation = 'download' | 'vault' | 'absolute';
+
+declare const __ADAATTN_MODEL_URL__: string;
+
+/**
+ * The published model package on jsDelivr, at the version this build was made with (esbuild.config.mjs and
+ * vitest.config.ts define it from packages/model-image/package.json).
+ */
+export const DEFAULT_MODEL_URL: string = __ADAATTN_MODEL_URL__;
 
 /** What happens to the embed the command was run on. */
 export type EmbedMode = 'replace' | 'insert';
 
 export interface AdaAttnSettings {
   modelLocation: ModelLocation;
+  /** Base URL of the model to download ('' = DEFAULT_MODEL_URL, so a plugin update can move to a new model). */
+  modelUrl: string;
   /** Vault-relative folder holding model.json (used when modelLocation is 'vault'). */
   modelVaultFolder: string;
   /** Absolute folder on disk holding model.json (used when modelLocation is 'absolute'; desktop only). */
@@ -38,7 +51,8 @@ export const MIN_SIDE = 32;
 export const MAX_SIDE = 4096;
 
 export const DEFAULT_SETTINGS: Readonly<AdaAttnSettings> = Object.freeze({
-  modelLocation: 'vault',
+  modelLocation: 'download',
+  modelUrl: '',
   modelVaultFolder: 'AdaAttN/adaattn-image',
   modelAbsolutePath: '',
   backend: 'auto',
@@ -59,7 +73,8 @@ export function mergeSettings(stored: unknown): AdaAttnSettings {
   const d = DEFAULT_SETTINGS;
   const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
   return {
-    modelLocation: oneOf(s.modelLocation, ['vault', 'absolute'] as const, d.modelLocation),
+    modelLocation: oneOf(s.modelLocation, ['download', 'vault', 'absolute'] as const, d.modelLocation),
+    modelUrl: str(s.modelUrl, d.modelUrl).trim(),
     modelVaultFolder: str(s.modelVaultFolder, d.modelVaultFolder),
     modelAbsolutePath: str(s.modelAbsolutePath, d.modelAbsolutePath),
     backend: oneOf(s.backend, Object.keys(BACKEND_CHOICES) as BackendChoice[], d.backend),
@@ -70,6 +85,11 @@ export function mergeSettings(stored: unknown): AdaAttnSettings {
     outputTemplate: typeof s.outputTemplate === 'string' && s.outputTemplate.trim() !== '' ? s.outputTemplate : d.outputTemplate,
     embedMode: oneOf(s.embedMode, ['replace', 'insert'] as const, d.embedMode),
   };
+}
+
+/** The URL the model is downloaded from. */
+export function effectiveModelUrl(settings: Pick<AdaAttnSettings, 'modelUrl'>): string {
+  return settings.modelUrl.trim() || DEFAULT_MODEL_URL;
 }
 
 /** The offered sizes, plus `current` when it came from data.json and is not among them. */

@@ -7,6 +7,7 @@ export { App, Commands, Plugin } from './app';
 export { Editor } from './editor';
 export { Events } from './events';
 export { normalizePath } from './paths';
+export { requestLog, requestUrl } from './request';
 export {
   ButtonComponent,
   DropdownComponent,

@@ -5,7 +5,8 @@
 import type * as O from 'obsidian';
 import { installDomHelpers } from './dom';
 
-installDomHelpers();
+// Tests of non-UI code run in plain Node (no DOM): they import the module but never build UI.
+if (typeof HTMLElement !== 'undefined') installDomHelpers();
 
 // --- Notices ----------------------------------------------------------------------------------------
 

@@ -49,23 +49,67 @@ function toBuffer(data: ArrayBuffer | Uint8Array): ArrayBuffer {
 
 let clock = 1_700_000_000_000;
 
-class Adapter implements Pick<O.DataAdapter, 'exists' | 'readBinary'> {
+/**
+ * The adapter: vault files through the vault's index, plus the config folder (.obsidian/…), which Obsidian
+ * keeps out of the index, so the plugin reaches it only through the adapter (as the model download does).
+ */
+class Adapter implements Pick<O.DataAdapter, 'exists' | 'readBinary' | 'writeBinary' | 'remove' | 'mkdir' | 'list' | 'rmdir'> {
+  /** Files and folders under the config folder, by normalized path. */
+  readonly hidden = new Map<string, ArrayBuffer>();
+  readonly hiddenFolders = new Set<string>();
+
   constructor(private readonly vault: Vault) {}
 
+  private isHidden(path: string): boolean {
+    return path === this.vault.configDir || path.startsWith(`${this.vault.configDir}/`);
+  }
+
   async exists(normalizedPath: string, sensitive?: boolean): Promise<boolean> {
+    if (this.hidden.has(normalizedPath) || this.hiddenFolders.has(normalizedPath)) return true;
     if (this.vault.getAbstractFileByPath(normalizedPath) !== null) return true;
     // A case-insensitive disk (macOS, Windows) also reports differently-cased names as existing.
     const lower = normalizedPath.toLowerCase();
     return this.vault.caseInsensitiveDisk && sensitive !== true && this.vault.allPaths().some((p) => p.toLowerCase() === lower);
   }
 
-  readBinary(normalizedPath: string): Promise<ArrayBuffer> {
+  async readBinary(normalizedPath: string): Promise<ArrayBuffer> {
+    const hidden = this.hidden.get(normalizedPath);
+    if (hidden !== undefined) return hidden.slice(0);
     return this.vault.bytesAt(normalizedPath);
+  }
+
+  async writeBinary(normalizedPath: string, data: ArrayBuffer): Promise<void> {
+    if (!this.isHidden(normalizedPath)) throw new Error(`the fake adapter writes only under ${this.vault.configDir}/ (got ${normalizedPath})`);
+    const parent = normalizedPath.slice(0, normalizedPath.lastIndexOf('/'));
+    if (!this.hiddenFolders.has(parent)) throw enoent(normalizedPath);
+    this.hidden.set(normalizedPath, data.slice(0));
+  }
+
+  async remove(normalizedPath: string): Promise<void> {
+    if (!this.hidden.delete(normalizedPath)) throw enoent(normalizedPath);
+  }
+
+  async mkdir(normalizedPath: string): Promise<void> {
+    if (!this.isHidden(normalizedPath)) throw new Error(`the fake adapter makes folders only under ${this.vault.configDir}/`);
+    this.hiddenFolders.add(normalizedPath);
+  }
+
+  async list(normalizedPath: string): Promise<O.ListedFiles> {
+    const inside = (p: string) => p.startsWith(`${normalizedPath}/`) && !p.slice(normalizedPath.length + 1).includes('/');
+    return { files: [...this.hidden.keys()].filter(inside), folders: [...this.hiddenFolders].filter(inside) };
+  }
+
+  async rmdir(normalizedPath: string, recursive: boolean): Promise<void> {
+    const below = (p: string) => p.startsWith(`${normalizedPath}/`);
+    if (!recursive && ([...this.hidden.keys()].some(below) || [...this.hiddenFolders].some(below))) throw new Error('Directory not empty');
+    for (const p of [...this.hidden.keys()]) if (below(p)) this.hidden.delete(p);
+    for (const p of [...this.hiddenFolders]) if (below(p) || p === normalizedPath) this.hiddenFolders.delete(p);
   }
 }
 
-export class Vault extends Events implements Pick<O.Vault, 'getAbstractFileByPath' | 'getFiles' | 'readBinary' | 'createBinary' | 'read' | 'cachedRead' | 'modify' | 'process' | 'getResourcePath'> {
+export class Vault extends Events implements Pick<O.Vault, 'configDir' | 'getAbstractFileByPath' | 'getFiles' | 'readBinary' | 'createBinary' | 'read' | 'cachedRead' | 'modify' | 'process' | 'getResourcePath'> {
   readonly adapter = new Adapter(this);
+  readonly configDir = '.obsidian';
   /** Simulates a case-insensitive disk for adapter.exists. */
   caseInsensitiveDisk = false;
   private readonly root: TFolder;
