@@ -8,7 +8,18 @@ export { ffmpegPaths, requireFfmpeg, type FfmpegTools } from './io/ffmpeg.js';
 export { checkFramesOutput, openFrames, outputKind, writeFrames, type FrameSource } from './io/frames.js';
 export { inspectModelDir } from './io/model-dir.js';
 export { prepareVideoStyles, stylizeFrames, type FrameRange, type VideoStyles } from './api/stylize-video.js';
-export { choice, decimal, integer, optional, parseOptions, repeated, required, wantsHelp, type OptionSpec, type Parsed } from './cli/args.js';
+export {
+  choice,
+  decimal,
+  integer,
+  optional,
+  parseOptions,
+  repeated,
+  required,
+  wantsHelp,
+  type OptionSpec,
+  type Parsed,
+} from './cli/args.js';
 export type { CliContext, TextSink } from './cli/context.js';
 export { CONTROL_OPTIONS, describeControls, parseControls, splitList } from './cli/controls.js';
 export { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, isAbortError, oneLine } from './cli/errors.js';

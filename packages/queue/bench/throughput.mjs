@@ -18,7 +18,13 @@ import sharp from 'sharp';
 import { createStylizer, writeImage } from '@adaattn/node';
 import { enqueueBatch } from '@adaattn/queue';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '16' }, size: { type: 'string', default: '128' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: '16' },
+    size: { type: 'string', default: '128' },
+    rounds: { type: 'string', default: '2' },
+  },
+});
 const ROUNDS = Number(values.rounds);
 const N = Number(values.images);
 const SIZE = Number(values.size);
@@ -31,7 +37,9 @@ const port = await new Promise((resolve) => {
   });
 });
 const url = `redis://127.0.0.1:${port}`;
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  stdio: 'ignore',
+});
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-queue-bench-'));
 const procs = new Set();
 const done = async () => {
@@ -56,13 +64,17 @@ async function pictures(name, count, seed) {
       data[p * 3 + 1] = (y * 2 + i * 11) % 256;
       data[p * 3 + 2] = ((x * y) / 300 + seed) % 256;
     }
-    await sharp(data, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(join(path, `p${String(i).padStart(3, '0')}.jpg`));
+    await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg()
+      .toFile(join(path, `p${String(i).padStart(3, '0')}.jpg`));
   }
   return path;
 }
 
 function worker(queueName, threads) {
-  const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--queue-name', queueName, '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--queue-name', queueName, '--threads', String(threads)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   procs.add(p);
   const ready = new Promise((resolve, reject) => {
     let log = '';
@@ -96,7 +108,15 @@ async function batch(queueName, input, style, tag) {
 const style = join(dir, 'style.jpg');
 await mkdir(dir, { recursive: true });
 await sharp({ create: { width: 320, height: 320, channels: 3, background: { r: 180, g: 60, b: 40 } } })
-  .composite([{ input: await sharp({ create: { width: 160, height: 160, channels: 3, background: { r: 20, g: 40, b: 200 } } }).png().toBuffer(), left: 80, top: 80 }])
+  .composite([
+    {
+      input: await sharp({ create: { width: 160, height: 160, channels: 3, background: { r: 20, g: 40, b: 200 } } })
+        .png()
+        .toBuffer(),
+      left: 80,
+      top: 80,
+    },
+  ])
   .jpeg()
   .toFile(style);
 const warm = await pictures('warm', 4, 1);
@@ -107,7 +127,10 @@ for (let i = 0; i < 50; i++) {
 }
 async function fetchPing() {
   const { checkRedis } = await import('@adaattn/queue');
-  return checkRedis(url, 300).then(() => true, () => false);
+  return checkRedis(url, 300).then(
+    () => true,
+    () => false,
+  );
 }
 const load0 = loadavg()[0];
 
@@ -172,10 +195,23 @@ const result = {
   images: N,
   size: SIZE,
   rounds: ROUNDS,
-  throughput: throughput.map((t) => ({ config: t.name, seconds: Number(t.best.toFixed(2)), allSeconds: t.seconds.map((x) => Number(x.toFixed(2))), imagesPerMinute: Number(t.perMinute.toFixed(1)) })),
-  direct: { config: 'in-process createStylizer, 2 threads', seconds: Number(directSeconds.toFixed(2)), imagesPerMinute: Number(((N / directSeconds) * 60).toFixed(1)) },
+  throughput: throughput.map((t) => ({
+    config: t.name,
+    seconds: Number(t.best.toFixed(2)),
+    allSeconds: t.seconds.map((x) => Number(x.toFixed(2))),
+    imagesPerMinute: Number(t.perMinute.toFixed(1)),
+  })),
+  direct: {
+    config: 'in-process createStylizer, 2 threads',
+    seconds: Number(directSeconds.toFixed(2)),
+    imagesPerMinute: Number(((N / directSeconds) * 60).toFixed(1)),
+  },
   queueOverheadPerJobMs: Number((((oneByTwo.best - directSeconds) / N) * 1000).toFixed(0)),
-  timeToFirstOutput: { coldWorkerSeconds: Number(coldFirst.toFixed(2)), coldWorkerReadySeconds: Number(coldReady.toFixed(2)), warmWorkerSeconds: Number(warmFirst.toFixed(2)) },
+  timeToFirstOutput: {
+    coldWorkerSeconds: Number(coldFirst.toFixed(2)),
+    coldWorkerReadySeconds: Number(coldReady.toFixed(2)),
+    warmWorkerSeconds: Number(warmFirst.toFixed(2)),
+  },
 };
 console.log(JSON.stringify(result, null, 2));
 console.log(`

@@ -18,16 +18,26 @@ if (output === undefined) {
 await mkdir(output, { recursive: true });
 
 // One worker here; the model loads once and serves every job.
-const worker = await startWorker({ connection: url, threads: 2, onEvent: (e) => e.type === 'failed' && console.error(`failed: ${e.input}: ${e.reason}`) });
+const worker = await startWorker({
+  connection: url,
+  threads: 2,
+  onEvent: (e) => e.type === 'failed' && console.error(`failed: ${e.input}: ${e.reason}`),
+});
 
 // One job per image; running this again skips the outputs already written.
 const run = await enqueueBatch({ connection: url, inputs: [input], style, outputDir: output, size: 256 });
 console.log(`${run.total} images, ${run.skipped.length} already done`);
-run.on('progress', (p) => console.log(`${p.done + p.failed}/${p.total - p.skipped} done${p.etaSeconds === undefined ? '' : `, about ${Math.round(p.etaSeconds)} s left`}`));
+run.on('progress', (p) =>
+  console.log(
+    `${p.done + p.failed}/${p.total - p.skipped} done${p.etaSeconds === undefined ? '' : `, about ${Math.round(p.etaSeconds)} s left`}`,
+  ),
+);
 process.once('SIGINT', () => void run.cancel().then((n) => console.log(`cancelled ${n} jobs not yet started`)));
 
 const result = await run.wait();
 await worker.close(); // drains: a running job finishes first
 for (const f of result.failures) console.error(`${f.input}: ${f.reason}`);
-console.log(`${result.written.length} written, ${result.skipped.length} skipped, ${result.failures.length} failed in ${result.seconds.toFixed(1)} s`);
+console.log(
+  `${result.written.length} written, ${result.skipped.length} skipped, ${result.failures.length} failed in ${result.seconds.toFixed(1)} s`,
+);
 process.exitCode = result.failures.length === 0 && !result.cancelled ? 0 : 1;

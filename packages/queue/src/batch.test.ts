@@ -43,7 +43,21 @@ async function outputDir(name: string): Promise<string> {
   return path;
 }
 
-const batchArgs = (queueName: string, input: string, output: string, styleFile: string) => ['batch', '--queue', redis.url, '--queue-name', queueName, '--input', input, '--style', styleFile, '--output', output, '--size', '32'];
+const batchArgs = (queueName: string, input: string, output: string, styleFile: string) => [
+  'batch',
+  '--queue',
+  redis.url,
+  '--queue-name',
+  queueName,
+  '--input',
+  input,
+  '--style',
+  styleFile,
+  '--output',
+  output,
+  '--size',
+  '32',
+];
 
 /**
  * The first worker is killed in the second test and the second drained in the third: two model loads for
@@ -81,7 +95,12 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     expect([...written(a.output()), ...written(b.output())]).toHaveLength(6);
     const queue = new Queue('q', { connection: redisOptions(redis.url) });
     try {
-      expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active')).toMatchObject({ completed: 6, failed: 1, waiting: 0, active: 0 });
+      expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'active')).toMatchObject({
+        completed: 6,
+        failed: 1,
+        waiting: 0,
+        active: 0,
+      });
     } finally {
       await queue.close();
     }

@@ -81,13 +81,23 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     });
     tracker.on('failed', (id, reason) => {
       const job = jobs.get(id)!;
-      this.#failures.push({ input: job.input, output: job.output, reason: this.#cancelled && reason === 'the job was removed from the queue' ? 'cancelled' : reason });
+      this.#failures.push({
+        input: job.input,
+        output: job.output,
+        reason: this.#cancelled && reason === 'the job was removed from the queue' ? 'cancelled' : reason,
+      });
       this.#report();
     });
     this.#tracker = tracker;
     this.#result = tracker.finished().then(async () => {
       await session.close();
-      return { written: this.#written, skipped: this.skipped, failures: this.#failures, cancelled: this.#cancelled, seconds: (Date.now() - this.#started) / 1000 };
+      return {
+        written: this.#written,
+        skipped: this.skipped,
+        failures: this.#failures,
+        cancelled: this.#cancelled,
+        seconds: (Date.now() - this.#started) / 1000,
+      };
     });
     this.#result.catch(() => undefined);
   }
@@ -104,7 +114,14 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     const finished = done + this.#failures.length;
     const elapsedSeconds = (Date.now() - this.#started) / 1000;
     const left = this.jobs.size - finished;
-    return { total: this.total, done, failed: this.#failures.length, skipped: this.skipped.length, elapsedSeconds, etaSeconds: finished === 0 ? undefined : (elapsedSeconds / finished) * left };
+    return {
+      total: this.total,
+      done,
+      failed: this.#failures.length,
+      skipped: this.skipped.length,
+      elapsedSeconds,
+      etaSeconds: finished === 0 ? undefined : (elapsedSeconds / finished) * left,
+    };
   }
 
   /** Resolves when every job has ended (written, failed for good, or cancelled); closes the connections. */
@@ -137,7 +154,9 @@ export async function listInputs(inputs: readonly string[]): Promise<string[]> {
       files.push(path);
       continue;
     }
-    const names = (await readdir(path)).filter((n) => !n.startsWith('.') && FRAME_EXTENSIONS.includes(extname(n).toLowerCase())).sort(naturally.compare);
+    const names = (await readdir(path))
+      .filter((n) => !n.startsWith('.') && FRAME_EXTENSIONS.includes(extname(n).toLowerCase()))
+      .sort(naturally.compare);
     if (names.length === 0) throw new Error(`input directory '${input}' holds no images (${FRAME_EXTENSIONS.join(', ')} files)`);
     files.push(...names.map((n) => join(path, n)));
   }
@@ -148,7 +167,8 @@ export async function listInputs(inputs: readonly string[]): Promise<string[]> {
 export async function enqueueBatch(options: BatchOptions): Promise<BatchRun> {
   const outputDir = resolve(options.outputDir);
   const outInfo = await stat(outputDir).catch(() => null);
-  if (outInfo === null || !outInfo.isDirectory()) throw new Error(`output directory '${options.outputDir}' does not exist; create it (on the shared volume) first`);
+  if (outInfo === null || !outInfo.isDirectory())
+    throw new Error(`output directory '${options.outputDir}' does not exist; create it (on the shared volume) first`);
   const styles = (typeof options.style === 'string' ? [options.style] : options.style).map((s) => resolve(s));
   const styleHashes = await Promise.all(styles.map(hashFile));
   const jobOptions: JobStyleOptions = {
@@ -172,8 +192,22 @@ export async function enqueueBatch(options: BatchOptions): Promise<BatchRun> {
       skipped.push(output);
       continue;
     }
-    const data: ImageJobData = { input, styles, styleHashes, output, options: jobOptions, ...(options.quality === undefined ? {} : { quality: options.quality }) };
-    const id = jobId('img', { input, inputHash: await hashFile(input), styleHashes, output, options: jobOptions, quality: options.quality ?? null });
+    const data: ImageJobData = {
+      input,
+      styles,
+      styleHashes,
+      output,
+      options: jobOptions,
+      ...(options.quality === undefined ? {} : { quality: options.quality }),
+    };
+    const id = jobId('img', {
+      input,
+      inputHash: await hashFile(input),
+      styleHashes,
+      output,
+      options: jobOptions,
+      quality: options.quality ?? null,
+    });
     jobs.set(id, data);
     planned.push({ id, name: IMAGE_JOB, data });
   }
@@ -191,7 +225,10 @@ export async function enqueueBatch(options: BatchOptions): Promise<BatchRun> {
 export function absoluteMasks(controls: ControlOptions): ControlOptions {
   if (controls.regions === undefined) return controls;
   const abs = <T>(p: T): T => (typeof p === 'string' ? (resolve(p) as T) : p);
-  return { ...controls, regions: controls.regions.map((r) => ({ ...r, content: abs(r.content), ...(r.style === undefined ? {} : { style: abs(r.style) }) })) };
+  return {
+    ...controls,
+    regions: controls.regions.map((r) => ({ ...r, content: abs(r.content), ...(r.style === undefined ? {} : { style: abs(r.style) }) })),
+  };
 }
 
 export type { JobResult };

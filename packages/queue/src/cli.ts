@@ -65,14 +65,19 @@ function queueUrl(values: Parsed['values'], command: string): string {
 
 function queueName(values: Parsed['values'], command: string): string | undefined {
   const name = optional(values, 'queue-name', command);
-  if (name !== undefined && !/^[\w.-]+$/.test(name)) throw new UsageError(`--queue-name may hold letters, digits, '.', '_' and '-', got '${name}'`, command);
+  if (name !== undefined && !/^[\w.-]+$/.test(name))
+    throw new UsageError(`--queue-name may hold letters, digits, '.', '_' and '-', got '${name}'`, command);
   return name;
 }
 
 /** The model, backend and threads are each worker's: a job carries only how to stylize. */
 function refuseWorkerOptions(values: Parsed['values'], command: string, extra: readonly string[] = []): void {
   for (const name of ['model', 'backend', 'threads', ...extra]) {
-    if (values[name] !== undefined) throw new UsageError(`--${name} is chosen by each worker ('adaattn worker --${name} …'); jobs carry only the stylize options`, command);
+    if (values[name] !== undefined)
+      throw new UsageError(
+        `--${name} is chosen by each worker ('adaattn worker --${name} …'); jobs carry only the stylize options`,
+        command,
+      );
   }
 }
 
@@ -117,7 +122,9 @@ async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<
     onEvent: (e) => log(describeEvent(e)),
   });
   const { stylizer } = worker;
-  log(`${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`);
+  log(
+    `${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`,
+  );
 
   // SIGTERM (docker stop, systemd, Kubernetes) and Ctrl-C drain: running jobs finish, no new job is taken.
   // A second signal quits at once; the running jobs go back to the queue when their lock runs out.
@@ -320,7 +327,9 @@ async function videoCommand(argv: readonly string[], ctx: CliContext): Promise<n
       onProgress: (p) => progress.update(p),
     });
     progress.clear();
-    ctx.stderr.write(`adaattn: wrote ${output} (${result.frames} frames, ${result.width}×${result.height}) in ${result.seconds.toFixed(1)} s, ${(result.seconds / result.frames).toFixed(2)} s a frame\n`);
+    ctx.stderr.write(
+      `adaattn: wrote ${output} (${result.frames} frames, ${result.width}×${result.height}) in ${result.seconds.toFixed(1)} s, ${(result.seconds / result.frames).toFixed(2)} s a frame\n`,
+    );
   } catch (err) {
     if (err instanceof QueueConnectionError) throw err;
     if (/must be a directory/.test((err as Error).message)) throw new UsageError((err as Error).message, command);

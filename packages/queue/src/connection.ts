@@ -15,9 +15,11 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw new QueueConnectionError(`'${url}' is not a Redis URL; write redis://host:port (e.g. redis://127.0.0.1:6379)`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new QueueConnectionError(`'${url}' is not a Redis URL (it starts with '${u.protocol}'); write redis://host:port`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new QueueConnectionError(`'${url}' is not a Redis URL (it starts with '${u.protocol}'); write redis://host:port`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new QueueConnectionError(`'${url}': the database after the port must be a whole number, e.g. redis://host:6379/0`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new QueueConnectionError(`'${url}': the database after the port must be a whole number, e.g. redis://host:6379/0`);
   return {
     host: u.hostname === '' ? '127.0.0.1' : u.hostname.replace(/^\[|\]$/g, ''),
     port: u.port === '' ? 6379 : Number(u.port),
@@ -32,13 +34,22 @@ export function redisOptions(url: string): RedisOptions {
 
 /** Resolves once Redis answers PING; otherwise throws QueueConnectionError within about `timeoutMs`. */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
-  const client = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false });
+  const client = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+  });
   client.on('error', () => undefined); // reported through connect()'s rejection
   try {
     await client.connect();
     await client.ping();
   } catch (err) {
-    throw new QueueConnectionError(`cannot reach Redis at ${redact(url)} (${(err as Error).message}); start redis-server there or fix --queue`);
+    throw new QueueConnectionError(
+      `cannot reach Redis at ${redact(url)} (${(err as Error).message}); start redis-server there or fix --queue`,
+    );
   } finally {
     client.disconnect();
   }

@@ -81,7 +81,9 @@ export function hashFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(path)
-      .on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'ENOENT' ? `'${path}' does not exist` : `'${path}' cannot be read (${err.code ?? err.message})`)))
+      .on('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'ENOENT' ? `'${path}' does not exist` : `'${path}' cannot be read (${err.code ?? err.message})`)),
+      )
       .on('data', (d) => hash.update(d))
       .on('end', () => resolve(hash.digest('hex')));
   });

@@ -43,7 +43,11 @@ export class QueueSession {
    * while its output exists and is run again otherwise.
    */
   async submit(jobs: readonly PlannedJob[], retry: RetryOptions = {}): Promise<JobTracker> {
-    const tracker = new JobTracker(this.queue, this.events, jobs.map((j) => j.id));
+    const tracker = new JobTracker(
+      this.queue,
+      this.events,
+      jobs.map((j) => j.id),
+    );
     const fresh: PlannedJob[] = [];
     for (const job of jobs) {
       const existing = await this.queue.getJob(job.id);
@@ -67,7 +71,13 @@ export class QueueSession {
       const job = await this.queue.getJob(id);
       if (job === undefined || !NOT_STARTED.has(await job.getState())) continue;
       // A worker may take it between the two calls; then remove() refuses (the job is locked) and it runs.
-      if (await job.remove().then(() => true, () => false)) removed++;
+      if (
+        await job.remove().then(
+          () => true,
+          () => false,
+        )
+      )
+        removed++;
     }
     return removed;
   }

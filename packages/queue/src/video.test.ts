@@ -38,7 +38,20 @@ describe.runIf(hasRedis)('adaattn video --queue', () => {
     // A video file where ffmpeg is installed (each chunk decodes and skips to its frames), else a frame directory.
     let input = join(dir, 'clip.mp4');
     if (hasFfmpeg) {
-      const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=48x32:rate=7', '-t', '1', '-pix_fmt', 'yuv420p', input]);
+      const made = spawnSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=48x32:rate=7',
+        '-t',
+        '1',
+        '-pix_fmt',
+        'yuv420p',
+        input,
+      ]);
       expect(made.status).toBe(0);
     } else {
       input = join(dir, 'frames');
@@ -66,7 +79,18 @@ describe.runIf(hasRedis)('adaattn video --queue', () => {
       // Into a video file, with the local command's ffmpeg encoder.
       const mp4 = adaattn(['video', '--queue', redis.url, ...common, '--output', join(dir, 'queued.mp4'), '--chunk', '3']);
       expect(await mp4.exited).toBe(0);
-      const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames,width,height', '-of', 'csv=p=0', join(dir, 'queued.mp4')]);
+      const probe = spawnSync('ffprobe', [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames,width,height',
+        '-of',
+        'csv=p=0',
+        join(dir, 'queued.mp4'),
+      ]);
       expect(probe.stdout.toString().trim()).toBe('32,20,7');
     }
   });

@@ -72,7 +72,16 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     const dir = join(work, `chunk_${String(n).padStart(5, '0')}`);
     chunkDirs.push(dir);
     const data: ChunkJobData = { input, styles, styleHashes, output: dir, options: jobOptions, start, end };
-    planned.push({ id: `${runId}-${n}`, name: CHUNK_JOB, data, outputExists: () => stat(dir).then(() => true, () => false) });
+    planned.push({
+      id: `${runId}-${n}`,
+      name: CHUNK_JOB,
+      data,
+      outputExists: () =>
+        stat(dir).then(
+          () => true,
+          () => false,
+        ),
+    });
   }
   signal?.throwIfAborted();
   await mkdir(work, { recursive: true });
@@ -86,7 +95,12 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     const report = () => {
       const frame = total();
       const elapsedSeconds = (Date.now() - started) / 1000;
-      options.onProgress?.({ frame, total: frames, elapsedSeconds, etaSeconds: frame === 0 ? undefined : (elapsedSeconds / frame) * (frames - frame) });
+      options.onProgress?.({
+        frame,
+        total: frames,
+        elapsedSeconds,
+        etaSeconds: frame === 0 ? undefined : (elapsedSeconds / frame) * (frames - frame),
+      });
     };
     const byId = new Map(planned.map((p) => [p.id, p.data as ChunkJobData]));
     tracker.on('progress', (id, p) => {
@@ -100,7 +114,11 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     });
     tracker.on('failed', (id, reason) => {
       const c = byId.get(id)!;
-      failures.push({ input: `${input} ${c.end - c.start === 1 ? `frame ${c.end}` : `frames ${c.start + 1}–${c.end}`}`, output: c.output, reason });
+      failures.push({
+        input: `${input} ${c.end - c.start === 1 ? `frame ${c.end}` : `frames ${c.start + 1}–${c.end}`}`,
+        output: c.output,
+        reason,
+      });
     });
     options.onQueued?.({ chunks: planned.length, frames, reused: planned.length - tracker.pending.size });
     const cancel = () => void session.cancel(tracker.pending).then(() => tracker.reconcile());
@@ -113,7 +131,10 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
     }
     signal?.throwIfAborted();
     if (failures.length > 0) {
-      throw new QueueJobsFailedError(`${failures.length} of ${planned.length} chunks failed: ${failures.map((f) => `${f.input}: ${f.reason}`).join('; ')}`, failures);
+      throw new QueueJobsFailedError(
+        `${failures.length} of ${planned.length} chunks failed: ${failures.map((f) => `${f.input}: ${f.reason}`).join('; ')}`,
+        failures,
+      );
     }
     return await assemble(source, chunkDirs, { input, output, frames, started, tools, protect, options });
   } catch (err) {
@@ -129,7 +150,15 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
 async function assemble(
   source: FrameSource,
   chunkDirs: readonly string[],
-  ctx: { input: string; output: string; frames: number; started: number; tools: ReturnType<typeof ffmpegPaths>; protect: string[]; options: QueueVideoOptions },
+  ctx: {
+    input: string;
+    output: string;
+    frames: number;
+    started: number;
+    tools: ReturnType<typeof ffmpegPaths>;
+    protect: string[];
+    options: QueueVideoOptions;
+  },
 ): Promise<StylizeVideoResult> {
   const { options, tools, output } = ctx;
   let width = 0;

@@ -9,7 +9,15 @@ import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { createStylizer, encodeImage, outputFormatForPath, readImage, type BackendName, type NodeStylizer } from '@adaattn/node';
 import { prepareVideoStyles, stylizeFrames, writeFileAtomic, type VideoStyles } from '@adaattn/node/internal';
 import { DEFAULT_QUEUE_NAME, redisOptions } from './connection.js';
-import { CHUNK_JOB, IMAGE_JOB, type ChunkJobData, type ImageJobData, type JobProgress, type JobResult, type JobStyleOptions } from './jobs.js';
+import {
+  CHUNK_JOB,
+  IMAGE_JOB,
+  type ChunkJobData,
+  type ImageJobData,
+  type JobProgress,
+  type JobResult,
+  type JobStyleOptions,
+} from './jobs.js';
 import { Lru } from './lru.js';
 
 export interface StartWorkerOptions {
@@ -136,7 +144,14 @@ async function inputs<T>(read: () => Promise<T>, paths: readonly string[]): Prom
   try {
     return await read();
   } catch (err) {
-    const present = await Promise.all(paths.map((p) => stat(p).then(() => true, () => false)));
+    const present = await Promise.all(
+      paths.map((p) =>
+        stat(p).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (present.every(Boolean)) throw new UnrecoverableError((err as Error).message);
     throw err;
   }
@@ -150,7 +165,14 @@ function styleKey(data: ImageJobData | ChunkJobData, extra: unknown = null): str
 
 function styleOptions(data: ImageJobData | ChunkJobData) {
   const { size, attention, seed, maxPixels, controls } = data.options;
-  return { style: data.styles.length === 1 ? data.styles[0]! : data.styles, size, attention, maxPixels, ...(seed === undefined ? {} : { seed }), ...controls };
+  return {
+    style: data.styles.length === 1 ? data.styles[0]! : data.styles,
+    size,
+    attention,
+    maxPixels,
+    ...(seed === undefined ? {} : { seed }),
+    ...controls,
+  };
 }
 
 async function stylizeImageJob(stylizer: NodeStylizer, cache: Lru<VideoStyles>, data: ImageJobData, progress: Progress): Promise<string> {
@@ -168,17 +190,35 @@ async function stylizeImageJob(stylizer: NodeStylizer, cache: Lru<VideoStyles>, 
   if (controls.preserveColor === 'histogram') {
     // The style's colours are matched to each content, so there is no one encoding to cache.
     const images = await inputs(() => Promise.all(styles.map((s) => readImage(s, { size, maxPixels, label: 'style image' }))), styles);
-    result = await stylizer.stylize(content, images.length === 1 ? images[0]! : images, { ...controls, size: 0, attention, ...(seed === undefined ? {} : { seed }), onProgress });
+    result = await stylizer.stylize(content, images.length === 1 ? images[0]! : images, {
+      ...controls,
+      size: 0,
+      attention,
+      ...(seed === undefined ? {} : { seed }),
+      onProgress,
+    });
   } else {
-    const encoded = await cache.get(styleKey(data), () => inputs(() => prepareVideoStyles(stylizer, { input, output, ...styleOptions(data) }), styles));
-    result = await stylizer.stylize(content, encoded.list.length === 1 ? encoded.list[0]! : encoded.list, { ...encoded.perFrame, size: 0, onProgress });
+    const encoded = await cache.get(styleKey(data), () =>
+      inputs(() => prepareVideoStyles(stylizer, { input, output, ...styleOptions(data) }), styles),
+    );
+    result = await stylizer.stylize(content, encoded.list.length === 1 ? encoded.list[0]! : encoded.list, {
+      ...encoded.perFrame,
+      size: 0,
+      onProgress,
+    });
   }
   const bytes = await encodeImage(result, format, data.quality === undefined ? {} : { quality: data.quality });
   await writeFileAtomic(output, bytes, { protect: [input, ...styles] });
   return output;
 }
 
-async function stylizeChunkJob(stylizer: NodeStylizer, cache: Lru<VideoStyles>, data: ChunkJobData, progress: Progress, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+async function stylizeChunkJob(
+  stylizer: NodeStylizer,
+  cache: Lru<VideoStyles>,
+  data: ChunkJobData,
+  progress: Progress,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
   const { input, styles, output, start, end } = data;
   const base = { input, output, ...styleOptions(data), env };
   // The histogram match is to the video's first frame, so that encoding belongs to this input only.
@@ -186,6 +226,10 @@ async function stylizeChunkJob(stylizer: NodeStylizer, cache: Lru<VideoStyles>, 
   const encoded = await cache.get(styleKey(data, extra), () => inputs(() => prepareVideoStyles(stylizer, base), [input, ...styles]));
   const frames = end - start;
   // A frame that fails to decode mid-chunk is retried like any other failure, then reported with its reason.
-  await stylizeFrames(stylizer, { ...base, force: true, range: { start, end }, onProgress: (p) => progress({ fraction: p.frame / frames, frames: p.frame }) }, encoded);
+  await stylizeFrames(
+    stylizer,
+    { ...base, force: true, range: { start, end }, onProgress: (p) => progress({ fraction: p.frame / frames, frames: p.frame }) },
+    encoded,
+  );
   return output;
 }

@@ -75,7 +75,11 @@ export interface FrameRange {
  * only the frames of `range` are stylized and written, and `prepared` styles (from {@link prepareVideoStyles},
  * cached by the caller and not freed here) replace encoding the style again for every chunk.
  */
-export async function stylizeFrames(stylizer: NodeStylizer, options: StylizeVideoOptions & { range?: FrameRange }, prepared?: VideoStyles): Promise<StylizeVideoResult> {
+export async function stylizeFrames(
+  stylizer: NodeStylizer,
+  options: StylizeVideoOptions & { range?: FrameRange },
+  prepared?: VideoStyles,
+): Promise<StylizeVideoResult> {
   const { input, output, size = DEFAULT_SIZE, signal, onProgress, maxPixels = DEFAULT_MAX_PIXELS } = options;
   const { start, end } = options.range ?? { start: 0, end: Infinity };
   const tools = ffmpegPaths(options.env ?? process.env);
@@ -114,11 +118,18 @@ export async function stylizeFrames(stylizer: NodeStylizer, options: StylizeVide
           });
           if (done === 0) [width, height] = [out.width, out.height];
           else if (out.width !== width || out.height !== height) {
-            throw new InputError(`frame ${done + 1} is ${out.width}×${out.height} after resizing, but the first frame was ${width}×${height}; frames of a video must share one size`);
+            throw new InputError(
+              `frame ${done + 1} is ${out.width}×${out.height} after resizing, but the first frame was ${width}×${height}; frames of a video must share one size`,
+            );
           }
           await sink(out);
           const elapsed = (Date.now() - started) / 1000;
-          onProgress?.({ frame: done + 1, total, elapsedSeconds: elapsed, etaSeconds: total === undefined ? undefined : (elapsed / (done + 1)) * Math.max(0, total - done - 1) });
+          onProgress?.({
+            frame: done + 1,
+            total,
+            elapsedSeconds: elapsed,
+            etaSeconds: total === undefined ? undefined : (elapsed / (done + 1)) * Math.max(0, total - done - 1),
+          });
           frame = start + done + 1 < end ? await nextFrame(start + done + 1) : undefined;
         }
       },
@@ -163,14 +174,33 @@ export async function prepareVideoStyles(stylizer: NodeStylizer, options: Styliz
 }
 
 async function encodeStyles(stylizer: NodeStylizer, firstFrame: PixelImage, options: StylizeVideoOptions): Promise<VideoStyles> {
-  const { size = DEFAULT_SIZE, maxPixels = DEFAULT_MAX_PIXELS, attention, seed, signal, weights, mix, regions, strength, preserveColor } = options;
+  const {
+    size = DEFAULT_SIZE,
+    maxPixels = DEFAULT_MAX_PIXELS,
+    attention,
+    seed,
+    signal,
+    weights,
+    mix,
+    regions,
+    strength,
+    preserveColor,
+  } = options;
   const inputs = isList(options.style) ? options.style : [options.style];
-  let images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels, label: inputs.length > 1 ? `style image ${i + 1}` : 'style image' })));
+  let images = await Promise.all(
+    inputs.map((s, i) => readImage(s, { size, maxPixels, label: inputs.length > 1 ? `style image ${i + 1}` : 'style image' })),
+  );
   if (preserveColor === 'histogram') {
     const frame = pixelsToFloat(firstFrame);
     images = images.map((s) => floatToPixels(matchColors(pixelsToFloat(s), frame)));
   }
-  const encode = (s: PixelImage | PixelImage[]) => stylizer.encodeStyle(s, { size: 0, ...(attention ? { attention } : {}), ...(seed === undefined ? {} : { seed }), ...(signal ? { signal } : {}) });
+  const encode = (s: PixelImage | PixelImage[]) =>
+    stylizer.encodeStyle(s, {
+      size: 0,
+      ...(attention ? { attention } : {}),
+      ...(seed === undefined ? {} : { seed }),
+      ...(signal ? { signal } : {}),
+    });
   const list: EncodedStyle[] = [];
   try {
     if (mix === 'concat') list.push(await encode(images));

@@ -7,7 +7,9 @@ describe('queue dispatch', () => {
   it('names the package to install when it is missing', async () => {
     const err = await loadQueueCli('worker', '@adaattn/queue-not-installed').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueuePackageMissingError);
-    expect((err as Error).message).toMatch(/'adaattn worker' .* optional package @adaattn\/queue, which is not installed: run 'npm install @adaattn\/queue'/);
+    expect((err as Error).message).toMatch(
+      /'adaattn worker' .* optional package @adaattn\/queue, which is not installed: run 'npm install @adaattn\/queue'/,
+    );
   });
 
   it('sends video to the queue only with --queue', () => {

@@ -21,7 +21,10 @@ export class QueuePackageMissingError extends Error {
     readonly command: string,
     options?: { cause?: unknown },
   ) {
-    super(`'adaattn ${command}' runs jobs over Redis with the optional package ${QUEUE_PACKAGE}, which is not installed: run 'npm install ${QUEUE_PACKAGE}' beside @adaattn/node`, options);
+    super(
+      `'adaattn ${command}' runs jobs over Redis with the optional package ${QUEUE_PACKAGE}, which is not installed: run 'npm install ${QUEUE_PACKAGE}' beside @adaattn/node`,
+      options,
+    );
   }
 }
 
@@ -43,7 +46,8 @@ export async function loadQueueCli(command: string, specifier: string = QUEUE_PA
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // Only the package itself missing; a broken install (e.g. bullmq absent) keeps its own message.
-    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${specifier}'`)) throw new QueuePackageMissingError(command, { cause: err });
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${specifier}'`))
+      throw new QueuePackageMissingError(command, { cause: err });
     throw err;
   }
   if (typeof loaded.runQueueCommand !== 'function') {
@@ -60,5 +64,6 @@ export function queueCommand(name: QueueCommandName): (argv: readonly string[], 
 /** `adaattn help worker|batch`: the options are listed by the package that has them. */
 export function queueHelp(name: 'worker' | 'batch'): () => string {
   const what = name === 'worker' ? 'take stylize jobs from a Redis queue' : 'stylize many images over the queue workers';
-  return () => `adaattn ${name}: ${what} (needs ${QUEUE_PACKAGE}: npm install ${QUEUE_PACKAGE}).\nWith it installed, 'adaattn ${name} --help' lists the options.\n`;
+  return () =>
+    `adaattn ${name}: ${what} (needs ${QUEUE_PACKAGE}: npm install ${QUEUE_PACKAGE}).\nWith it installed, 'adaattn ${name} --help' lists the options.\n`;
 }

@@ -89,7 +89,9 @@ export function picture(path: string, width: number, height: number, seed: numbe
       data[i + 2] = (x + y + seed * 13) % 256;
     }
   }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toFile(path);
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .png()
+    .toFile(path);
 }
 
 /** Lines of a log that say a job wrote a file, as the written paths. */
