@@ -282,8 +282,9 @@ describe('settings', () => {
     tab.display();
     const el = tab.containerEl;
     expect([...el.querySelectorAll('.setting-item-name')].map((n) => n.textContent)).toEqual([
-      'Model', 'Model location', 'Model folder', 'Runtime', 'Defaults', 'Default style', 'Size', 'Strength', 'Colours', 'Output', 'File name', 'In the note',
+      'Model', 'Model location', 'Model URL', 'Download now', 'Runtime', 'Defaults', 'Default style', 'Size', 'Strength', 'Colours', 'Output', 'File name', 'In the note',
     ]);
+    expect(el.textContent).toContain('Empty: https://cdn.jsdelivr.net/npm/@adaattn/model-image@');
     const embedMode = [...el.querySelectorAll('select')].at(-1) as HTMLSelectElement;
     embedMode.value = 'insert';
     embedMode.dispatchEvent(new Event('change'));
