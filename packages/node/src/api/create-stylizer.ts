@@ -2,7 +2,7 @@
  * createStylizer(): model directory → core stylizer (image or video model) on the chosen backend, with
  * inputs accepted as file paths, encoded bytes or pixels.
  */
-import { stylizerFromWeights, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair, InvalidArgumentError } from '@adaattn/core';
+import { stylizerFromWeights, InvalidArgumentError, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import { readMask } from '../io/mask.js';
 import { loadModelDir } from '../io/model-dir.js';
@@ -11,6 +11,7 @@ import { checkBackendChoice, type BackendName } from './backends.js';
 import {
   DEFAULT_ATTENTION,
   DEFAULT_SIZE,
+  MAX_SIZE,
   type CreateStylizerOptions,
   type EncodeStyleOptions,
   type EncodedStyle,
@@ -55,6 +56,7 @@ class NodeStylizerImpl implements NodeStylizer {
 
   async encodeStyle(style: ImageInput | readonly ImageInput[], options: EncodeStyleOptions = {}): Promise<EncodedStyle> {
     const { size = DEFAULT_SIZE, attention = DEFAULT_ATTENTION, seed = this.modelSeed, signal } = options;
+    checkSize(size);
     signal?.throwIfAborted();
     const inputs = isList(style) ? style : [style];
     const images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) })));
@@ -63,6 +65,7 @@ class NodeStylizerImpl implements NodeStylizer {
 
   async stylize(content: ImageInput, style: StyleArgument | readonly StyleArgument[], options: StylizeOptions = {}): Promise<PixelImage> {
     const { size = DEFAULT_SIZE, attention, seed, signal, onProgress, weights, mix, regions, strength, preserveColor } = options;
+    checkSize(size);
     signal?.throwIfAborted();
     const contentImage = await readImage(content, { size, maxPixels: this.maxPixels, label: 'content image' });
     const inputs = isList(style) ? style : [style];
@@ -111,4 +114,11 @@ function isList<T>(value: T | readonly T[]): value is readonly T[] {
 
 function styleLabel(index: number, count: number): string {
   return count > 1 ? `style image ${index + 1}` : 'style image';
+}
+
+/** The API's cap is the CLI's: a larger size would only fail after minutes and gigabytes. */
+function checkSize(size: number): void {
+  if (typeof size === 'number' && size > MAX_SIZE) {
+    throw new InvalidArgumentError(`size must be at most ${MAX_SIZE} pixels (the longer side), got ${size}; use 0 to keep an input's own size`);
+  }
 }

@@ -9,6 +9,11 @@ import type { BackendName } from './backends.js';
 /** Longer side, in pixels, that inputs are resized to unless told otherwise. The authors test at 512. */
 export const DEFAULT_SIZE = 512;
 export const DEFAULT_ATTENTION = 'sampled' as const;
+/**
+ * Largest `size` accepted (API and CLI alike): past this one image's features no longer fit a typical
+ * machine's memory (size 9000 reached 7.4 GB in 90 s before failing).
+ */
+export const MAX_SIZE = 8192;
 
 export type AttentionMode = 'sampled' | 'exact';
 
@@ -27,7 +32,8 @@ export interface CreateStylizerOptions {
   backend?: BackendName | 'auto';
   /**
    * CPU threads for one operation, for backends that honour it (onnx, tensorflow; tfjs-wasm is
-   * single-threaded in Node). Default: the runtime's choice (ONNX Runtime: one per physical core).
+   * single-threaded in Node); capped at the machine's logical cores (`os.availableParallelism()`).
+   * Default: the runtime's choice (ONNX Runtime: one per physical core).
    */
   threads?: number;
   /**
@@ -41,7 +47,7 @@ export interface CreateStylizerOptions {
 }
 
 export interface EncodeStyleOptions {
-  /** Resize the style image so its longer side is this many pixels; `0` keeps its size. Default: 512. */
+  /** Resize the style image so its longer side is this many pixels (at most 8192); `0` keeps its size. Default: 512. */
   size?: number;
   /** Attention the style will be used with (a stylize call must match). Default: `'sampled'`. */
   attention?: AttentionMode;
@@ -94,7 +100,7 @@ export interface ControlOptions {
 export interface StylizeOptions extends ControlOptions {
   /**
    * Resize the content (and the style, when given as an image) so the longer side is this many pixels;
-   * `0` keeps the input size. The output has the resized content's size. Default: 512.
+   * `0` keeps the input size; at most 8192 (`MAX_SIZE`). The output has the resized content's size. Default: 512.
    */
   size?: number;
   /**

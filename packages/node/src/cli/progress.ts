@@ -20,14 +20,26 @@ export interface ProgressLine {
   clear(): void;
 }
 
-export function progressLine(stderr: TextSink, prefix: string): ProgressLine {
+/**
+ * Time left from the pace so far, once there is enough to go on (2 s and 5 % done): on ONNX Runtime the
+ * fraction is the share of the work completed (core runs it in pieces), so the pace is real.
+ */
+export function estimateLeft(elapsedSeconds: number, fraction: number): number | undefined {
+  if (elapsedSeconds < 2 || fraction < 0.05 || fraction >= 1) return undefined;
+  return (elapsedSeconds * (1 - fraction)) / fraction;
+}
+
+export function progressLine(stderr: TextSink, prefix: string, now: () => number = Date.now): ProgressLine {
   if (!stderr.isTTY) return { update() {}, clear() {} };
   let last = '';
   let drawn = false;
+  const started = now();
   return {
     update({ stage, fraction }) {
       const percent = Math.max(0, Math.min(100, Math.floor(fraction * 100)));
-      const text = `${prefix}${String(percent).padStart(3)}% ${STAGE_WORDS[stage] ?? stage}`;
+      const left = estimateLeft((now() - started) / 1000, fraction);
+      const eta = left === undefined ? '' : `, about ${formatDuration(left)} left`;
+      const text = `${prefix}${String(percent).padStart(3)}% ${STAGE_WORDS[stage] ?? stage}${eta}`;
       if (text === last) return; // redraw only on change: onProgress may fire per attention chunk
       last = text;
       drawn = true;

@@ -2,8 +2,9 @@
  * The options every stylizing command takes (stylize, video): how big, on which backend, with which
  * attention. One table and one parser, so the two commands cannot drift apart.
  */
+import { availableParallelism } from 'node:os';
 import { BACKEND_CHOICES, type BackendName } from '../api/backends.js';
-import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../api/options.js';
+import { DEFAULT_ATTENTION, DEFAULT_SIZE, MAX_SIZE, type AttentionMode } from '../api/options.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { choice, integer, optional, pixelCount, type OptionSpec, type Parsed } from './args.js';
 
@@ -17,8 +18,6 @@ export const RUN_OPTIONS = {
   'max-pixels': { type: 'string' },
 } as const satisfies OptionSpec;
 
-/** Largest --size accepted: past this one image's features no longer fit a typical machine's memory. */
-export const MAX_SIZE = 8192;
 
 export interface RunOptions {
   readonly model: string | undefined;
@@ -45,4 +44,11 @@ export function parseRunOptions(values: Parsed['values'], command: string): RunO
     seed: integer(values, 'seed', command, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' }),
     maxPixels: pixelCount(values, 'max-pixels', command) ?? DEFAULT_MAX_PIXELS,
   };
+}
+
+/** What to tell the user when --threads asks for more than the machine has (the API caps it). */
+export function threadsNote(threads: number | undefined): string | undefined {
+  const cores = availableParallelism();
+  if (threads === undefined || threads <= cores) return undefined;
+  return `adaattn: --threads ${threads} is more than this machine's ${cores} logical cores; using ${cores}\n`;
 }

@@ -6,8 +6,8 @@
  * or the whole new one, never a partial file, and a failed or cancelled run leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OutputError } from '../errors.js';
 
@@ -86,6 +86,14 @@ export async function assertParentDirectory(target: string): Promise<void> {
   const info = await statOrNull(parent);
   if (info === null) throw new OutputError(`cannot write '${target}': the directory '${parent}' does not exist`);
   if (!info.isDirectory()) throw new OutputError(`cannot write '${target}': '${parent}' is not a directory`);
+  // Checked now, not at the final write: a read-only folder used to fail with a raw EACCES after the compute.
+  try {
+    await access(parent, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable (permission denied)' : (code ?? String(err));
+    throw new OutputError(`cannot write '${target}': the directory '${parent}' cannot be written to (${why})`);
+  }
 }
 
 /**

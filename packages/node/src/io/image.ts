@@ -8,7 +8,8 @@
  * arbitrary (often black, sometimes leftovers of an edit), and dropping alpha would feed that to the model.
  * White is what most viewers show behind a transparent image, so the result matches what the user saw.
  */
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import type { PixelImage } from '../types.js';
@@ -146,6 +147,24 @@ async function checkPath(path: string, label: string): Promise<void> {
   }
   if (info.isDirectory()) throw new InputError(`${label} is a directory, not an image file`);
   if (info.size === 0) throw new InputError(`${label} is empty (0 bytes)`);
+  // stat() needs no read permission: without this, an unreadable file reached the decoder and was
+  // reported as "not an image format".
+  try {
+    await access(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`${label} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`);
+  }
+}
+
+/**
+ * SVG is refused: librsvg renders the files an SVG references from its own folder (and below), so a
+ * stylized "image" could carry the pixels of any picture next to it. Convert it to PNG first.
+ */
+function refuseSvg(meta: Metadata, label: string): void {
+  if (meta.format === 'svg') {
+    throw new InputError(`${label} is an SVG, which is refused (an SVG can pull in other files when rendered); convert it to PNG first`);
+  }
 }
 
 /**
@@ -197,8 +216,9 @@ export async function readImage(input: ImageInput, options: ReadImageOptions = {
     } catch (err) {
       throw describeDecodeError(err, label);
     }
+    refuseSvg(meta, label);
     if (meta.width * meta.height > maxPixels) throw overLimit(label, meta.width, meta.height, maxPixels);
-    // sharp's own limit stays on as a second guard (e.g. SVG whose rendered size differs from the header).
+    // sharp's own limit stays on as a second guard (a header that understates the decoded size).
     pipeline = sharp(input, {
       autoOrient: true,
       failOn: 'warning',

@@ -11,7 +11,7 @@ import { choice, integer, optional, parseOptions, pixelCount, required, type Opt
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
-import { parseRunOptions, RUN_OPTIONS } from '../run-options.js';
+import { parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
 import { progressLine } from '../progress.js';
 
 const COMMAND = 'stylize';
@@ -55,6 +55,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   const styleImages = await readStyles(styles, size, maxPixels);
   ctx.signal.throwIfAborted();
 
+  ctx.stderr.write(threadsNote(threads) ?? '');
   const started = Date.now();
   const stylizer = await createStylizer({ model, backend, threads, maxPixels });
   const line = progressLine(ctx.stderr, 'adaattn: ');

@@ -14,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { frameProgress } from '../progress.js';
-import { parseRunOptions, RUN_OPTIONS } from '../run-options.js';
+import { parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
 
 const COMMAND = 'video';
 
@@ -53,6 +53,7 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   const { dir: model } = await inspectModelDir(run.model, { variant: imageModel ? 'image' : 'video', env: ctx.env });
   ctx.signal.throwIfAborted();
 
+  ctx.stderr.write(threadsNote(threads) ?? '');
   const stylizer = await createStylizer({ model, backend, threads, maxPixels });
   const progress = frameProgress(ctx.stderr, 'adaattn: ');
   try {
