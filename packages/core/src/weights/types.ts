@@ -5,8 +5,6 @@
  * `WeightMap`; every model piece consumes one. Names are the official checkpoint keys
  * (src/architecture.ts), without any `module.` prefix.
  */
-import type { ModelVariant } from '../architecture.js';
-
 export type StorageDtype =
   | 'float32'
   | 'float16'
