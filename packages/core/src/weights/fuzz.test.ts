@@ -26,7 +26,7 @@ import {
   seeded,
   truncate,
   zipFields,
-  type Rand,
+  type Mutation,
 } from './test-utils/fuzz.js';
 import { fixturePath } from './test-utils/paths.js';
 import { crc32 } from './zip.js';
@@ -37,8 +37,6 @@ const CASES_PER_INPUT = 100;
 const CASE_MS = 1500;
 /** Peak RSS growth over the whole run: inputs are a few KB, so any large allocation shows. */
 const RSS_GROWTH_MB = 256;
-
-type Mutation = (bytes: Uint8Array, rand: Rand) => Uint8Array;
 
 const parity = (name: string) => new Uint8Array(readFileSync(resolve(fixturePath('.'), '../../__fixtures__/parity', name)));
 

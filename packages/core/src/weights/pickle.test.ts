@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './errors.js';
 import { PyCallable, PyDict, unpickle } from './pickle.js';
 import { PickleWriter } from './test-utils/pickle-writer.js';
 import { weightsError } from './test-utils/expect-weights-error.js';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { WeightsError } from './errors.js';
 import { readPth } from './pth.js';
 import { writeSafetensors } from './safetensors.js';
 import { fixturePath, readFixture as fixture, readOfficialAdaattn3 } from './test-utils/paths.js';

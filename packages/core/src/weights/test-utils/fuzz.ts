@@ -6,6 +6,9 @@
 
 export type Rand = () => number;
 
+/** A seeded damage: new bytes from old (the input is never modified). */
+export type Mutation = (bytes: Uint8Array, rand: Rand) => Uint8Array;
+
 /** mulberry32: a tiny, well-mixed 32-bit PRNG. */
 export function seeded(seed: number): Rand {
   let a = seed >>> 0;

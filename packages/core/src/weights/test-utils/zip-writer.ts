@@ -59,7 +59,13 @@ export function storedZip(entries: readonly ZipWriterEntry[], options: ZipWriter
     u16(r.name.length); u16(extra?.length ?? (zip64 ? 28 : 0)); u16(0); u16(0); u16(0); u32(0); u32(zip64 ? 0xffffffff : r.offset);
     raw(r.name);
     if (extra !== undefined) raw(extra);
-    else if (zip64) (u16(1), u16(24), u64(r.size), u64(r.size), u64(r.offset));
+    else if (zip64) {
+      u16(1);
+      u16(24);
+      u64(r.size);
+      u64(r.size);
+      u64(r.offset);
+    }
   });
   const directorySize = here() - directoryOffset;
   const count = records.length;
@@ -75,6 +81,9 @@ export function storedZip(entries: readonly ZipWriterEntry[], options: ZipWriter
   flush();
   const out = new Uint8Array(length);
   let at = 0;
-  for (const c of chunks) (out.set(c, at), (at += c.length));
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
   return out;
 }
