@@ -1,43 +1,71 @@
-/** A small least-recently-used map whose evicted values are disposed (encoded styles hold backend memory). */
+/**
+ * A small least-recently-used cache whose evicted values are disposed (encoded styles hold backend memory),
+ * but never while a job still uses them: a value is disposed once it is both evicted and released.
+ */
+interface Entry<V> {
+  readonly value: Promise<V>;
+  users: number;
+  evicted: boolean;
+}
+
 export class Lru<V> {
-  readonly #entries = new Map<string, Promise<V>>();
+  readonly #entries = new Map<string, Entry<V>>();
   constructor(
     readonly capacity: number,
     private readonly dispose: (value: V) => void,
   ) {}
 
   /**
-   * The value for `key`, made by `make` on a miss. The promise is cached, so concurrent jobs with one style
-   * encode it once; a failed `make` is not cached.
+   * Runs `fn` with the value for `key`, made by `make` on a miss. Concurrent jobs with one key share one
+   * `make` (a style is encoded once); a failed `make` is not cached.
    */
-  get(key: string, make: () => Promise<V>): Promise<V> {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-      return hit;
+  async use<T>(key: string, make: () => Promise<V>, fn: (value: V) => Promise<T>): Promise<T> {
+    let entry = this.#entries.get(key);
+    if (entry !== undefined)
+      this.#entries.delete(key); // re-inserted below as the most recent
+    else {
+      entry = { value: make(), users: 0, evicted: false };
+      const made = entry;
+      made.value.catch(() => {
+        if (this.#entries.get(key) === made) this.#entries.delete(key);
+      });
     }
-    const made = make();
-    this.#entries.set(key, made);
-    made.catch(() => {
-      if (this.#entries.get(key) === made) this.#entries.delete(key);
-    });
-    while (this.#entries.size > this.capacity) {
-      const [oldest, value] = this.#entries.entries().next().value as [string, Promise<V>];
-      this.#entries.delete(oldest);
-      value.then(this.dispose, () => undefined);
+    this.#entries.set(key, entry);
+    entry.users++;
+    this.#evict();
+    try {
+      return await fn(await entry.value);
+    } finally {
+      entry.users--;
+      this.#release(entry);
     }
-    return made;
   }
 
   get size(): number {
     return this.#entries.size;
   }
 
-  /** Disposes every value. */
+  /** Evicts everything; values in use are disposed when their jobs end. */
   async clear(): Promise<void> {
-    const values = [...this.#entries.values()];
+    const entries = [...this.#entries.values()];
     this.#entries.clear();
-    for (const v of await Promise.allSettled(values)) if (v.status === 'fulfilled') this.dispose(v.value);
+    for (const e of entries) {
+      e.evicted = true;
+      this.#release(e);
+    }
+    await Promise.allSettled(entries.map((e) => e.value));
+  }
+
+  #evict(): void {
+    while (this.#entries.size > this.capacity) {
+      const [oldest, entry] = this.#entries.entries().next().value as [string, Entry<V>];
+      this.#entries.delete(oldest);
+      entry.evicted = true;
+      this.#release(entry);
+    }
+  }
+
+  #release(entry: Entry<V>): void {
+    if (entry.evicted && entry.users === 0) entry.value.then(this.dispose, () => undefined);
   }
 }

@@ -198,14 +198,16 @@ async function stylizeImageJob(stylizer: NodeStylizer, cache: Lru<VideoStyles>, 
       onProgress,
     });
   } else {
-    const encoded = await cache.get(styleKey(data), () =>
-      inputs(() => prepareVideoStyles(stylizer, { input, output, ...styleOptions(data) }), styles),
+    result = await cache.use(
+      styleKey(data),
+      () => inputs(() => prepareVideoStyles(stylizer, { input, output, ...styleOptions(data) }), styles),
+      (encoded) =>
+        stylizer.stylize(content, encoded.list.length === 1 ? encoded.list[0]! : encoded.list, {
+          ...encoded.perFrame,
+          size: 0,
+          onProgress,
+        }),
     );
-    result = await stylizer.stylize(content, encoded.list.length === 1 ? encoded.list[0]! : encoded.list, {
-      ...encoded.perFrame,
-      size: 0,
-      onProgress,
-    });
   }
   const bytes = await encodeImage(result, format, data.quality === undefined ? {} : { quality: data.quality });
   await writeFileAtomic(output, bytes, { protect: [input, ...styles] });
@@ -223,13 +225,17 @@ async function stylizeChunkJob(
   const base = { input, output, ...styleOptions(data), env };
   // The histogram match is to the video's first frame, so that encoding belongs to this input only.
   const extra = data.options.controls.preserveColor === 'histogram' ? [input, (await stat(input)).mtimeMs] : null;
-  const encoded = await cache.get(styleKey(data, extra), () => inputs(() => prepareVideoStyles(stylizer, base), [input, ...styles]));
   const frames = end - start;
   // A frame that fails to decode mid-chunk is retried like any other failure, then reported with its reason.
-  await stylizeFrames(
-    stylizer,
-    { ...base, force: true, range: { start, end }, onProgress: (p) => progress({ fraction: p.frame / frames, frames: p.frame }) },
-    encoded,
+  await cache.use(
+    styleKey(data, extra),
+    () => inputs(() => prepareVideoStyles(stylizer, base), [input, ...styles]),
+    (encoded) =>
+      stylizeFrames(
+        stylizer,
+        { ...base, force: true, range: { start, end }, onProgress: (p) => progress({ fraction: p.frame / frames, frames: p.frame }) },
+        encoded,
+      ),
   );
   return output;
 }
