@@ -63,3 +63,28 @@ export class WeightsError extends Error {
 export function fileLabel(file: string | undefined): string {
   return file === undefined ? '' : `${file}: `;
 }
+
+/**
+ * A parsed JSON value as messages show it: like JSON.stringify for scalars and flat arrays or objects, but
+ * one level deep only (deeper levels print as `[…]`, `{…}`) and at most 120 characters. JSON.stringify
+ * recurses, so a hostile file's deeply nested value would overflow the call stack inside an error message.
+ */
+export function preview(value: unknown): string {
+  let s: string;
+  if (Array.isArray(value)) {
+    s = `[${value.slice(0, 16).map(scalarPreview).join(',')}${value.length > 16 ? ',…' : ''}]`;
+  } else if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value);
+    s = `{${entries.slice(0, 16).map(([k, v]) => `${JSON.stringify(k)}:${scalarPreview(v)}`).join(',')}${entries.length > 16 ? ',…' : ''}}`;
+  } else {
+    s = scalarPreview(value);
+  }
+  return s.length > 120 ? `${s.slice(0, 119)}…` : s;
+}
+
+function scalarPreview(value: unknown): string {
+  if (Array.isArray(value)) return value.length === 0 ? '[]' : '[…]';
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length === 0 ? '{}' : '{…}';
+  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? value.slice(0, 120) : value);
+  return String(value);
+}

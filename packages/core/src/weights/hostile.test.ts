@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { writeTestPth } from '../testing/pth.js';
 import { WeightsError } from './errors.js';
 import { buildModelConfig, loadModelFromFiles } from './model-files.js';
-import { serializeModelJson } from './model-json.js';
+import { parseModelJson, serializeModelJson } from './model-json.js';
 import { sha256Hex } from './sha256.js';
 import { weightsRejection } from './test-utils/expect-weights-error.js';
 import { memoryReader } from './test-utils/fake-weights.js';
@@ -111,6 +111,25 @@ describe('unpickler: bounded work', () => {
     const bytes = w.op(0x30).emptyDict().stop().bytes();
     const e = rejectsFast(() => readPth(bytes, { file: 'work.pth' }), 'work.pth');
     expect(e.code).toBe('limit-exceeded');
+  });
+});
+
+describe('JSON headers: no recursion on hostile nesting', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+
+  it('a safetensors shape nested 100,000 deep is described without JSON.stringify overflowing', () => {
+    const json = new TextEncoder().encode(`{"w":{"dtype":"F32","shape":${deep(100_000)},"data_offsets":[0,0]}}`);
+    const bytes = new Uint8Array(8 + json.length);
+    new DataView(bytes.buffer).setUint32(0, json.length, true);
+    bytes.set(json, 8);
+    const e = rejectsFast(() => readSafetensors(bytes, { file: 'deep.safetensors' }), 'deep.safetensors');
+    expect(e.message).toBe('deep.safetensors: tensor `w` has an invalid shape [[…]]');
+  });
+
+  it('a model.json value nested 100,000 deep likewise', () => {
+    const e = rejectsFast(() => parseModelJson(`{"format":${deep(100_000)}}`, { file: 'model.json' }), 'model.json');
+    expect(e.code).toBe('invalid-model-json');
+    expect(e.message).toMatch(/^model\.json: `format` is \[\[…\]\], expected "adaattn-model"/);
   });
 });
 

@@ -6,7 +6,7 @@
  * error names the JSON path at fault, e.g. "model.json: `files.decoder.sha256` must be …".
  */
 import { DEFAULT_SEED, MAX_SAMPLE, VIDEO_MAX_SAMPLE } from '../architecture.js';
-import { fileLabel, WeightsError } from './errors.js';
+import { fileLabel, preview, WeightsError } from './errors.js';
 import { componentsOf } from './official-names.js';
 import type { ComponentName, ModelVariant } from './types.js';
 
@@ -112,7 +112,7 @@ export function validateModelConfig(value: unknown, options: ParseModelJsonOptio
   const root = object(value, '', fail);
 
   if (root['format'] !== MODEL_FORMAT) {
-    throw fail('format', `is ${JSON.stringify(root['format'])}, expected "${MODEL_FORMAT}" (is this an AdaAttN model directory?)`);
+    throw fail('format', `is ${preview(root['format'])}, expected "${MODEL_FORMAT}" (is this an AdaAttN model directory?)`);
   }
   const version = root['formatVersion'];
   if (typeof version === 'number' && Number.isInteger(version) && version > MODEL_FORMAT_VERSION) {
@@ -122,12 +122,12 @@ export function validateModelConfig(value: unknown, options: ParseModelJsonOptio
       { file },
     );
   }
-  if (version !== MODEL_FORMAT_VERSION) throw fail('formatVersion', `is ${JSON.stringify(version)}, expected ${MODEL_FORMAT_VERSION}`);
+  if (version !== MODEL_FORMAT_VERSION) throw fail('formatVersion', `is ${preview(version)}, expected ${MODEL_FORMAT_VERSION}`);
 
   const name = root['name'];
   if (typeof name !== 'string' || name.trim() === '') throw fail('name', 'must be a non-empty string');
   const variant = root['variant'];
-  if (variant !== 'image' && variant !== 'video') throw fail('variant', `is ${JSON.stringify(variant)}, expected "image" or "video"`);
+  if (variant !== 'image' && variant !== 'video') throw fail('variant', `is ${preview(variant)}, expected "image" or "video"`);
 
   const architecture = parseArchitecture(object(root['architecture'], 'architecture', fail), variant, fail);
   const files = parseFiles(object(root['files'], 'files', fail), variant, fail);
@@ -141,15 +141,15 @@ type Fail = (path: string, message: string) => WeightsError;
 function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, fail: Fail): ModelArchitecture {
   const encoder = raw['encoder'];
   if (encoder !== ENCODER_BY_VARIANT[variant]) {
-    throw fail('architecture.encoder', `is ${JSON.stringify(encoder)}, but the ${variant} model uses "${ENCODER_BY_VARIANT[variant]}"`);
+    throw fail('architecture.encoder', `is ${preview(encoder)}, but the ${variant} model uses "${ENCODER_BY_VARIANT[variant]}"`);
   }
   // The network code implements the released configuration only (shallow keys, the relu3_1 skip, the
   // authors' caps), so other values are refused rather than silently run with the wrong ones.
   const released = defaultArchitecture(variant);
   const shallowLayer = raw['shallowLayer'];
-  if (shallowLayer !== true) throw fail('architecture.shallowLayer', `is ${JSON.stringify(shallowLayer)}, but this SDK runs the released configuration (true) only`);
+  if (shallowLayer !== true) throw fail('architecture.shallowLayer', `is ${preview(shallowLayer)}, but this SDK runs the released configuration (true) only`);
   const skip = raw['skipConnection3'];
-  if (variant === 'image' && skip !== true) throw fail('architecture.skipConnection3', `is ${JSON.stringify(skip)}, but this SDK runs the released image configuration (true) only`);
+  if (variant === 'image' && skip !== true) throw fail('architecture.skipConnection3', `is ${preview(skip)}, but this SDK runs the released image configuration (true) only`);
   if (variant === 'video' && skip !== undefined && skip !== false) throw fail('architecture.skipConnection3', 'does not apply to the video model');
 
   const sample = object(raw['maxSample'], 'architecture.maxSample', fail);
@@ -193,12 +193,12 @@ function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: F
     const entry = object(raw[component], where, fail);
     const path = entry['path'];
     if (typeof path !== 'string' || !isSafeRelativePath(path)) {
-      throw fail(`${where}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${JSON.stringify(path)}`);
+      throw fail(`${where}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${preview(path)}`);
     }
     if (seen.has(path)) throw fail(`${where}.path`, `"${path}" is also the path of files.${seen.get(path)}`);
     seen.set(path, component);
     const dtype = entry['dtype'];
-    if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${JSON.stringify(dtype)}, expected "float16" or "float32"`);
+    if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${preview(dtype)}, expected "float16" or "float32"`);
     const { bytes, sha256 } = sizeAndHash(entry, where, fail);
     if (entry['shards'] === undefined) {
       files[component] = { path, dtype, bytes, sha256 };
@@ -220,7 +220,7 @@ function sizeAndHash(entry: Record<string, unknown>, where: string, fail: Fail):
   if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw fail(`${where}.bytes`, 'must be a non-negative integer');
   const sha256 = entry['sha256'];
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
-    throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${JSON.stringify(sha256)}`);
+    throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${preview(sha256)}`);
   }
   return { bytes, sha256 };
 }
@@ -232,7 +232,7 @@ function parseShards(raw: unknown, where: string, fail: Fail, claim: (path: stri
     const shard = object(value, at, fail);
     const path = shard['path'];
     if (typeof path !== 'string' || !isSafeRelativePath(path)) {
-      throw fail(`${at}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${JSON.stringify(path)}`);
+      throw fail(`${at}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${preview(path)}`);
     }
     claim(path, at);
     return { path, ...sizeAndHash(shard, at, fail) };

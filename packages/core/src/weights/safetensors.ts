@@ -10,7 +10,7 @@
  * own size (times 4 for 1-byte dtypes widened to float32); all of it is checked before anything is allocated.
  */
 import { asBytes, assertFinite, DTYPE_BYTES, HOST_LITTLE_ENDIAN, widenToFloat32 } from './dtype.js';
-import { fileLabel, WeightsError } from './errors.js';
+import { fileLabel, preview, WeightsError } from './errors.js';
 import { float32ToFloat16Bits, FLOAT16_MAX } from './float16.js';
 import type { StorageDtype, WeightMap, WeightTensor } from './types.js';
 
@@ -111,7 +111,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
     }
     const shape = raw['shape'];
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw fail('corrupt', `tensor \`${name}\` has an invalid shape ${JSON.stringify(shape)}`);
+      throw fail('corrupt', `tensor \`${name}\` has an invalid shape ${preview(shape)}`);
     }
     const offsets = raw['data_offsets'];
     if (
@@ -120,7 +120,7 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      throw fail('corrupt', `tensor \`${name}\` has invalid data_offsets ${JSON.stringify(offsets)}`);
+      throw fail('corrupt', `tensor \`${name}\` has invalid data_offsets ${preview(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
