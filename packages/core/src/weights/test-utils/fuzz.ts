@@ -124,12 +124,12 @@ export function inflateSafetensors(bytes: Uint8Array, rand: Rand): Uint8Array {
   return out;
 }
 
-/** One number of a JSON text replaced by a hostile value (huge, negative, fractional, beyond 2^53). */
+/** One number of a JSON text replaced by a hostile value (huge, negative, fractional, beyond 2^53, nested 10,000 deep). */
 export function inflateJsonNumber(text: string, rand: Rand): string {
   const numbers = [...text.matchAll(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi)];
   if (numbers.length === 0) return text;
   const pick = numbers[int(rand, numbers.length)];
-  const menu = ['4294967295', '9007199254740993', '1e308', '-1', '0.5', '1073741824', '0', String(int(rand, 2 ** 31))];
+  const menu = ['4294967295', '9007199254740993', '1e308', '-1', '0.5', '1073741824', '0', String(int(rand, 2 ** 31)), `${'['.repeat(1e4)}${']'.repeat(1e4)}`];
   return text.slice(0, pick.index) + menu[int(rand, menu.length)] + text.slice(pick.index! + pick[0].length);
 }
 
