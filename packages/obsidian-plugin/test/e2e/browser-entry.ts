@@ -102,6 +102,10 @@ const api = {
   noteText: () => current().app.workspace.activeView?.editor.getValue() ?? '',
   notices: () => [...current().noticeHistory()],
   paths: () => current().app.vault.allPaths(),
+  /** Files under the config folder (.obsidian/…), which only the adapter sees. */
+  pluginFiles: () => [...current().app.vault.adapter.hidden.keys()],
+  /** Every requestUrl the plugin made. */
+  requests: () => obsidian.requestLog.map((r) => ({ ...r })),
   unload: () => current().plugin.unload(),
   /** Disables the plugin and enables a fresh evaluation of main.js in the same app (as a plugin update does). */
   reload: async () => {

@@ -1,9 +1,11 @@
 // @vitest-environment node
 /**
- * The release bundle end to end: main.js built exactly as `npm run build` builds it, loaded in headless
- * Chromium into the in-memory app, run from the command palette on a note with a real photo, with the
- * shipped model served from localhost. The result must be a new image beside the photo, embedded in the
- * note, and visibly different from the photo. A second run is cancelled from the progress notice.
+ * The release end to end: main.js from `npm run release`'s assets, loaded in headless Chromium into the
+ * in-memory app, run from the command palette on a note with a real photo. The model is not in the vault:
+ * the first run downloads the published package (packages/model-image) from a local server laid out like
+ * jsDelivr (/npm/@adaattn/model-image@<version>/, Range requests answered) into the plugin folder. The
+ * result must be a new image beside the photo, embedded in the note, and visibly different from the photo.
+ * A second run is cancelled from the progress notice; later runs make no request.
  *
  * Needs Debian's chromium (tools/ci/ensure-chromium.sh). Without it the test is skipped, except under CI,
  * where it fails. UPDATE_SCREENSHOT=1 also refreshes the README's screenshot.
@@ -18,12 +20,13 @@ import { fileURLToPath } from 'node:url';
 import esbuild from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlugin } from '../../esbuild.config.mjs';
+import { parseModelJson } from '@adaattn/core';
+import { release } from '../../release.mjs';
 import type { PageApi, SetupConfig } from './browser-entry';
 
 const pkg = fileURLToPath(new URL('../../', import.meta.url));
 const repo = join(pkg, '../..');
-const modelDir = join(repo, 'models/adaattn-image');
+const modelDir = join(repo, 'packages/model-image');
 const samples = join(repo, '../shared/data/samples');
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -33,7 +36,6 @@ if (!haveChromium && process.env.CI === 'true') throw new Error(`${CHROMIUM} is 
 
 /** The output side of the test images: small, so a run takes seconds on wasm. */
 const SIDE = 96;
-const MODEL_FILES = ['model.json', 'encoder.safetensors', 'transformer.safetensors', 'adaattn3.safetensors', 'decoder.safetensors'];
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.jpg': 'image/jpeg' };
 
 declare global {
@@ -48,12 +50,17 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
   let browser: BrowserContext;
   let page: Page;
   let base: string;
+  let cleanup: string | undefined;
+  let modelPath: string;
+  let modelFiles: string[];
   const consoleLines: string[] = [];
   const timings: string[] = [];
 
   beforeAll(async () => {
-    outdir = await mkdtemp(join(tmpdir(), 'adaattn-obsidian-'));
-    await buildPlugin({ outdir, production: true });
+    const root = await mkdtemp(join(tmpdir(), 'adaattn-obsidian-'));
+    // The assets the store downloads, as `npm run release` writes them; the page files go beside them.
+    outdir = (await release({ outDir: root, quiet: true })).assets;
+    cleanup = root;
     await esbuild.build({
       entryPoints: [join(pkg, 'test/e2e/browser-entry.ts')],
       outfile: join(outdir, 'harness.js'),
@@ -68,7 +75,11 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     // Static files: the build, the model, the sample photos (read in place from ../shared).
     const routes = new Map<string, string>([['/', join(outdir, 'page.html')]]);
     for (const f of ['main.js', 'manifest.json', 'styles.css', 'harness.js', 'page.css']) routes.set(`/${f}`, join(outdir, f));
-    for (const f of MODEL_FILES) routes.set(`/model/${f}`, join(modelDir, f));
+    const modelPackage = JSON.parse(await readFile(join(modelDir, 'package.json'), 'utf8')) as { name: string; version: string };
+    modelPath = `/npm/${modelPackage.name}@${modelPackage.version}/`;
+    const config = parseModelJson(await readFile(join(modelDir, 'model.json')));
+    modelFiles = Object.values(config.files).flatMap((e) => (e?.shards ?? (e ? [e] : [])).map((f) => f.path));
+    for (const f of ['model.json', ...modelFiles]) routes.set(`${modelPath}${f}`, join(modelDir, f));
     routes.set('/samples/bird.jpg', join(samples, 'content/bird.jpg'));
     routes.set('/samples/wave.jpg', join(samples, 'style/wave.jpg'));
     routes.set('/samples/udnie.jpg', join(samples, 'style/udnie.jpg'));
@@ -78,7 +89,13 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
         res.writeHead(404).end();
         return;
       }
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
+      const bytes = await readFile(file);
+      const type = TYPES[extname(file)] ?? 'application/octet-stream';
+      // `bytes=a-b`, as the CDN answers it: the plugin downloads the model in pieces.
+      const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      if (range === null) return void res.writeHead(200, { 'content-type': type }).end(bytes);
+      const [from, to] = [Number(range[1]), Math.min(Number(range[2]), bytes.length - 1)];
+      res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${from}-${to}/${bytes.length}` }).end(bytes.subarray(from, to + 1));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -98,7 +115,7 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
-    if (outdir !== undefined) await rm(outdir, { recursive: true, force: true });
+    if (cleanup !== undefined) await rm(cleanup, { recursive: true, force: true });
   });
 
   it('stylizes the embed under the cursor with the real model, cancels a run, and agrees on WebGL', async () => {
@@ -107,10 +124,10 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
       'styles/wave.jpg': { url: '/samples/wave.jpg' },
       'styles/udnie.jpg': { url: '/samples/udnie.jpg' },
     };
-    for (const f of MODEL_FILES) files[`AdaAttN/adaattn-image/${f}`] = { url: `/model/${f}` };
     await page.evaluate((c) => window.adaattn.setup(c), {
       files,
-      data: { defaultStyle: 'styles/wave.jpg', maxSide: SIDE, embedMode: 'insert' },
+      // A first use: no model anywhere; the URL is the local stand-in for jsDelivr.
+      data: { defaultStyle: 'styles/wave.jpg', maxSide: SIDE, embedMode: 'insert', modelUrl: `${base}${modelPath}` },
       // `|` marks the caret (the harness removes it): right after the embed.
       note: { path: 'Trip.md', text: 'A bird at the lake:\n![[bird.jpg]]|\nStylized with AdaAttN.' },
     } satisfies SetupConfig);
@@ -126,9 +143,22 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     await page.getByRole('button', { name: 'Stylize', exact: true }).click();
     await page.locator('.adaattn-progress').waitFor();
     await saved('photos/bird.stylized-wave.png');
+
+    // The download: every served file in 4 MB Range pieces, into the plugin folder, none among the notes.
+    const requests = await page.evaluate(() => window.adaattn.requests());
+    expect(requests.every((r) => r.status === (r.range === undefined ? 200 : 206))).toBe(true);
+    expect(new Set(requests.map((r) => r.url.slice(`${base}${modelPath}`.length)))).toEqual(new Set(['model.json', ...modelFiles]));
+    const stored = await page.evaluate(() => window.adaattn.pluginFiles());
+    const folders = new Set(stored.map((p) => p.slice(0, p.lastIndexOf('/'))));
+    expect([...folders]).toEqual([expect.stringMatching(/^\.obsidian\/plugins\/adaattn-style-transfer\/models\/[^/]+model-image@[\d.]+$/)]);
+    expect(stored.map((p) => p.slice(p.lastIndexOf('/') + 1)).sort()).toEqual(['model.json', ...modelFiles].sort()); // no pieces left over
+    expect((await page.evaluate(() => window.adaattn.paths())).filter((p) => p.includes('safetensors'))).toEqual([]);
+    timings.push(`download: ${requests.length} requests`);
+
     expect(await failures(), consoleLines.join('\n')).toEqual([]);
     timings.push(`auto run, incl. model load: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(consoleLines.some((l) => l.includes('running on tfjs-wasm'))).toBe(true);
+
 
     expect(await page.evaluate(() => window.adaattn.noteText())).toBe('A bird at the lake:\n![[bird.jpg]] ![[bird.stylized-wave.png]]\nStylized with AdaAttN.');
     const stats = await page.evaluate((side) => window.adaattn.compare('photos/bird.stylized-wave.png', 'photos/bird.jpg', side), SIDE);
@@ -180,6 +210,8 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     await page.evaluate(() => window.adaattn.reload());
     await runPicker('tfjs-wasm', 'photos/bird.stylized-wave-3.png');
 
+    // Reloads after the first run (WebGL, re-enable) read the downloaded files: no request since.
+    expect(await page.evaluate(() => window.adaattn.requests().length)).toBe(requests.length);
     await page.evaluate(() => window.adaattn.unload());
     expect(consoleLines.filter((l) => l.startsWith('pageerror'))).toEqual([]);
     console.info(`[e2e] ${SIDE} px: ${timings.join('; ')}`);
