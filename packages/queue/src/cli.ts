@@ -81,6 +81,25 @@ function refuseWorkerOptions(values: Parsed['values'], command: string, extra: r
   }
 }
 
+/** What batch and video --queue share: the queue, the styles and controls, and how to stylize and retry. */
+function parseJobOptions(values: Parsed['values'], command: string, refused: readonly string[] = []) {
+  const url = queueUrl(values, command);
+  const name = queueName(values, command);
+  const { styles, controls } = parseControls(values, command, required(values, 'style', 'file[,file…]', command));
+  refuseWorkerOptions(values, command, refused);
+  const { size, attention, seed, maxPixels } = parseRunOptions(values, command);
+  const attempts = integer(values, 'attempts', command, { min: 1, max: 100, what: 'a whole number of tries ≥ 1' });
+  return {
+    url,
+    /** The queue and retry options of the API calls. */
+    queue: { connection: url, ...(name === undefined ? {} : { queueName: name }), ...(attempts === undefined ? {} : { attempts }) },
+    styles,
+    controls,
+    /** The stylize options of the API calls. */
+    stylize: { size, attention, maxPixels, ...(seed === undefined ? {} : { seed }) },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------- worker
 
 const WORKER_OPTIONS = {
@@ -185,33 +204,23 @@ const BATCH_OPTIONS = {
 async function batchCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const command = 'batch';
   const { values } = parseOptions(command, argv, BATCH_OPTIONS);
-  const url = queueUrl(values, command);
-  const name = queueName(values, command);
   const inputs = repeated(values, 'input', command).flatMap((v) => splitList(v, 'input', command));
   if (inputs.length === 0) throw new UsageError('missing --input <dir|file[,file…]>', command);
-  const { styles, controls } = parseControls(values, command, required(values, 'style', 'file[,file…]', command));
+  const { url, queue, styles, controls, stylize } = parseJobOptions(values, command);
   const output = required(values, 'output', 'dir', command);
-  refuseWorkerOptions(values, command);
-  const { size, attention, seed, maxPixels } = parseRunOptions(values, command);
   const format = choice(values, 'format', command, ['png', 'jpg', 'jpeg', 'webp'] as const) ?? 'png';
   const quality = integer(values, 'quality', command, { min: 1, max: 100, what: 'a whole number from 1 to 100' });
-  const attempts = integer(values, 'attempts', command, { min: 1, max: 100, what: 'a whole number of tries ≥ 1' });
 
   const run = await enqueueBatch({
-    connection: url,
-    ...(name === undefined ? {} : { queueName: name }),
+    ...queue,
+    ...stylize,
     inputs,
     style: styles,
     outputDir: output,
     format,
-    size,
-    attention,
-    maxPixels,
     controls,
     force: values['force'] === true,
-    ...(seed === undefined ? {} : { seed }),
     ...(quality === undefined ? {} : { quality }),
-    ...(attempts === undefined ? {} : { attempts }),
   });
   const queued = run.total - run.skipped.length;
   ctx.stderr.write(
@@ -289,40 +298,30 @@ const VIDEO_OPTIONS = {
 async function videoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   const command = 'video';
   const { values } = parseOptions(command, argv, VIDEO_OPTIONS);
-  const url = queueUrl(values, command);
-  const name = queueName(values, command);
   const input = required(values, 'input', 'video|dir', command);
-  const { styles, controls } = parseControls(values, command, required(values, 'style', 'file[,file…]', command));
+  const { url, queue, styles, controls, stylize } = parseJobOptions(values, command, ['image-model']);
   const output = required(values, 'output', 'video|dir', command);
-  refuseWorkerOptions(values, command, ['image-model']);
-  const { size, attention, seed, maxPixels } = parseRunOptions(values, command);
   const fps = decimal(values, 'fps', command, { min: 0.01, max: 1000, what: 'frames per second, e.g. 25 or 29.97' });
   const chunkFrames = integer(values, 'chunk', command, { min: 1, max: 100_000, what: 'a whole number of frames per job ≥ 1' });
-  const attempts = integer(values, 'attempts', command, { min: 1, max: 100, what: 'a whole number of tries ≥ 1' });
 
   const progress = frameProgress(ctx.stderr, 'adaattn: ');
   try {
     const result = await stylizeVideoOnQueue({
-      connection: url,
-      ...(name === undefined ? {} : { queueName: name }),
+      ...queue,
+      ...stylize,
       input,
       output,
       style: styles.length === 1 ? styles[0]! : styles,
-      size,
-      attention,
-      maxPixels,
       force: values['force'] === true,
       signal: ctx.signal,
       env: ctx.env,
-      ...(seed === undefined ? {} : { seed }),
       ...(fps === undefined ? {} : { fps }),
       ...(chunkFrames === undefined ? {} : { chunkFrames }),
-      ...(attempts === undefined ? {} : { attempts }),
       ...controls,
       onQueued: ({ chunks, frames, reused }) =>
         ctx.stderr.write(
           `adaattn: stylizing ${basename(input)} (${frames} frames) with ${styles.map((s) => basename(s)).join(' and ')} into ${output} over the queue at ${redact(url)}: ` +
-            `${chunks} chunk${chunks === 1 ? '' : 's'}${reused > 0 ? ` (${reused} done by an earlier run)` : ''}, ${attention} attention${describeControls(controls, styles.length)}\n`,
+            `${chunks} chunk${chunks === 1 ? '' : 's'}${reused > 0 ? ` (${reused} done by an earlier run)` : ''}, ${stylize.attention} attention${describeControls(controls, styles.length)}\n`,
         ),
       onProgress: (p) => progress.update(p),
     });

@@ -17,24 +17,23 @@ export interface JobStyleOptions {
   readonly controls: ControlOptions;
 }
 
-export interface ImageJobData {
+/** What every job names: its input, its styles (with their hashes) and where its output goes. */
+interface JobData {
   readonly input: string;
   readonly styles: readonly string[];
   /** SHA-256 of each style file: the key of the worker's cache of encoded styles. */
   readonly styleHashes: readonly string[];
   readonly output: string;
   readonly options: JobStyleOptions;
+}
+
+export interface ImageJobData extends JobData {
   /** JPEG/WebP quality. */
   readonly quality?: number;
 }
 
-export interface ChunkJobData {
-  readonly input: string;
-  readonly styles: readonly string[];
-  readonly styleHashes: readonly string[];
-  /** A directory the chunk's frames are written to (PNG), atomically. */
-  readonly output: string;
-  readonly options: JobStyleOptions;
+/** `output` is a directory the chunk's frames are written to (PNG), atomically. */
+export interface ChunkJobData extends JobData {
   /** Frames `start` to `end - 1` of the input, counted from 0. */
   readonly start: number;
   readonly end: number;
