@@ -188,7 +188,8 @@ export class App {
   private showEngine(status: EngineStatus): void {
     const fallback = status.fellBackFrom.length > 0 ? `\nNot used: ${status.fellBackFrom.join('; ')}` : '';
     const cache = status.cachedFiles > 0 ? `, ${status.cachedFiles} files from cache` : '';
-    this.view.setEngineInfo(`${status.modelName} on ${status.backend}${cache}${fallback}`);
+    const notCached = status.notCached === undefined ? '' : `\nNot cached (downloads again next time): ${status.notCached}`;
+    this.view.setEngineInfo(`${status.modelName} on ${status.backend}${cache}${fallback}${notCached}`);
   }
 
   /** Shows why the model failed to load; `toast` also raises a Figma error toast (a failed run has its own). */

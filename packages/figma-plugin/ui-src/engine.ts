@@ -14,6 +14,8 @@ export interface EngineStatus {
   readonly fellBackFrom: readonly string[];
   readonly modelName: string;
   readonly cachedFiles: number;
+  /** Why the model is not kept between sessions, when neither the Cache API nor IndexedDB opened. */
+  readonly notCached?: string;
 }
 
 interface Loaded {
@@ -69,6 +71,7 @@ export class Engine {
         fellBackFrom: started.skipped.map((s) => `${s.id}: ${s.reason}`),
         modelName: model.config.name,
         cachedFiles: model.cachedFiles,
+        ...(cache.kind === 'none' ? { notCached: cache.unavailable.join('; ') || 'no persistent store in this window' } : {}),
       },
     };
   }
