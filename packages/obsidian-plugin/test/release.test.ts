@@ -27,7 +27,11 @@ describe('release layout', () => {
     expect(manifest.id).toMatch(/^[a-z0-9-]+$/);
     expect(manifest.id).not.toMatch(/obsidian/);
     expect(manifest.name).not.toMatch(/obsidian/i);
+    expect(manifest.id).not.toMatch(/plugin$/);
     expect(manifest.isDesktopOnly).toBe(true); // the absolute model path uses Node's fs (README: Desktop only)
+    // Submission requirements: a short description (250 characters at most) ending with a period.
+    expect(manifest.description.length).toBeLessThanOrEqual(250);
+    expect(manifest.description).toMatch(/\.$/);
   });
 
   it('builds main.js (CommonJS, obsidian external) beside manifest.json and styles.css', async () => {
