@@ -40,6 +40,8 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   const label = fileLabel(options.file);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const corrupt = (message: string) => new WeightsError('corrupt', `${label}zip archive: ${message}`, { file: options.file });
+  const overlap = (a: string, b: string, at: number) =>
+    corrupt(`entries \`${a}\` and \`${b}\` overlap (at byte ${at}); an archive whose entries share data is malformed or hostile`);
   const truncated = (message: string) => new WeightsError('truncated', `${label}zip archive: ${message} (truncated file?)`, { file: options.file });
   const u64 = (at: number) => {
     const high = view.getUint32(at + 4, true);
@@ -86,6 +88,9 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   }
   const located: Located[] = [];
   const seen = new Set<string>();
+  // Local header offsets seen so far: entries aliasing one record are caught here, at the second one, rather
+  // than after the whole directory is read (the sort below catches partial overlaps).
+  const starts = new Map<number, string>();
   const names = new TextDecoder();
   let at = directoryOffset;
   for (let i = 0; i < count; i++) {
@@ -138,6 +143,9 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
     if (compressedSize !== size) throw corrupt(`stored entry \`${name}\` has different compressed and uncompressed sizes`);
     if (seen.has(name)) throw corrupt(`entry \`${name}\` appears twice`);
     seen.add(name);
+    const alias = starts.get(localOffset);
+    if (alias !== undefined) throw overlap(alias, name, localOffset);
+    starts.set(localOffset, name);
     if (localOffset + 30 > bytes.length) throw truncated(`entry \`${name}\` starts beyond the end of the file`);
     if (view.getUint32(localOffset, true) !== LOCAL) throw corrupt(`entry \`${name}\` has no local header at offset ${localOffset}`);
     // The local header's extra field differs from the central one (PyTorch pads it for alignment): use its own lengths.
@@ -152,7 +160,7 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   let previous: Located | undefined;
   for (const entry of byStart) {
     if (previous !== undefined && entry.start < previous.dataStart + previous.size) {
-      throw corrupt(`entries \`${previous.name}\` and \`${entry.name}\` overlap (at byte ${entry.start}); an archive whose entries share data is malformed or hostile`);
+      throw overlap(previous.name, entry.name, entry.start);
     }
     if (entry.start < directoryEnd && entry.dataStart + entry.size > directoryOffset) {
       throw corrupt(`entry \`${entry.name}\` overlaps the central directory`);
