@@ -149,10 +149,13 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     expect(await readdir(output)).toHaveLength(1);
   });
 
-  it('says what is wrong with --queue before doing anything', async () => {
+  it('says what is wrong with --queue before doing anything, and video --queue has its own help page', async () => {
     const bad = adaattn(['batch', '--queue', 'http://x', '--input', dir, '--style', style, '--output', dir]);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/adaattn batch: --queue: 'http:\/\/x' is not a Redis URL/);
+    const help = adaattn(['video', '--queue', redis.url, '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toMatch(/^Usage: adaattn video --queue redis:\/\/host:port /);
     const down = adaattn(['worker', '--queue', 'redis://127.0.0.1:1']);
     expect(await down.exited).toBe(1);
     expect(down.output()).toMatch(/adaattn: error: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);

@@ -12,7 +12,7 @@ import { wantsHelp } from './args.js';
 import { convertCommand } from './commands/convert.js';
 import { stylizeCommand } from './commands/stylize.js';
 import { videoCommand } from './commands/video.js';
-import { queueCommand, queueHelp, usesQueue } from './queue-dispatch.js';
+import { localOrQueued, queueCommand, queueHelp } from './queue-dispatch.js';
 import type { CliContext } from './context.js';
 import { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, isAbortError, oneLine } from './errors.js';
 import { convertHelp, programHelp, stylizeHelp, videoHelp } from './help.js';
@@ -23,15 +23,13 @@ export { version };
 interface Command {
   help: () => string;
   run: (argv: readonly string[], ctx: CliContext) => Promise<number>;
-  /** --help is answered by the command itself (the queue commands, whose options live in @adaattn/queue). */
+  /** --help is answered by the command itself (the queue commands, whose options live in @adaattn/queue; video --queue). */
   ownHelp?: true;
 }
 
-const runQueuedVideo = queueCommand('video');
-
 const COMMANDS: Readonly<Record<string, Command>> = Object.freeze({
   stylize: { help: stylizeHelp, run: stylizeCommand },
-  video: { help: videoHelp, run: (argv, ctx) => (usesQueue(argv) ? runQueuedVideo(argv, ctx) : videoCommand(argv, ctx)) },
+  video: { help: videoHelp, run: localOrQueued(videoCommand, videoHelp), ownHelp: true },
   convert: { help: convertHelp, run: convertCommand },
   worker: { help: queueHelp('worker'), run: queueCommand('worker'), ownHelp: true },
   batch: { help: queueHelp('batch'), run: queueCommand('batch'), ownHelp: true },

@@ -3,7 +3,9 @@
  * That code lives in the optional package @adaattn/queue, so that installing @adaattn/node pulls only what
  * one machine needs; the commands are found here and loaded on first use.
  */
+import { wantsHelp } from './args.js';
 import type { CliContext } from './context.js';
+import { EXIT_OK } from './errors.js';
 
 export const QUEUE_PACKAGE = '@adaattn/queue';
 
@@ -59,6 +61,22 @@ export async function loadQueueCli(command: string, specifier: string = QUEUE_PA
 /** The `run` of a queue command: load the package, hand over the arguments. */
 export function queueCommand(name: QueueCommandName): (argv: readonly string[], ctx: CliContext) => Promise<number> {
   return async (argv, ctx) => (await loadQueueCli(name === 'video' ? 'video --queue' : name)).runQueueCommand(name, argv, ctx);
+}
+
+/** `adaattn video`: with --queue the queue package's command (and its help page), without it the local one. */
+export function localOrQueued(
+  local: (argv: readonly string[], ctx: CliContext) => Promise<number>,
+  help: () => string,
+): (argv: readonly string[], ctx: CliContext) => Promise<number> {
+  const queued = queueCommand('video');
+  return async (argv, ctx) => {
+    if (usesQueue(argv)) return queued(argv, ctx);
+    if (wantsHelp(argv)) {
+      ctx.stdout.write(help());
+      return EXIT_OK;
+    }
+    return local(argv, ctx);
+  };
 }
 
 /** `adaattn help worker|batch`: the options are listed by the package that has them. */
