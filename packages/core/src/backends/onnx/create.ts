@@ -38,12 +38,12 @@ export interface OnnxGraphOptions {
 export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
 
 /**
- * First work per piece by runtime (powers of two, about 0.2 s each), before a measured speed takes over:
- * onnxruntime-node reaches ~180 GFLOP/s on 2 AVX-512 cores (docs/BENCHMARKS.md), wasm about a tenth of
- * that; a GPU far more.
+ * First work per piece by runtime (powers of two, 0.1–0.2 s each), before the measured speed takes over
+ * (after the first pieces): onnxruntime-node reaches ~180 GFLOP/s on 2 AVX-512 cores (docs/BENCHMARKS.md),
+ * wasm about a tenth of that; a GPU far more.
  */
 export const PIECE_FLOPS: Readonly<Record<string, number>> = {
-  'onnx-node': 2 ** 35,
+  'onnx-node': 2 ** 34,
   'onnx-node-cuda': 2 ** 39,
   'onnx-web-webgpu': 2 ** 35,
   'onnx-web-wasm': 2 ** 32,
@@ -58,7 +58,7 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const capacity = options.sessionCacheSize ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 35;
+  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 34;
   if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
   const pieces = { flops: pieceFlops, fixed: options.pieceFlops !== undefined };
   const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);

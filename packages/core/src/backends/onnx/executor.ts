@@ -146,8 +146,10 @@ export class Executor {
     const history = recordedHistory([target]);
     const held = history.filter((v) => v !== target && !v.disposed);
     this.reading = { control, total: costOf(history), done: 0 };
-    this.pieceSize.settle();
-    const budget = this.pieceSize.current;
+    const budget = () => {
+      this.pieceSize.settle();
+      return this.pieceSize.current;
+    };
     try {
       if (held.length > 0) await this.pieces.compute(held, budget);
       await this.pieces.compute([target], budget);

@@ -32,7 +32,7 @@ const MIN_PIECE_FLOPS = 2 ** 28;
 const MAX_PIECE_FLOPS = 2 ** 42;
 
 /**
- * The work per piece: fixed when the caller chose it, otherwise adapted between reads to about PIECE_MS
+ * The work per piece: fixed when the caller chose it, otherwise adapted as pieces run to about PIECE_MS
  * at the throughput measured so far (a loaded machine gets smaller pieces). Sizes are powers of two and
  * change only when the ideal is well away from the current one, so the same cuts, and sessions, recur.
  */
@@ -57,7 +57,7 @@ export class PieceSize {
     this.rate = this.rate === undefined ? rate : 0.7 * this.rate + 0.3 * rate;
   }
 
-  /** Between reads: moves to the power of two nearest the ideal when the current size is off by over 2^0.75. */
+  /** Before each piece: moves to the power of two nearest the ideal when the current size is off by over 2^0.75. */
   settle(): void {
     if (this.fixed || this.rate === undefined) return;
     const ideal = Math.log2(Math.min(MAX_PIECE_FLOPS, Math.max(MIN_PIECE_FLOPS, this.rate * PIECE_MS)));
@@ -72,19 +72,24 @@ export class PieceRunner {
     this.banded = banded;
   }
 
-  /** Computes the recorded values `targets`, in pieces of about `budget` work when they exceed one. */
-  async compute(targets: readonly LazyValue[], budget: number): Promise<void> {
-    const pending = targets.filter((t) => !t.isKnown);
-    if (pending.length === 0) return;
-    const history = recordedHistory(pending);
-    if (costOf(history) <= budget) {
-      await this.banded.compute(pending);
-      return;
-    }
-    for (const piece of cutPieces(history, pending, budget)) {
+  /**
+   * Computes the recorded values `targets`, in pieces of about `budget()` work when they exceed one. The
+   * rest is cut again after each piece, so a budget that adapts (PieceSize) applies within the read.
+   */
+  async compute(targets: readonly LazyValue[], budget: () => number): Promise<void> {
+    for (;;) {
+      const pending = targets.filter((t) => !t.isKnown);
+      if (pending.length === 0) return;
+      const history = recordedHistory(pending);
+      const size = budget();
+      if (costOf(history) <= size) {
+        await this.banded.compute(pending);
+        return;
+      }
+      const piece = cutPieces(history, pending, size)[0] as Piece;
       const heavy = piece.heavy;
       // In bands, with the recorded operations before it in the piece; then whatever else it hands on.
-      if (heavy !== undefined) await this.banded.inBands(heavy, Math.ceil((heavy.op?.cost ?? 0) / budget));
+      if (heavy !== undefined) await this.banded.inBands(heavy, Math.ceil((heavy.op?.cost ?? 0) / size));
       await this.banded.compute(piece.outputs);
     }
   }
