@@ -124,6 +124,11 @@ export class BatchRun extends EventEmitter<BatchRunEvents> {
     };
   }
 
+  /** Workers connected to the queue now (none: the jobs wait until one starts). */
+  workers(): Promise<number> {
+    return this.session.queue.getWorkersCount();
+  }
+
   /** Resolves when every job has ended (written, failed for good, or cancelled); closes the connections. */
   wait(): Promise<BatchResult> {
     return this.#result;

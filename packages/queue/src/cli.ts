@@ -81,6 +81,10 @@ function refuseWorkerOptions(values: Parsed['values'], command: string, extra: r
   }
 }
 
+/** Jobs on a queue no worker takes wait, silently: say so, and what to start. */
+const NO_WORKER = (url: string, name: string | undefined) =>
+  `adaattn: no worker is connected to this queue yet; the jobs wait until one is: adaattn worker --queue ${redact(url)}${name === undefined ? '' : ` --queue-name ${name}`}\n`;
+
 /** What batch and video --queue share: the queue, the styles and controls, and how to stylize and retry. */
 function parseJobOptions(values: Parsed['values'], command: string, refused: readonly string[] = []) {
   const url = queueUrl(values, command);
@@ -227,16 +231,22 @@ async function batchCommand(argv: readonly string[], ctx: CliContext): Promise<n
     `adaattn batch: ${queued} image${queued === 1 ? '' : 's'} queued at ${redact(url)} with ${styles.map((s) => basename(s)).join(' and ')}` +
       `${run.skipped.length > 0 ? `, ${run.skipped.length} skipped (output exists; --force redoes them)` : ''}${describeControls(controls, styles.length)}\n`,
   );
+  if (queued > 0 && (await run.workers()) === 0) ctx.stderr.write(NO_WORKER(url, queue.queueName));
   const progress = batchProgress(ctx.stderr);
-  run.on('progress', (p) => progress.update(p));
+  let cancelling = false; // the removed jobs end as 'cancelled', not as progress
+  run.on('progress', (p) => cancelling || progress.update(p));
   const cancel = () => {
+    cancelling = true;
+    progress.clear();
     ctx.stderr.write('adaattn batch: cancelling the jobs no worker has started\n');
     void run.cancel();
   };
   ctx.signal.addEventListener('abort', cancel, { once: true });
   const result = await run.wait().finally(() => ctx.signal.removeEventListener('abort', cancel));
   progress.clear();
-  const done = `${result.written.length} written, ${result.skipped.length} skipped, ${result.failures.length} failed, in ${formatDuration(result.seconds)}`;
+  const cancelled = result.failures.filter((f) => f.reason === 'cancelled').length;
+  const failed = result.failures.length - cancelled;
+  const done = `${result.written.length} written, ${result.skipped.length} skipped, ${failed} failed${cancelled > 0 ? `, ${cancelled} cancelled` : ''}, in ${formatDuration(result.seconds)}`;
   if (result.cancelled) {
     ctx.stderr.write(`adaattn batch: cancelled (${done}; the outputs written are kept)\n`);
     return EXIT_CANCELLED;
@@ -318,11 +328,13 @@ async function videoCommand(argv: readonly string[], ctx: CliContext): Promise<n
       ...(fps === undefined ? {} : { fps }),
       ...(chunkFrames === undefined ? {} : { chunkFrames }),
       ...controls,
-      onQueued: ({ chunks, frames, reused }) =>
+      onQueued: ({ chunks, frames, reused, workers }) => {
         ctx.stderr.write(
           `adaattn: stylizing ${basename(input)} (${frames} frames) with ${styles.map((s) => basename(s)).join(' and ')} into ${output} over the queue at ${redact(url)}: ` +
             `${chunks} chunk${chunks === 1 ? '' : 's'}${reused > 0 ? ` (${reused} done by an earlier run)` : ''}, ${stylize.attention} attention${describeControls(controls, styles.length)}\n`,
-        ),
+        );
+        if (workers === 0 && reused < chunks) ctx.stderr.write(NO_WORKER(url, queue.queueName));
+      },
       onProgress: (p) => progress.update(p),
     });
     progress.clear();

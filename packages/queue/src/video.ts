@@ -27,7 +27,12 @@ export interface QueueVideoOptions extends Omit<StylizeVideoOptions, 'style' | '
   /** Called as chunks report frames done. */
   readonly onProgress?: (progress: VideoProgress) => void;
   /** Called once the jobs are on the queue, with the number of chunks and how many were done already. */
-  readonly onQueued?: (info: { readonly chunks: number; readonly frames: number; readonly reused: number }) => void;
+  readonly onQueued?: (info: {
+    readonly chunks: number;
+    readonly frames: number;
+    readonly reused: number;
+    readonly workers: number;
+  }) => void;
 }
 
 /** Stylizes a video or frame directory over the queue; resolves like stylizeVideo() once the output is written. */
@@ -120,7 +125,12 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
         reason,
       });
     });
-    options.onQueued?.({ chunks: planned.length, frames, reused: planned.length - tracker.pending.size });
+    options.onQueued?.({
+      chunks: planned.length,
+      frames,
+      reused: planned.length - tracker.pending.size,
+      workers: await session.queue.getWorkersCount(),
+    });
     const cancel = () => void session.cancel(tracker.pending).then(() => tracker.reconcile());
     signal?.addEventListener('abort', cancel, { once: true });
     try {
