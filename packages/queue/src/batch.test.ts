@@ -149,6 +149,27 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     expect(await readdir(output)).toHaveLength(1);
   });
 
+  it('Ctrl-C removes the jobs no worker has started (and a queue without workers is pointed out)', async () => {
+    const input = await inputs('interrupted', 3);
+    const output = await outputDir('interrupted-out');
+    const run = adaattn(batchArgs('idle', input, output, style));
+    await run.waitFor(/no worker is connected to this queue yet; .* adaattn worker --queue redis:\/\/127\.0\.0\.1:\d+ --queue-name idle\n/);
+    run.proc.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.output()).toMatch(/adaattn batch: cancelled \(0 written, 0 skipped, 0 failed, 3 cancelled, in \d+ s/);
+    const queue = new Queue('idle', { connection: redisOptions(redis.url) });
+    try {
+      expect(await queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toMatchObject({
+        waiting: 0,
+        active: 0,
+        completed: 0,
+        failed: 0,
+      });
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('says what is wrong with --queue before doing anything, and video --queue has its own help page', async () => {
     const bad = adaattn(['batch', '--queue', 'http://x', '--input', dir, '--style', style, '--output', dir]);
     expect(await bad.exited).toBe(2);
