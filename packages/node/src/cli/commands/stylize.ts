@@ -1,13 +1,11 @@
 /** `adaattn stylize`: decode two images, stylize, encode by extension, write atomically. */
 import { basename } from 'node:path';
 import { createStylizer } from '../../api/create-stylizer.js';
-import { BACKEND_CHOICES } from '../../api/backends.js';
-import { DEFAULT_ATTENTION, DEFAULT_SIZE, type AttentionMode } from '../../api/options.js';
 import { assertFileWritable, isSameFile, writeFileAtomic } from '../../io/atomic-write.js';
-import { DEFAULT_MAX_PIXELS, encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
+import { encodeImage, outputFormatForPath, readImage } from '../../io/image.js';
 import { inspectModelDir } from '../../io/model-dir.js';
 import type { PixelImage } from '../../types.js';
-import { choice, integer, optional, parseOptions, pixelCount, required, type OptionSpec } from '../args.js';
+import { integer, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
