@@ -117,7 +117,7 @@ function styleLabel(index: number, count: number): string {
 }
 
 /** The API's cap is the CLI's: a larger size would only fail after minutes and gigabytes. */
-function checkSize(size: number): void {
+export function checkSize(size: number): void {
   if (typeof size === 'number' && size > MAX_SIZE) {
     throw new InvalidArgumentError(`size must be at most ${MAX_SIZE} pixels (the longer side), got ${size}; use 0 to keep an input's own size`);
   }

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import type { PixelImage } from '../types.js';
 import { DEFAULT_SIZE, type ControlOptions, type EncodedStyle, type NodeStylizer } from './options.js';
 import { InputError } from '../errors.js';
+import { checkSize } from './create-stylizer.js';
 
 /** Frame rate of a video made from a directory of frames, unless told. */
 export const DEFAULT_FPS = 25;
@@ -81,6 +82,7 @@ export async function stylizeFrames(
   prepared?: VideoStyles,
 ): Promise<StylizeVideoResult> {
   const { input, output, size = DEFAULT_SIZE, signal, onProgress, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  checkSize(size);
   const { start, end } = options.range ?? { start: 0, end: Infinity };
   const tools = ffmpegPaths(options.env ?? process.env);
   const started = Date.now();

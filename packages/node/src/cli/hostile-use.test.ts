@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStylizer } from '../api/create-stylizer.js';
+import { stylizeVideo } from '../api/stylize-video.js';
 import { runCli } from '../test-utils/cli.js';
 import { bundleCli, startCli } from '../test-utils/cli-process.js';
 import { makeTempDir, writeJpeg, writePng } from '../test-utils/images.js';
@@ -128,6 +129,7 @@ describe('options and files, checked before computing', () => {
       // The API's size cap is the CLI's: refused at once, not after gigabytes.
       await expect(s.stylize(content, style, { size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
       await expect(s.encodeStyle(style, { size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
+      await expect(stylizeVideo(s, { input: dir, output: join(dir, 'video-out'), style, size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
     } finally {
       await s.dispose();
     }
