@@ -31,10 +31,11 @@ const TYPES = {
 /**
  * Serves `routes` (URL prefix → directory, e.g. { '/model/': '/path/to/models/adaattn-image' }) and
  * `virtual` (exact path → { body, type }) on 127.0.0.1, answering `Range` requests like a CDN. `onFile(path,
- * range)` sees each file request (tests count downloads with it). Resolves to { url, close() } once listening.
+ * range)` sees each file request (tests count downloads with it); when it returns a number n, the connection
+ * is cut after n bytes of the body (tests break a download half-way). Resolves to { url, close() } once listening.
  *
  * @param {{ routes?: Record<string, string>, virtual?: Record<string, { body: string, type: string }>, port?: number,
- *   log?: boolean, onFile?: (path: string, range: string | undefined) => void }} [options]
+ *   log?: boolean, onFile?: (path: string, range: string | undefined) => number | undefined | void }} [options]
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
 export function startServer({ routes = {}, virtual = {}, port = 0, log = false, onFile } = {}) {
@@ -86,7 +87,12 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false, 
       });
       if (req.method === 'HEAD') return res.end();
       if (log) console.log(`GET ${path}${range ? ` ${req.headers.range}` : ''} (${end - start + 1} bytes)`);
-      onFile?.(path, req.headers.range);
+      const cutAfter = onFile?.(path, req.headers.range);
+      if (typeof cutAfter === 'number') {
+        // Send the first bytes, then drop the connection as a flaky network would.
+        createReadStream(file, { start, end: start + cutAfter - 1 }).on('end', () => setTimeout(() => res.destroy(), 50)).pipe(res, { end: false });
+        return;
+      }
       createReadStream(file, { start, end }).pipe(res);
     } catch {
       send(404, `not found: ${path}`);
