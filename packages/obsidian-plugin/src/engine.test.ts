@@ -1,6 +1,6 @@
 // @vitest-environment node
 /**
- * ModelEngine on the shipped model (models/adaattn-image) and tfjs-wasm in Node: loading once, reloading
+ * ModelEngine on the published model packages (packages/model-image, model-video) and tfjs-wasm in Node: loading once, reloading
  * when the location changes, reusing a style's features, cancelling, and the errors a user can meet.
  */
 import { existsSync } from 'node:fs';
@@ -13,10 +13,11 @@ import { NEUTRAL_CONTROLS } from './controls';
 import { ModelEngine, type EnginePhase } from './engine';
 import type { ModelSource } from './model-source';
 
-const MODELS = fileURLToPath(new URL('../../../models/', import.meta.url));
-const hasModel = existsSync(`${MODELS}adaattn-image/model.json`);
+// The model packages as published (packages/model-image, packages/model-video; sharded files included).
+const MODELS = fileURLToPath(new URL('../../', import.meta.url));
+const hasModel = existsSync(`${MODELS}model-image/model.json`);
 
-/** A source over a folder of the repository's models/, counting model.json reads (one per load). */
+/** A source over a model package folder of the repository, counting model.json reads (one per load). */
 function source(name: string, reads = { count: 0 }): ModelSource {
   return {
     key: `test:${name}`,
@@ -57,8 +58,8 @@ describe('ModelEngine', () => {
     );
   });
 
-  it.skipIf(!existsSync(`${MODELS}adaattn-video/model.json`))('refuses the video model', async () => {
-    const e = engineOn({ source: source('adaattn-video') });
+  it.skipIf(!existsSync(`${MODELS}model-video/model.json`))('refuses the video model', async () => {
+    const e = engineOn({ source: source('model-video') });
     await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
       /holds the video model; this plugin needs the image model/,
     );
@@ -66,7 +67,7 @@ describe('ModelEngine', () => {
 
   it.skipIf(!hasModel)('loads once, reuses the style features, and reloads when the location changes', async () => {
     const reads = { count: 0 };
-    const current = { source: source('adaattn-image', reads) };
+    const current = { source: source('model-image', reads) };
     engine = engineOn(current);
     const style = { key: 'wave|1', image: async () => image(40, 7) };
     const signal = new AbortController().signal;
@@ -83,7 +84,7 @@ describe('ModelEngine', () => {
 
     const backendNow = await wasm();
     const liveBefore = backendNow.memory().tensors;
-    current.source = { ...source('adaattn-image', reads), key: 'test:elsewhere' };
+    current.source = { ...source('model-image', reads), key: 'test:elsewhere' };
     await engine.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal });
     expect(reads.count).toBe(2);
     // The old model and style were freed: same number of live tensors as before the reload.
@@ -135,7 +136,7 @@ describe('ModelEngine', () => {
     const reads = { count: 0 };
     let openGate: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const slow = source('adaattn-image', reads);
+    const slow = source('model-image', reads);
     const e = engineOn({ source: { ...slow, key: 'test:slow', readFile: async (p) => (p === 'model.json' ? slow.readFile(p) : gate.then(() => slow.readFile(p))) } });
     const style = { key: 's', image: async () => image(32, 2) };
     try {
@@ -165,5 +166,31 @@ describe('ModelEngine', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(b.memory().tensors).toBe(0);
     engine = undefined;
+  });
+
+  it('downloads first through the source, shows the megabytes, and tries again after a cancelled download', async () => {
+    const calls: AbortSignal[] = [];
+    const downloading: ModelSource = {
+      key: 'test:download',
+      description: 'the test download',
+      readFile: async () => {
+        throw new Error('not reached');
+      },
+      prepare: async ({ signal, onProgress }) => {
+        calls.push(signal as AbortSignal);
+        onProgress?.({ doneBytes: 26_500_000, totalBytes: 53_000_000 });
+        if (calls.length === 1) throw new AbortError(); // the user cancelled the download
+        throw new Error('offline');
+      },
+    };
+    const e = engineOn({ source: downloading });
+    const statuses: { phase: EnginePhase; detail?: string }[] = [];
+    const run = { signal: new AbortController().signal, onStatus: (s: { phase: EnginePhase; detail?: string }) => statuses.push(s) };
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, run)).rejects.toBeInstanceOf(AbortError);
+    expect(statuses[0]).toMatchObject({ phase: 'download-model', fraction: 0.5, detail: '26.5 of 53.0 MB' });
+    expect(calls[0]).toBe(run.signal); // the run's Cancel reaches the download
+    // Not remembered as loaded: the next run downloads (resumes) again.
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, run)).rejects.toThrow('offline');
+    expect(calls).toHaveLength(2);
   });
 });
