@@ -26,20 +26,34 @@ const t0 = performance.now();
 await stylizer.stylize(content, features ?? style);
 const wall = (performance.now() - t0) / 1000;
 features?.dispose();
-stylizer.dispose(); // releasing the sessions writes the profiles
-await new Promise((r) => setTimeout(r, 1000));
+stylizer.dispose(); // releasing the sessions writes the profiles, asynchronously
+
+/**
+ * A profile's events. ORT closes the JSON array when the session ends, which may be later (a busy machine)
+ * or never for a session still cached: the events written so far are read then.
+ */
+async function events(file) {
+  await new Promise((r) => setTimeout(r, 3000));
+  const text = (await readFile(join(dir, file), 'utf8')).trim();
+  if (text === '') return []; // nothing flushed yet
+  try {
+    return JSON.parse(text);
+  } catch {
+    return JSON.parse(`${text.trim().replace(/,$/, '')}]`);
+  }
+}
 
 const byOp = new Map();
 const convs = [];
 let runs = 0;
 for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
-  const events = JSON.parse(await readFile(join(dir, file), 'utf8'));
+  const all = await events(file);
   // The second model_run of each session is the warm call.
-  const modelRuns = events.filter((e) => e.name === 'model_run');
+  const modelRuns = all.filter((e) => e.name === 'model_run');
   const warm = modelRuns[1];
   if (warm === undefined) continue;
   runs++;
-  for (const e of events) {
+  for (const e of all) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warm.ts || e.ts > warm.ts + warm.dur) continue;
     const op = e.args.op_name;
     if (op === 'Conv' || op === 'MatMul' || op === 'FusedMatMul') convs.push({ op, us: e.dur, shapes: [...e.args.input_type_shape.map((x) => Object.values(x)[0]), Object.values(e.args.output_type_shape[0])[0]] });
