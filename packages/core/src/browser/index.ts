@@ -21,6 +21,7 @@ export {
   startWebglBackend,
   type DocumentLike,
   type InlineWasmBinaries,
+  type InlineWasmDelivery,
   type WebglProbe,
   type WebglStartOptions,
 } from './tfjs-runtimes.js';

@@ -83,22 +83,43 @@ export interface InlineWasmBinaries {
   readonly plain?: Uint8Array;
 }
 
+/**
+ * How tfjs gets the inlined bytes. 'platform-fetch' (default) answers tfjs's own fetch from memory, so no
+ * request leaves the page and a CSP cannot block it (Figma's iframe). 'blob-url' hands tfjs object URLs
+ * instead, as the Obsidian plugin has always shipped it.
+ */
+export type InlineWasmDelivery = 'platform-fetch' | 'blob-url';
+
 const INLINE_PREFIX = 'inline-wasm:';
-let inlined: InlineWasmBinaries | undefined;
+let installed: { binaries: InlineWasmBinaries; paths?: Record<string, string> } | undefined;
 
 /**
- * Points tfjs at inlined binaries through `tf.env().platform.fetch`, so no request leaves the page (a plugin's
- * CSP cannot block it and the community-store layout has no room for a .wasm file beside the bundle). The
- * threaded build is never used: it needs a worker script and cross-origin isolation that plugin hosts lack.
+ * Points tfjs at inlined binaries once per page. The threaded build is never used: it needs a worker script
+ * and cross-origin isolation that plugin hosts lack.
  */
-function useInlineWasm(binaries: InlineWasmBinaries): void {
-  if (inlined !== undefined) return;
-  inlined = binaries;
+function useInlineWasm(binaries: InlineWasmBinaries, delivery: InlineWasmDelivery): { binaries: InlineWasmBinaries; paths?: Record<string, string> } {
+  if (installed !== undefined) return installed;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const files: Readonly<Record<string, Uint8Array>> = {
     'tfjs-backend-wasm.wasm': binaries.plain ?? binaries.simd,
     'tfjs-backend-wasm-simd.wasm': binaries.simd,
   };
+  // tfjs wants an entry for all three names even when it will never pick the threaded one.
+  const names = (url: (file: string) => string): Record<string, string> => ({
+    'tfjs-backend-wasm.wasm': url('tfjs-backend-wasm.wasm'),
+    'tfjs-backend-wasm-simd.wasm': url('tfjs-backend-wasm-simd.wasm'),
+    'tfjs-backend-wasm-threaded-simd.wasm': url('tfjs-backend-wasm-simd.wasm'),
+  });
+  if (delivery === 'blob-url') {
+    const urls = new Map<string, string>();
+    const url = (file: string) => {
+      let u = urls.get(file);
+      if (u === undefined) urls.set(file, (u = URL.createObjectURL(new Blob([files[file] as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }))));
+      return u;
+    };
+    installed = { binaries, paths: names(url) };
+    return installed;
+  }
   // An own property on the platform instance shadows its prototype method (setPlatform would log a warning).
   const platform = tf.env().platform;
   const fetchOriginal = platform.fetch.bind(platform);
@@ -107,22 +128,19 @@ function useInlineWasm(binaries: InlineWasmBinaries): void {
     if (bytes === undefined) return fetchOriginal(path, init);
     return Promise.resolve(new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/wasm' } }));
   };
-  // tfjs wants an entry for all three names even when it will never pick the threaded one.
   setWasmPaths(
-    {
-      'tfjs-backend-wasm.wasm': `${INLINE_PREFIX}tfjs-backend-wasm.wasm`,
-      'tfjs-backend-wasm-simd.wasm': `${INLINE_PREFIX}tfjs-backend-wasm-simd.wasm`,
-      'tfjs-backend-wasm-threaded-simd.wasm': `${INLINE_PREFIX}tfjs-backend-wasm-simd.wasm`,
-    },
+    names((file) => `${INLINE_PREFIX}${file}`),
     true,
   );
+  installed = { binaries };
+  return installed;
 }
 
 /** tfjs's 'wasm' backend from inlined binaries (single-threaded); refused without SIMD when only the SIMD build is inlined. */
-export async function startInlineWasmBackend(binaries: InlineWasmBinaries): Promise<Backend> {
-  useInlineWasm(binaries);
-  if ((inlined ?? binaries).plain === undefined && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
+export async function startInlineWasmBackend(binaries: InlineWasmBinaries, delivery: InlineWasmDelivery = 'platform-fetch'): Promise<Backend> {
+  const use = useInlineWasm(binaries, delivery);
+  if (use.binaries.plain === undefined && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
     throw new Error("this app's WebAssembly has no SIMD support, which the embedded tfjs binary needs; choose WebGL");
   }
-  return createTfjsBackend({ name: 'wasm' });
+  return createTfjsBackend(use.paths === undefined ? { name: 'wasm' } : { name: 'wasm', wasmPaths: use.paths });
 }

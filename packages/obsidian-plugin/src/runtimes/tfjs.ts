@@ -20,6 +20,7 @@ export async function startTfjs(name: TfjsName, purpose: StartPurpose): Promise<
     // A software rasterizer (VMs, remote desktops, GPU blocklists) is slower than wasm: 'auto' skips it, a user who chose WebGL gets it.
     return startWebglBackend({ allowSoftware: purpose === 'chosen', softwareHint: '; choose WebGL in the settings to use it anyway' });
   }
-  if (name === 'wasm') return startInlineWasmBackend({ simd: wasmSimd });
+  // As a blob URL: the community-store layout has no room for a .wasm file beside main.js.
+  if (name === 'wasm') return startInlineWasmBackend({ simd: wasmSimd }, 'blob-url');
   return createTfjsBackend({ name });
 }
