@@ -64,6 +64,18 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     await esbuild.build({
       entryPoints: [join(pkg, 'test/e2e/browser-entry.ts')],
       outfile: join(outdir, 'harness.js'),
+      // The harness decodes with the plugin's canvas codec only. core/browser also holds the tfjs runtimes:
+      // bundled here they would register a second tfjs 'wasm' backend in the page before main.js's own
+      // (tfjs keeps its registry on the window), and main.js's embedded binary would never be used.
+      plugins: [
+        {
+          name: 'no-tfjs-in-harness',
+          setup: (b) => {
+            b.onResolve({ filter: /^@tensorflow\// }, (a) => ({ path: a.path, namespace: 'no-tfjs' }));
+            b.onLoad({ filter: /.*/, namespace: 'no-tfjs' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+          },
+        },
+      ],
       bundle: true,
       format: 'iife',
       platform: 'browser',
