@@ -26,6 +26,8 @@ export type {
 export { DEFAULT_FPS, stylizeVideo, type StylizeVideoOptions, type StylizeVideoResult, type VideoProgress } from './api/stylize-video.js';
 export { FfmpegMissingError } from './io/ffmpeg.js';
 export { InputError, OutputError } from './errors.js';
+// core's typed errors, so callers can branch with instanceof without a second import.
+export { AbortError, BackendError, InvalidArgumentError, WeightsError } from '@adaattn/core';
 export { FRAME_EXTENSIONS } from './io/frames.js';
 export { readMask } from './io/mask.js';
 export { floodFill, type FloodFillOptions, type Point, type PreserveColor, type StyleMix } from '@adaattn/core';
