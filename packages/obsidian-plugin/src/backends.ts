@@ -2,8 +2,7 @@
  * The one table of inference runtimes the bundle carries, and the user's choice among them.
  *
  * Adding a runtime (e.g. ONNX Runtime Web once core has it) is one row in RUNTIMES; 'auto' tries the
- * rows marked `auto` in table order and reports every failure in one error (core's BackendRegistry, where
- * every row is registered).
+ * rows marked `auto` in table order and reports every failure in one error (core's BackendRegistry).
  * Each row's module is imported only when that runtime is chosen, so loading the plugin costs nothing.
  * A row's start() learns whether 'auto' or the user chose it: 'auto' may decline a runtime that works but
  * would be slower than the next one (WebGL drawn by a software rasterizer, 10× slower than wasm).
@@ -49,19 +48,21 @@ export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: s
 };
 
 /**
- * Starts runtimes at most once per plugin load and purpose (a runtime that failed is not retried: WebGL missing
- * now is missing until restart) and hands back the first of `choice`'s order that starts. Each row is
- * registered once in core's BackendRegistry; 'auto' and an explicit choice are started separately, since
- * 'auto' may decline what an explicit choice accepts.
+ * Starts runtimes at most once per plugin load (a runtime that failed is not retried: WebGL missing now
+ * is missing until restart) and hands back the first of `choice`'s order that starts. Rows in 'auto' are
+ * registered a second time as `auto:<name>`, since 'auto' may decline what an explicit choice accepts.
  */
 export class Runtimes {
-  private readonly registry = new BackendRegistry<StartPurpose>((purpose) => (purpose === 'auto' ? 'auto' : ''));
+  private readonly registry = new BackendRegistry();
 
   constructor(rows: Readonly<Record<string, Pick<RuntimeRow, 'auto' | 'start'>>> = RUNTIMES) {
-    for (const [name, row] of Object.entries(rows)) this.registry.register(name, (purpose) => row.start(purpose));
+    for (const [name, row] of Object.entries(rows)) {
+      this.registry.register(name, () => row.start('chosen'));
+      if (row.auto) this.registry.register(`auto:${name}`, () => row.start('auto'));
+    }
   }
 
   resolve(choice: BackendChoice): Promise<Backend> {
-    return this.registry.resolve(BACKEND_CHOICES[choice].order, choice === 'auto' ? 'auto' : 'chosen');
+    return this.registry.resolve(choice === 'auto' ? BACKEND_CHOICES.auto.order.map((n) => `auto:${n}`) : BACKEND_CHOICES[choice].order);
   }
 }
