@@ -1,15 +1,17 @@
 // ESLint for the whole monorepo (`npm run lint`). Formatting is Prettier's job (`npm run format:check`);
 // these rules are about correctness and the architecture in docs/ARCHITECTURE.md §1–2.
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Every package's widest tsconfig (tests included); obsidian keeps its tests in a second one.
-const TS_PROJECTS = readdirSync('packages')
+// Paths are relative to this file, so `npx eslint` works from any package folder too.
+const TS_PROJECTS = readdirSync(join(import.meta.dirname, 'packages'))
   .flatMap((p) => [`packages/${p}/tsconfig.json`, `packages/${p}/tsconfig.test.json`])
   .concat(['packages/figma-plugin/plugin-src/tsconfig.json', 'packages/figma-plugin/ui-src/tsconfig.json'])
-  .filter((f) => existsSync(f));
+  .filter((f) => existsSync(join(import.meta.dirname, f)));
 
 // Modules only a Node (or Electron/Figma host) process has. Core runs in browsers, plugin iframes and
 // Figma's sandbox, so it may import none of them.

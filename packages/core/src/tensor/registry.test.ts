@@ -54,4 +54,36 @@ describe('BackendRegistry', () => {
     expect((error as BackendError).code).toBe('unknown-backend');
     expect((error as Error).message).toMatch(/'webgpu'.*registered: tfjs-wasm/);
   });
+
+  it("with reuse 'never' starts a fresh backend per request, passing the request's options", async () => {
+    const seen: number[] = [];
+    const registry = new BackendRegistry<number>('never');
+    registry.register('fresh', async (threads) => {
+      seen.push(threads);
+      return createReferenceBackend();
+    });
+    const a = await registry.resolve(['fresh'], 2);
+    const b = await registry.resolve(['fresh'], 4);
+    expect(a).not.toBe(b);
+    expect(seen).toEqual([2, 4]);
+  });
+
+  it('with a reuse key shares starts per key, and names failures by key', async () => {
+    const registry = new BackendRegistry<'auto' | 'chosen'>((purpose) => (purpose === 'auto' ? 'auto' : ''));
+    let starts = 0;
+    registry.register('gl', async (purpose) => {
+      starts++;
+      if (purpose === 'auto') throw new Error('software renderer');
+      return createReferenceBackend();
+    });
+    registry.register('wasm', () => Promise.resolve(createReferenceBackend()));
+    const auto = await registry.resolveNamed(['gl', 'wasm'], 'auto');
+    expect(auto.name).toBe('wasm');
+    expect(auto.failures).toEqual([{ name: 'auto:gl', reason: 'software renderer' }]);
+    expect((await registry.resolveNamed(['gl', 'wasm'], 'auto')).backend).toBe(auto.backend);
+    const chosen = await registry.resolveNamed(['gl'], 'chosen');
+    expect(chosen.name).toBe('gl');
+    expect(await registry.resolve(['gl'], 'chosen')).toBe(chosen.backend);
+    expect(starts).toBe(2);
+  });
 });
