@@ -27,8 +27,8 @@ export interface OnnxGraphOptions {
   readonly onGraphRun?: (info: GraphRunInfo) => void;
   /**
    * Estimated floating-point operations per piece of a read. ONNX Runtime blocks its thread while it runs,
-   * so a read runs in pieces; between them the event loop turns, the AbortSignal is checked and progress
-   * is reported. Default: adapted to about 0.2 s of work at the speed measured so far (starting from
+   * so a read made with an AbortSignal or a progress callback runs in pieces; between them the event loop
+   * turns, the signal is checked and progress is reported (a read with neither runs as one graph). Default: adapted to about 0.2 s of work at the speed measured so far (starting from
    * PIECE_FLOPS for the runtime). A number fixes it; `Infinity` runs each read as one graph: a little
    * faster, but it cannot be cancelled and reports no progress until it is done.
    */
@@ -43,7 +43,7 @@ export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
  * wasm about a tenth of that; a GPU far more.
  */
 export const PIECE_FLOPS: Readonly<Record<string, number>> = {
-  'onnx-node': 2 ** 34,
+  'onnx-node': 2 ** 35,
   'onnx-node-cuda': 2 ** 39,
   'onnx-web-webgpu': 2 ** 35,
   'onnx-web-wasm': 2 ** 32,

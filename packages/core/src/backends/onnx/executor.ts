@@ -146,7 +146,11 @@ export class Executor {
     const history = recordedHistory([target]);
     const held = history.filter((v) => v !== target && !v.disposed);
     this.reading = { control, total: costOf(history), done: 0 };
+    // Pieces cost throughput (values cross through host memory, ONNX Runtime cannot fuse across a cut):
+    // only a read that can be cancelled or reports progress pays it; any other runs as one graph.
+    const watched = control.signal !== undefined || control.onProgress !== undefined;
     const budget = () => {
+      if (!watched) return Infinity;
       this.pieceSize.settle();
       return this.pieceSize.current;
     };

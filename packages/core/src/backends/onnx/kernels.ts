@@ -32,8 +32,10 @@ const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', 
 type Extra = Partial<Pick<RecordedOp, 'band' | 'reduction' | 'cost'>>;
 
 function record(shape: Shape, signature: string, inputs: readonly In[], lower: Lower, extra: Extra, mark: MarkCell): LazyValue {
-  // Default cost: memory-bound work, about one operation per output value.
-  const op: RecordedOp = { signature, inputs: inputs.map((i) => i.handle), lower, cost: sizeOf(shape), ...extra };
+  // Default cost: memory-bound work, about one operation per value read or written (a reduction reads far
+  // more than it writes).
+  const traffic = inputs.reduce((sum, i) => sum + sizeOf(i.shape), sizeOf(shape));
+  const op: RecordedOp = { signature, inputs: inputs.map((i) => i.handle), lower, cost: traffic, ...extra };
   return new LazyValue(shape, op, null, mark);
 }
 

@@ -1,5 +1,6 @@
 /**
- * A read's recorded work in pieces, so that the caller's event loop turns between them.
+ * A watched read's recorded work (one with an AbortSignal or a progress callback) in pieces, so that the
+ * caller's event loop turns between them.
  *
  * ONNX Runtime's run blocks its thread (onnxruntime-node runs on the main thread, onnxruntime-web's wasm
  * likewise): one graph for a whole stylize left an AbortSignal, a second Ctrl-C or a repaint waiting until
@@ -25,10 +26,13 @@ interface Piece {
   readonly heavy: LazyValue | undefined;
 }
 
-/** Seconds of work a piece aims at: an abort waits at most about this long (plus a turn of the loop). */
-const PIECE_MS = 200;
+/**
+ * Milliseconds of work a piece aims at: an abort waits at most about this long (plus a turn of the loop).
+ * Shorter pieces cost throughput: each hands its values on through host memory and runs apart.
+ */
+const PIECE_MS = 400;
 /** Bounds of the adapted piece size: below, per-run overhead dominates; above, a GPU's pieces are long anyway. */
-const MIN_PIECE_FLOPS = 2 ** 28;
+const MIN_PIECE_FLOPS = 2 ** 32;
 const MAX_PIECE_FLOPS = 2 ** 42;
 
 /**
