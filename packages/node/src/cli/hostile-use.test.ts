@@ -41,7 +41,7 @@ afterAll(() => cleanup());
 const stylize = (output: string, ...extra: string[]) => ['stylize', '-c', content, '-s', style, '-o', output, '--model', model, '--backend', 'onnx', ...extra];
 
 describe('Ctrl-C during a long run (ONNX Runtime)', () => {
-  // Pieces are about 0.2 s of work, so an idle machine stops well within a second (tools/bench/abort-latency.mjs);
+  // Pieces are about 0.7 s of work, so an idle machine stops within a second (tools/bench/abort-latency.mjs);
   // the bounds leave room for a machine shared with other jobs, where a piece can take several times longer.
   it('one SIGINT stops the compute within a piece: exit 130, no output, nothing left behind', async () => {
     const out = join(dir, 'interrupted.png');

@@ -28,9 +28,10 @@ export interface OnnxGraphOptions {
   /**
    * Estimated floating-point operations per piece of a read. ONNX Runtime blocks its thread while it runs,
    * so a read made with an AbortSignal or a progress callback runs in pieces; between them the event loop
-   * turns, the signal is checked and progress is reported (a read with neither runs as one graph). Default: adapted to about 0.2 s of work at the speed measured so far (starting from
-   * PIECE_FLOPS for the runtime). A number fixes it; `Infinity` runs each read as one graph: a little
-   * faster, but it cannot be cancelled and reports no progress until it is done.
+   * turns, the signal is checked and progress is reported (a read with neither runs as one graph).
+   * Default: PIECE_FLOPS for the runtime (about 0.7 s of work on the machines it was measured on).
+   * `Infinity` runs each read as one graph: faster (pieces cost ~14 % at 512², see PIECE_FLOPS), but it
+   * cannot be cancelled and reports no progress.
    */
   readonly pieceFlops?: number;
 }
@@ -38,12 +39,14 @@ export interface OnnxGraphOptions {
 export const DEFAULT_GRAPH_MEMORY_BYTES = 3 * 1024 ** 3;
 
 /**
- * First work per piece by runtime (powers of two, 0.1–0.2 s each), before the measured speed takes over
- * (after the first pieces): onnxruntime-node reaches ~180 GFLOP/s on 2 AVX-512 cores (docs/BENCHMARKS.md),
- * wasm about a tenth of that; a GPU far more.
+ * Work per piece by runtime, about 0.7 s each on an idle machine: onnxruntime-node reaches ~180 GFLOP/s on
+ * 2 AVX-512 cores (docs/BENCHMARKS.md), wasm about a tenth of that, a GPU far more. Fixed, not adapted to
+ * the measured speed: smaller pieces on a loaded machine cost far more throughput (tools/bench/
+ * abort-latency.mjs at 512² under load 3–4: 2.18× one graph's time with sizes adapted to ~0.7 s, 1.14×
+ * with 2^37), and fixed cuts keep the same sessions.
  */
 export const PIECE_FLOPS: Readonly<Record<string, number>> = {
-  'onnx-node': 2 ** 35,
+  'onnx-node': 2 ** 37,
   'onnx-node-cuda': 2 ** 39,
   'onnx-web-webgpu': 2 ** 35,
   'onnx-web-wasm': 2 ** 32,
@@ -58,10 +61,9 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const capacity = options.sessionCacheSize ?? 8;
   if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 34;
+  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 37;
   if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
-  const pieces = { flops: pieceFlops, fixed: options.pieceFlops !== undefined };
-  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);
+  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieceFlops, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));
   stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));
   return backend;

@@ -18,7 +18,7 @@ import { BandedRunner } from './banded.js';
 import type { Plan } from './graph-builder.js';
 import type { LazyValue } from './lazy-value.js';
 import { encodeModel } from './onnx-model.js';
-import { PieceRunner, PieceSize } from './pieces.js';
+import { PieceRunner } from './pieces.js';
 import { costOf, recordedHistory } from './plan.js';
 import type { OnnxRuntime, RuntimeTensor } from './runtime.js';
 import { SessionCache } from './session-cache.js';
@@ -87,7 +87,7 @@ export class Executor {
   private readonly bandCache = new SessionCache(BAND_SESSIONS);
   private readonly banded: BandedRunner;
   private readonly pieces: PieceRunner;
-  private readonly pieceSize: PieceSize;
+  private readonly pieceFlops: number;
   private queue: Promise<void> = Promise.resolve();
   private reading: ReadState | undefined;
   private readonly constantBytes = new Map<number, number>();
@@ -95,14 +95,14 @@ export class Executor {
 
   private readonly onRun: ((info: GraphRunInfo) => void) | undefined;
 
-  /** `pieceFlops`: work per piece, adapted to the measured speed unless `fixed`. */
-  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, pieces: { flops: number; fixed: boolean }, onRun?: (info: GraphRunInfo) => void) {
+  /** `pieceFlops`: work per piece of a watched read. */
+  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, pieceFlops: number, onRun?: (info: GraphRunInfo) => void) {
     this.runtime = runtime;
     this.cache = cache;
     this.onRun = onRun;
     this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes);
     this.pieces = new PieceRunner(this.banded);
-    this.pieceSize = new PieceSize(pieces.flops, pieces.fixed);
+    this.pieceFlops = pieceFlops;
   }
 
   /** A constant (kept weights) of `bytes`: sessions embedding it count their share of all constants. */
@@ -149,11 +149,7 @@ export class Executor {
     // Pieces cost throughput (values cross through host memory, ONNX Runtime cannot fuse across a cut):
     // only a read that can be cancelled or reports progress pays it; any other runs as one graph.
     const watched = control.signal !== undefined || control.onProgress !== undefined;
-    const budget = () => {
-      if (!watched) return Infinity;
-      this.pieceSize.settle();
-      return this.pieceSize.current;
-    };
+    const budget = watched ? this.pieceFlops : Infinity;
     try {
       if (held.length > 0) await this.pieces.compute(held, budget);
       await this.pieces.compute([target], budget);
@@ -198,7 +194,6 @@ export class Executor {
       const runMs = performance.now() - start;
       this.stats.runs++;
       this.stats.runMs += runMs;
-      this.pieceSize.observe(plan.work.cost, runMs);
       this.onRun?.({ kind: banded ? 'band' : 'whole', nodes: plan.graph.nodes.length, peakBytes: plan.peakBytes, sessionMs, runMs });
       const outputs = plan.graph.outputs.map(({ name }) => {
         const out = results[name];

@@ -26,49 +26,6 @@ interface Piece {
   readonly heavy: LazyValue | undefined;
 }
 
-/**
- * Milliseconds of work a piece aims at: an abort waits at most about this long (plus a turn of the loop).
- * Shorter pieces cost throughput: each hands its values on through host memory and runs apart.
- */
-const PIECE_MS = 400;
-/** Bounds of the adapted piece size: below, per-run overhead dominates; above, a GPU's pieces are long anyway. */
-const MIN_PIECE_FLOPS = 2 ** 32;
-const MAX_PIECE_FLOPS = 2 ** 42;
-
-/**
- * The work per piece: fixed when the caller chose it, otherwise adapted as pieces run to about PIECE_MS
- * at the throughput measured so far (a loaded machine gets smaller pieces). Sizes are powers of two and
- * change only when the ideal is well away from the current one, so the same cuts, and sessions, recur.
- */
-export class PieceSize {
-  private flops: number;
-  private readonly fixed: boolean;
-  /** Measured FLOPs per millisecond (moving average), over runs large enough to tell. */
-  private rate: number | undefined;
-
-  constructor(initial: number, fixed: boolean) {
-    this.flops = initial;
-    this.fixed = fixed;
-  }
-
-  get current(): number {
-    return this.flops;
-  }
-
-  observe(cost: number, ms: number): void {
-    if (this.fixed || ms <= 0 || cost < this.flops / 4) return;
-    const rate = cost / ms;
-    this.rate = this.rate === undefined ? rate : 0.7 * this.rate + 0.3 * rate;
-  }
-
-  /** Before each piece: moves to the power of two nearest the ideal when the current size is off by over 2^0.75. */
-  settle(): void {
-    if (this.fixed || this.rate === undefined) return;
-    const ideal = Math.log2(Math.min(MAX_PIECE_FLOPS, Math.max(MIN_PIECE_FLOPS, this.rate * PIECE_MS)));
-    if (Math.abs(ideal - Math.log2(this.flops)) > 0.75) this.flops = 2 ** Math.round(ideal);
-  }
-}
-
 export class PieceRunner {
   private readonly banded: BandedRunner;
 
@@ -77,15 +34,15 @@ export class PieceRunner {
   }
 
   /**
-   * Computes the recorded values `targets`, in pieces of about `budget()` work when they exceed one. The
-   * rest is cut again after each piece, so a budget that adapts (PieceSize) applies within the read.
+   * Computes the recorded values `targets`, in pieces of about `budget` work when they exceed one (the
+   * rest is cut again after each piece: the cuts, and so the sessions, are the same from call to call).
    */
-  async compute(targets: readonly LazyValue[], budget: () => number): Promise<void> {
+  async compute(targets: readonly LazyValue[], budget: number): Promise<void> {
     for (;;) {
       const pending = targets.filter((t) => !t.isKnown);
       if (pending.length === 0) return;
       const history = recordedHistory(pending);
-      const size = budget();
+      const size = budget;
       if (costOf(history) <= size) {
         await this.banded.compute(pending);
         return;
