@@ -29,7 +29,9 @@ export interface OnnxGraphOptions {
    * Estimated floating-point operations per piece of a read. ONNX Runtime blocks its thread while it runs,
    * so a read made with an AbortSignal or a progress callback runs in pieces; between them the event loop
    * turns, the signal is checked and progress is reported (a read with neither runs as one graph).
-   * Default: PIECE_FLOPS for the runtime (about 0.7 s of work on the machines it was measured on).
+   * Default: PIECE_FLOPS for the runtime (about 0.7 s of work on an idle machine), reached in steps: the
+   * first watched read uses a quarter of it, the next half (a first call, e.g. a CLI run, also makes
+   * every session, and stops sooner in smaller pieces).
    * `Infinity` runs each read as one graph: faster (pieces cost ~14 % at 512², see PIECE_FLOPS), but it
    * cannot be cancelled and reports no progress.
    */
@@ -63,7 +65,8 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   const cache = new SessionCache(capacity);
   const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 37;
   if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
-  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieceFlops, options.onGraphRun);
+  const pieces = { flops: pieceFlops, ramp: options.pieceFlops === undefined };
+  const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));
   stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));
   return backend;

@@ -87,7 +87,8 @@ export class Executor {
   private readonly bandCache = new SessionCache(BAND_SESSIONS);
   private readonly banded: BandedRunner;
   private readonly pieces: PieceRunner;
-  private readonly pieceFlops: number;
+  private pieceFlops: number;
+  private readonly maxPieceFlops: number;
   private queue: Promise<void> = Promise.resolve();
   private reading: ReadState | undefined;
   private readonly constantBytes = new Map<number, number>();
@@ -95,14 +96,18 @@ export class Executor {
 
   private readonly onRun: ((info: GraphRunInfo) => void) | undefined;
 
-  /** `pieceFlops`: work per piece of a watched read. */
-  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, pieceFlops: number, onRun?: (info: GraphRunInfo) => void) {
+  /**
+   * `pieces.flops`: work per piece of a watched read; with `ramp`, the first read uses a quarter of it and
+   * each later one twice the last: a first call (a CLI run) stops quickly, later calls run faster.
+   */
+  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, pieces: { flops: number; ramp: boolean }, onRun?: (info: GraphRunInfo) => void) {
     this.runtime = runtime;
     this.cache = cache;
     this.onRun = onRun;
     this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes);
     this.pieces = new PieceRunner(this.banded);
-    this.pieceFlops = pieceFlops;
+    this.pieceFlops = pieces.ramp ? pieces.flops / 4 : pieces.flops;
+    this.maxPieceFlops = pieces.flops;
   }
 
   /** A constant (kept weights) of `bytes`: sessions embedding it count their share of all constants. */
@@ -150,6 +155,7 @@ export class Executor {
     // only a read that can be cancelled or reports progress pays it; any other runs as one graph.
     const watched = control.signal !== undefined || control.onProgress !== undefined;
     const budget = watched ? this.pieceFlops : Infinity;
+    if (watched) this.pieceFlops = Math.min(this.maxPieceFlops, 2 * this.pieceFlops);
     try {
       if (held.length > 0) await this.pieces.compute(held, budget);
       await this.pieces.compute([target], budget);
