@@ -77,7 +77,16 @@ const CORE_NODE_ONLY = [
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', 'packages/*/release/**', '**/node_modules/**', '**/.nx/**', '.bundle*/**', 'out/**', 'tools/train/runs/**', '**/*.d.mts'],
+    ignores: [
+      '**/dist/**',
+      'packages/*/release/**',
+      '**/node_modules/**',
+      '**/.nx/**',
+      '.bundle*/**',
+      'out/**',
+      'tools/train/runs/**',
+      '**/*.d.mts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -117,7 +117,9 @@ export async function buildPlugin({ modelUrl = process.env.ADAATTN_MODEL_URL || 
   await writeUiHtml(await build(uiOptions(minify)));
   if (!quiet) {
     const size = async (f) => `${((await stat(join(dist, f))).size / 1e6).toFixed(2)} MB`;
-    console.log(`dist/code.js ${await size('code.js')}, dist/ui.html ${await size('ui.html')}; model URL ${modelUrl}${devOnly ? ' (a devAllowedDomains entry: development only)' : ''}`);
+    console.log(
+      `dist/code.js ${await size('code.js')}, dist/ui.html ${await size('ui.html')}; model URL ${modelUrl}${devOnly ? ' (a devAllowedDomains entry: development only)' : ''}`,
+    );
   }
   return { dist, modelUrl };
 }

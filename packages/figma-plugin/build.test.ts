@@ -52,7 +52,13 @@ describe('release', () => {
     try {
       const { file, names, modelUrl } = await release({ outDir: out, quiet: true });
       expect(modelUrl).toBe(DEFAULT_MODEL_URL);
-      expect(names).toEqual(expect.arrayContaining(['adaattn-figma-plugin/manifest.json', 'adaattn-figma-plugin/dist/code.js', 'adaattn-figma-plugin/dist/ui.html']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'adaattn-figma-plugin/manifest.json',
+          'adaattn-figma-plugin/dist/code.js',
+          'adaattn-figma-plugin/dist/ui.html',
+        ]),
+      );
       // Python's zipfile checks every CRC while extracting: an independent reader of the archive.
       execFileSync('python3', ['-m', 'zipfile', '-e', file, join(out, 'x')]);
       for (const name of ['manifest.json', 'dist/code.js', 'dist/ui.html']) {

@@ -91,7 +91,8 @@ export async function release({ outDir = join(here, 'release'), modelUrl, quiet 
   const file = join(outDir, `${RELEASE_FOLDER}-${pkg.version}.zip`);
   const archive = zip(entries);
   await writeFile(file, archive);
-  if (!quiet) console.log(`${file}: ${(archive.length / 1e6).toFixed(2)} MB (${entries.map((e) => e.name).join(', ')}); model URL ${built.modelUrl}`);
+  if (!quiet)
+    console.log(`${file}: ${(archive.length / 1e6).toFixed(2)} MB (${entries.map((e) => e.name).join(', ')}); model URL ${built.modelUrl}`);
   return { file, bytes: archive.length, names: entries.map((e) => e.name), modelUrl: built.modelUrl };
 }
 

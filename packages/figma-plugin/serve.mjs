@@ -53,7 +53,9 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false, 
       res.setHeader('Cache-Control', 'no-store');
       return send(200, page.body, page.type);
     }
-    const prefix = Object.keys(routes).filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+    const prefix = Object.keys(routes)
+      .filter((p) => path.startsWith(p))
+      .sort((a, b) => b.length - a.length)[0];
     if (prefix === undefined) return send(404, `not found: ${path}`);
     const root = resolve(routes[prefix]);
     const file = normalize(join(root, path.slice(prefix.length)));
@@ -90,7 +92,9 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false, 
       const cutAfter = onFile?.(path, req.headers.range);
       if (typeof cutAfter === 'number') {
         // Send the first bytes, then drop the connection as a flaky network would.
-        createReadStream(file, { start, end: start + cutAfter - 1 }).on('end', () => setTimeout(() => res.destroy(), 50)).pipe(res, { end: false });
+        createReadStream(file, { start, end: start + cutAfter - 1 })
+          .on('end', () => setTimeout(() => res.destroy(), 50))
+          .pipe(res, { end: false });
         return;
       }
       createReadStream(file, { start, end }).pipe(res);
@@ -104,7 +108,11 @@ export function startServer({ routes = {}, virtual = {}, port = 0, log = false, 
       const address = server.address();
       resolvePromise({
         url: `http://localhost:${address.port}`,
-        close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done(undefined)); }),
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done(undefined));
+          }),
       });
     });
   });

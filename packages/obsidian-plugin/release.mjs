@@ -25,10 +25,14 @@ export const ASSET_FILES = ['main.js', 'manifest.json', 'styles.css'];
 export async function checkVersions(dir = here) {
   const read = async (f) => JSON.parse(await readFile(join(dir, f), 'utf8'));
   const [manifest, versions, pkg] = await Promise.all([read('manifest.json'), read('versions.json'), read('package.json')]);
-  if (!/^\d+\.\d+\.\d+$/.test(manifest.version)) throw new Error(`manifest.json version "${manifest.version}" is not x.y.z (the store compares versions as x.y.z)`);
-  if (pkg.version !== manifest.version) throw new Error(`package.json says ${pkg.version}, manifest.json ${manifest.version}: run npm run version -- <x.y.z>`);
+  if (!/^\d+\.\d+\.\d+$/.test(manifest.version))
+    throw new Error(`manifest.json version "${manifest.version}" is not x.y.z (the store compares versions as x.y.z)`);
+  if (pkg.version !== manifest.version)
+    throw new Error(`package.json says ${pkg.version}, manifest.json ${manifest.version}: run npm run version -- <x.y.z>`);
   if (versions[manifest.version] !== manifest.minAppVersion) {
-    throw new Error(`versions.json maps ${manifest.version} to ${versions[manifest.version]}, but manifest.json's minAppVersion is ${manifest.minAppVersion}`);
+    throw new Error(
+      `versions.json maps ${manifest.version} to ${versions[manifest.version]}, but manifest.json's minAppVersion is ${manifest.minAppVersion}`,
+    );
   }
   return manifest.version;
 }
@@ -41,10 +45,13 @@ export async function release({ outDir = join(here, 'release'), quiet = false } 
   await buildPlugin({ outdir: assets, production: true });
   await mkdir(join(repo, 'docs'), { recursive: true });
   for (const f of REPO_FILES) await copyFile(join(here, f), join(repo, f));
-  for (const f of (await readdir(join(here, 'docs'))).filter((n) => n.endsWith('.png'))) await copyFile(join(here, 'docs', f), join(repo, 'docs', f));
+  for (const f of (await readdir(join(here, 'docs'))).filter((n) => n.endsWith('.png')))
+    await copyFile(join(here, 'docs', f), join(repo, 'docs', f));
   const built = (await readdir(assets)).sort();
-  if (built.join() !== [...ASSET_FILES].sort().join()) throw new Error(`the build wrote ${built.join(', ')}; the store fetches exactly ${ASSET_FILES.join(', ')}`);
-  if (!quiet) console.log(`release ${version}:\n  ${repo}/ → the plugin repository's root\n  ${assets}/ → assets of the GitHub release "${version}"`);
+  if (built.join() !== [...ASSET_FILES].sort().join())
+    throw new Error(`the build wrote ${built.join(', ')}; the store fetches exactly ${ASSET_FILES.join(', ')}`);
+  if (!quiet)
+    console.log(`release ${version}:\n  ${repo}/ → the plugin repository's root\n  ${assets}/ → assets of the GitHub release "${version}"`);
   return { version, assets, repo };
 }
 

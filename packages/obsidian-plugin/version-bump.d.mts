@@ -1,2 +1,5 @@
 /** Types of version-bump.mjs for the tests. */
-export function bumpVersion(version: string, options?: { minApp?: string; dir?: string }): Promise<{ version: string; minAppVersion: string }>;
+export function bumpVersion(
+  version: string,
+  options?: { minApp?: string; dir?: string },
+): Promise<{ version: string; minAppVersion: string }>;

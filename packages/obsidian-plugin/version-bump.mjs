@@ -40,7 +40,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const minApp = at >= 0 ? args[at + 1] : undefined;
   const version = args.find((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1)) ?? process.env.npm_package_version;
   bumpVersion(version, minApp === undefined ? {} : { minApp }).then(
-    ({ version: v, minAppVersion }) => console.log(`version ${v} (minAppVersion ${minAppVersion}) in package.json, manifest.json, versions.json`),
+    ({ version: v, minAppVersion }) =>
+      console.log(`version ${v} (minAppVersion ${minAppVersion}) in package.json, manifest.json, versions.json`),
     (error) => {
       console.error(`version bump failed: ${error.message}`);
       process.exit(1);

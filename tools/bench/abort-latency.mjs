@@ -67,7 +67,9 @@ async function abortOnce(stylizer, content, style, atSeconds) {
   return { atSeconds, latencyMs: ended - abortedAt, stallMs };
 }
 
-console.log(`CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} logical cores; onnxruntime-node, ${threads} threads; Node ${process.version}; load average ${loadavg()[0].toFixed(1)}`);
+console.log(
+  `CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} logical cores; onnxruntime-node, ${threads} threads; Node ${process.version}; load average ${loadavg()[0].toFixed(1)}`,
+);
 console.log('| content = style | abort after | abort → rejection | longest event-loop stall |');
 console.log('|---|---|---|---|');
 for (const size of values.sizes.split(',').map(Number)) {

@@ -7,8 +7,23 @@
 
 const ENCODER = [
   // [in, out] per 3×3 conv; 'pool' halves (ceil) both sides; 'tap' marks relu1_1 … relu5_1.
-  [3, 64, 'tap'], [64, 64], 'pool', [64, 128, 'tap'], [128, 128], 'pool', [128, 256, 'tap'], [256, 256], [256, 256],
-  [256, 256], 'pool', [256, 512, 'tap'], [512, 512], [512, 512], [512, 512], 'pool', [512, 512, 'tap'],
+  [3, 64, 'tap'],
+  [64, 64],
+  'pool',
+  [64, 128, 'tap'],
+  [128, 128],
+  'pool',
+  [128, 256, 'tap'],
+  [256, 256],
+  [256, 256],
+  [256, 256],
+  'pool',
+  [256, 512, 'tap'],
+  [512, 512],
+  [512, 512],
+  [512, 512],
+  'pool',
+  [512, 512, 'tap'],
 ];
 const KEY_CHANNELS = [448, 960, 1472];
 const VALUE_CHANNELS = [256, 512, 512];
@@ -37,11 +52,25 @@ function decoderFlops(h, w) {
   let [y, x] = [h / 8, w / 8];
   let flops = conv3(512, 256, y, x);
   [y, x] = [y * 2, x * 2];
-  for (const [a, b] of [[512, 256], [256, 256], [256, 256], [256, 128]]) flops += conv3(a, b, y, x);
+  for (const [a, b] of [
+    [512, 256],
+    [256, 256],
+    [256, 256],
+    [256, 128],
+  ])
+    flops += conv3(a, b, y, x);
   [y, x] = [y * 2, x * 2];
-  for (const [a, b] of [[128, 128], [128, 64]]) flops += conv3(a, b, y, x);
+  for (const [a, b] of [
+    [128, 128],
+    [128, 64],
+  ])
+    flops += conv3(a, b, y, x);
   [y, x] = [y * 2, x * 2];
-  for (const [a, b] of [[64, 64], [64, 3]]) flops += conv3(a, b, y, x);
+  for (const [a, b] of [
+    [64, 64],
+    [64, 3],
+  ])
+    flops += conv3(a, b, y, x);
   return flops;
 }
 

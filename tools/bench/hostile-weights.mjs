@@ -93,7 +93,10 @@ try {
   const baseDir = join(work, 'base');
   execFileSync('sh', ['-c', `mkdir -p ${baseDir} && git -C ${root} archive ${values.base} packages/core/src | tar -x -C ${baseDir}`]);
   const versions = [
-    [`${values.base} (${execFileSync('git', ['-C', root, 'rev-parse', '--short', values.base]).toString().trim()})`, await bundle('base', join(baseDir, 'packages/core/src'))],
+    [
+      `${values.base} (${execFileSync('git', ['-C', root, 'rev-parse', '--short', values.base]).toString().trim()})`,
+      await bundle('base', join(baseDir, 'packages/core/src')),
+    ],
     ['working tree', await bundle('work', join(root, 'packages/core/src'))],
   ];
   console.log(`CPU: ${cpus()[0].model} (${cpus().length} cores), node ${process.version}; timeout ${values.timeout} s per case\n`);

@@ -56,7 +56,10 @@ let last = -1;
 const out = await stylizer.stylize(content, style, {
   onProgress: (p) => {
     const pct = Math.floor(p.fraction * 10);
-    if (pct !== last) process.stderr.write(`${p.stage} ${Math.round(p.fraction * 100)} % (${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${gib(rss())} GiB)\n`);
+    if (pct !== last)
+      process.stderr.write(
+        `${p.stage} ${Math.round(p.fraction * 100)} % (${((performance.now() - t0) / 1000).toFixed(0)} s, peak RSS ${gib(rss())} GiB)\n`,
+      );
     last = pct;
   },
 });

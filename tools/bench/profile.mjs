@@ -9,15 +9,29 @@ import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '512' }, cached: { type: 'boolean', default: false }, threads: { type: 'string', default: '2' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '512' },
+    cached: { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
+  },
+});
 const size = Number(values.size);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const samples = resolve(root, '../shared/data/samples');
-const image = async (file) => ({ width: size, height: size, channels: 3, data: new Uint8Array(await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer()) });
+const image = async (file) => ({
+  width: size,
+  height: size,
+  channels: 3,
+  data: new Uint8Array(await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer()),
+});
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-profile-'));
 const model = join(root, 'packages/model-image');
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
-const backend = await createOnnxNodeBackend({ threads: Number(values.threads), sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') } });
+const backend = await createOnnxNodeBackend({
+  threads: Number(values.threads),
+  sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') },
+});
 const stylizer = Stylizer.create(backend, loaded.weights);
 const [content, style] = [await image('content/tubingen.jpg'), await image('style/udnie.jpg')];
 const features = values.cached ? await stylizer.encodeStyle(style) : undefined;
@@ -56,7 +70,12 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
   for (const e of all) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || e.ts < warm.ts || e.ts > warm.ts + warm.dur) continue;
     const op = e.args.op_name;
-    if (op === 'Conv' || op === 'MatMul' || op === 'FusedMatMul') convs.push({ op, us: e.dur, shapes: [...e.args.input_type_shape.map((x) => Object.values(x)[0]), Object.values(e.args.output_type_shape[0])[0]] });
+    if (op === 'Conv' || op === 'MatMul' || op === 'FusedMatMul')
+      convs.push({
+        op,
+        us: e.dur,
+        shapes: [...e.args.input_type_shape.map((x) => Object.values(x)[0]), Object.values(e.args.output_type_shape[0])[0]],
+      });
     const entry = byOp.get(op) ?? { us: 0, count: 0 };
     entry.us += e.dur;
     entry.count++;
@@ -65,7 +84,9 @@ for (const file of (await readdir(dir)).filter((f) => f.endsWith('.json'))) {
 }
 await rm(dir, { recursive: true, force: true });
 const total = [...byOp.values()].reduce((s, e) => s + e.us, 0);
-console.log(`${size}², ${values.cached ? 'cached style' : 'style image'}: ${wall.toFixed(2)} s wall, ${(total / 1e6).toFixed(2)} s in ${runs} graphs' kernels`);
+console.log(
+  `${size}², ${values.cached ? 'cached style' : 'style image'}: ${wall.toFixed(2)} s wall, ${(total / 1e6).toFixed(2)} s in ${runs} graphs' kernels`,
+);
 for (const [op, e] of [...byOp.entries()].sort((a, b) => b[1].us - a[1].us)) {
   console.log(`  ${op.padEnd(22)} ${(e.us / 1e6).toFixed(3)} s  ${((100 * e.us) / total).toFixed(1).padStart(5)} %  ×${e.count}`);
 }
@@ -82,5 +103,7 @@ const flops = (c) => {
 };
 console.log('slowest products:');
 for (const c of convs.sort((a, b) => b.us - a.us).slice(0, 25)) {
-  console.log(`  ${c.op.padEnd(11)} ${(c.us / 1000).toFixed(1).padStart(7)} ms  ${(flops(c) / c.us / 1e3).toFixed(0).padStart(4)} GFLOP/s  ${JSON.stringify(c.shapes)}`);
+  console.log(
+    `  ${c.op.padEnd(11)} ${(c.us / 1000).toFixed(1).padStart(7)} ms  ${(flops(c) / c.us / 1e3).toFixed(0).padStart(4)} GFLOP/s  ${JSON.stringify(c.shapes)}`,
+  );
 }

@@ -50,7 +50,7 @@ const model = resolve(root, values.model);
 const LABEL = {
   onnx: 'SDK, ONNX Runtime (onnxruntime-node 1.30, CPU)',
   wasm: 'SDK, tfjs-wasm (1 thread)',
-  torch: 'PyTorch, authors\' default (fp32)',
+  torch: "PyTorch, authors' default (fp32)",
   'torch-ftz': 'PyTorch fp32, set_flush_denormal(True)',
   'torch-bf16': 'PyTorch bf16 autocast (+ flush)',
 };
@@ -90,10 +90,13 @@ async function writeInputs(dir, size) {
 async function measure(runtime, size, inputs) {
   const common = ['--model', model, '--inputs', inputs, '--size', String(size), '--repeats', String(repeats), '--threads', values.threads];
   const mode = runtime === 'torch' ? 'fp32' : runtime.replace('torch-', '');
-  const [cmd, args, env] =
-    runtime.startsWith('torch')
-      ? ['/usr/bin/python3', [join(here, 'torch_reference.py'), ...common, '--mode', mode], { ...process.env, PYTHONPATH: join(root, 'tools/pysrc') }]
-      : [process.execPath, [join(here, 'sdk-worker.mjs'), '--backend', runtime, ...common], process.env];
+  const [cmd, args, env] = runtime.startsWith('torch')
+    ? [
+        '/usr/bin/python3',
+        [join(here, 'torch_reference.py'), ...common, '--mode', mode],
+        { ...process.env, PYTHONPATH: join(root, 'tools/pysrc') },
+      ]
+    : [process.execPath, [join(here, 'sdk-worker.mjs'), '--backend', runtime, ...common], process.env];
   const { stdout } = await run(cmd, args, { env, cwd: root, maxBuffer: 1 << 24 });
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
@@ -127,7 +130,9 @@ function table(results, peak) {
   for (const size of sizes) {
     const flops = modelFlops(size, size, size, size);
     const at = (runtime) => results.find((r) => r.runtime === runtime && r.size === size);
-    const bestFp32 = TORCH_FP32.map(at).filter(Boolean).sort((a, b) => a.warmMedian - b.warmMedian)[0];
+    const bestFp32 = TORCH_FP32.map(at)
+      .filter(Boolean)
+      .sort((a, b) => a.warmMedian - b.warmMedian)[0];
     const ratio = (base, r) => (base === undefined ? undefined : base.warmMedian / r.warmMedian);
     for (const runtime of runtimes) {
       const r = at(runtime);
@@ -150,7 +155,9 @@ const dir = await mkdtemp(join(tmpdir(), 'adaattn-bench-'));
 const results = [];
 const measuredPeak = await measurePeak(dir);
 const peak = measuredPeak ?? DOCUMENTED_PEAK_GFLOPS;
-process.stderr.write(`bench: FMA peak ${measuredPeak === undefined ? `not measured (no cc/AVX-512); using the documented ${peak}` : `${measuredPeak.toFixed(0)}`} GFLOP/s with ${values.threads} threads\n`);
+process.stderr.write(
+  `bench: FMA peak ${measuredPeak === undefined ? `not measured (no cc/AVX-512); using the documented ${peak}` : `${measuredPeak.toFixed(0)}`} GFLOP/s with ${values.threads} threads\n`,
+);
 try {
   for (const size of sizes) {
     await writeInputs(dir, size);
@@ -169,7 +176,10 @@ try {
         process.stderr.write(`warm ${fmt(r.warmMedian)} s, cached ${fmt(r.cachedMedian)} s\n`);
         results.push(r);
       } catch (error) {
-        const reason = String(error.stderr ?? error.message).trim().split('\n').at(-1);
+        const reason = String(error.stderr ?? error.message)
+          .trim()
+          .split('\n')
+          .at(-1);
         process.stderr.write(`failed: ${reason}\n`);
         skipped.set(`${runtime} ${size}`, `failed: ${reason}`);
       }

@@ -80,6 +80,10 @@ for (const name of values.backends.split(',')) {
     }
   }
   const [plain, guarded] = [Math.min(...runs.false), Math.min(...runs.true)];
-  console.log(`| ${b.name} | ${plain.toFixed(3)} | ${guarded.toFixed(3)} | ${(guarded / plain).toFixed(2)} | ${counts.false} of ${n * ns} | ${counts.true} |`);
+  console.log(
+    `| ${b.name} | ${plain.toFixed(3)} | ${guarded.toFixed(3)} | ${(guarded / plain).toFixed(2)} | ${counts.false} of ${n * ns} | ${counts.true} |`,
+  );
 }
-console.log(`\n${n} rows × ${ns} keys, ${ck} channels, logit spread ${spread}, best of ${repeats}; ${cpus().length} × ${cpus()[0]?.model}.`);
+console.log(
+  `\n${n} rows × ${ns} keys, ${ck} channels, logit spread ${spread}, best of ${repeats}; ${cpus().length} × ${cpus()[0]?.model}.`,
+);

@@ -76,16 +76,23 @@ async function run(model, frames, style) {
 
 const frames = await makeClip(values.content);
 const input = motion(frames);
-console.log(`clip: ${FRAMES} frames ${frames[0].width}×${frames[0].height} from ${values.content.split('/').pop()}; input mean |Δ| between frames ${input.toFixed(2)} (0–255)`);
+console.log(
+  `clip: ${FRAMES} frames ${frames[0].width}×${frames[0].height} from ${values.content.split('/').pop()}; input mean |Δ| between frames ${input.toFixed(2)} (0–255)`,
+);
 console.log(`models: video ${values['video-model']}, image ${values['image-model']}`);
 console.log('| style | model | output mean abs change | ÷ input change | s/frame |');
 console.log('|---|---|---|---|---|');
 const summary = { video: [], image: [] };
 for (const style of values.style) {
-  for (const [name, dir] of [['video', values['video-model']], ['image', values['image-model']]]) {
+  for (const [name, dir] of [
+    ['video', values['video-model']],
+    ['image', values['image-model']],
+  ]) {
     const r = await run(dir, frames, style);
     summary[name].push(r.motion / input);
-    console.log(`| ${style.split('/').pop()} | ${name} | ${r.motion.toFixed(2)} | ${(r.motion / input).toFixed(2)} | ${r.secondsPerFrame.toFixed(2)} (${r.backend}) |`);
+    console.log(
+      `| ${style.split('/').pop()} | ${name} | ${r.motion.toFixed(2)} | ${(r.motion / input).toFixed(2)} | ${r.secondsPerFrame.toFixed(2)} (${r.backend}) |`,
+    );
   }
 }
 const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;

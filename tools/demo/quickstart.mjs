@@ -13,7 +13,18 @@ if (!existsSync(samples)) {
 }
 mkdirSync(join(repo, 'out'), { recursive: true });
 const output = join(repo, 'out', 'tubingen-udnie.png');
-const run = spawnSync(process.execPath, [join(repo, 'packages/node/dist/cli/main.js'), 'stylize',
-  '--content', join(samples, 'content/tubingen.jpg'), '--style', join(samples, 'style/udnie.jpg'),
-  '--output', output], { stdio: 'inherit' });
+const run = spawnSync(
+  process.execPath,
+  [
+    join(repo, 'packages/node/dist/cli/main.js'),
+    'stylize',
+    '--content',
+    join(samples, 'content/tubingen.jpg'),
+    '--style',
+    join(samples, 'style/udnie.jpg'),
+    '--output',
+    output,
+  ],
+  { stdio: 'inherit' },
+);
 process.exit(run.status ?? 1);

@@ -39,14 +39,31 @@ for (const [i, c] of contents.entries()) {
   for (const [j, s] of styles.entries()) {
     const out = join(work, `${c.split('.')[0]}-${s.split('.')[0]}.png`);
     const t0 = performance.now();
-    execFileSync(process.execPath, [cli, 'stylize', '--content', join(samples, 'content', c), '--style',
-      join(samples, 'style', s), '--output', out, '--size', values.size, '--backend', values.backend],
-      { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'stylize',
+        '--content',
+        join(samples, 'content', c),
+        '--style',
+        join(samples, 'style', s),
+        '--output',
+        out,
+        '--size',
+        values.size,
+        '--backend',
+        values.backend,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     console.log(`${c} × ${s}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await place(out, i + 1, j + 1);
   }
 }
 mkdirSync(dirname(values.out), { recursive: true });
-await sharp({ create: { width: cell * (styles.length + 1), height: cell * (contents.length + 1), channels: 3,
-  background: '#ffffff' } }).composite(composites).jpeg({ quality: 82 }).toFile(values.out);
+await sharp({ create: { width: cell * (styles.length + 1), height: cell * (contents.length + 1), channels: 3, background: '#ffffff' } })
+  .composite(composites)
+  .jpeg({ quality: 82 })
+  .toFile(values.out);
 console.log(`wrote ${values.out}`);

@@ -20,7 +20,11 @@ const CLI = join(ROOT, 'packages/node/dist/cli/main.js');
 const SAMPLES = join(ROOT, '../shared/data/samples');
 const OUT = join(ROOT, 'docs/images');
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: '256' }, backend: { type: 'string', default: 'auto' }, only: { type: 'string', multiple: true } },
+  options: {
+    size: { type: 'string', default: '256' },
+    backend: { type: 'string', default: 'auto' },
+    only: { type: 'string', multiple: true },
+  },
 });
 const SIZE = Number(values.size);
 const TILE = SIZE;
@@ -34,7 +38,9 @@ const tmp = (name) => join(work, name);
 
 /** Runs the CLI and echoes the command as a user would type it. */
 function adaattn(...args) {
-  const shown = args.map((a) => (a.startsWith(ROOT) ? a.slice(ROOT.length) : a.startsWith(work) ? a.slice(work.length + 1) : a.replace(`${SAMPLES}/`, 'samples/')));
+  const shown = args.map((a) =>
+    a.startsWith(ROOT) ? a.slice(ROOT.length) : a.startsWith(work) ? a.slice(work.length + 1) : a.replace(`${SAMPLES}/`, 'samples/'),
+  );
   console.log(`adaattn ${shown.join(' ')}`);
   execFileSync(process.execPath, [CLI, ...args, '--backend', values.backend], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -50,7 +56,11 @@ async function strip(name, rows) {
   for (const row of rows) {
     const tiles = [];
     for (const input of row) {
-      const { data, info } = await sharp(input).resize({ height: TILE }).flatten({ background: '#ffffff' }).png().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(input)
+        .resize({ height: TILE })
+        .flatten({ background: '#ffffff' })
+        .png()
+        .toBuffer({ resolveWithObject: true });
       tiles.push({ data, width: info.width });
     }
     scaled.push(tiles);
@@ -66,7 +76,10 @@ async function strip(name, rows) {
     });
   });
   const file = join(OUT, `controls-${name}.jpg`);
-  await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(composite).jpeg({ quality: 80, mozjpeg: true }).toFile(file);
+  await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+    .composite(composite)
+    .jpeg({ quality: 80, mozjpeg: true })
+    .toFile(file);
   console.log(`→ ${file.slice(ROOT.length)}\n`);
 }
 
@@ -74,7 +87,9 @@ async function strip(name, rows) {
 async function writeMask(name, width, height, inside) {
   const data = Buffer.alloc(width * height);
   for (let i = 0; i < data.length; i++) data[i] = inside(i % width, Math.floor(i / width)) ? 255 : 0;
-  await sharp(data, { raw: { width, height, channels: 1 } }).png().toFile(tmp(name));
+  await sharp(data, { raw: { width, height, channels: 1 } })
+    .png()
+    .toFile(tmp(name));
   return tmp(name);
 }
 
@@ -84,7 +99,12 @@ const [wave, udnie, feathers] = [style('wave.jpg'), style('udnie.jpg'), style('f
 const SECTIONS = {
   // Interpolation: wave → udnie.
   async interpolation() {
-    const outs = [[1, 0], [0.7, 0.3], [0.3, 0.7], [0, 1]].map(([a, b]) => stylize(`mix-${a}.jpg`, photo, `${wave},${udnie}`, '--weights', `${a},${b}`));
+    const outs = [
+      [1, 0],
+      [0.7, 0.3],
+      [0.3, 0.7],
+      [0, 1],
+    ].map(([a, b]) => stylize(`mix-${a}.jpg`, photo, `${wave},${udnie}`, '--weights', `${a},${b}`));
     await strip('interpolation', [[wave, ...outs, udnie]]);
   },
 
@@ -100,16 +120,47 @@ const SECTIONS = {
   async regions() {
     const image = await readImage(photo, { size: SIZE });
     const grown = floodFill(image, [{ x: Math.round(SIZE * 0.5), y: Math.round(SIZE * 0.06) }], { tolerance: 60 });
-    await sharp(grown.data, { raw: { width: grown.width, height: grown.height, channels: 1 } }).png().toFile(tmp('sky.png'));
-    await sharp(grown.data, { raw: { width: grown.width, height: grown.height, channels: 1 } }).negate().png().toFile(tmp('ground.png'));
-    const out = stylize('regions.jpg', photo, `${wave},${udnie}`, '--mix', 'concat', '--content-mask', tmp('sky.png'), '--style-mask', '@1', '--content-mask', tmp('ground.png'), '--style-mask', '@2');
+    await sharp(grown.data, { raw: { width: grown.width, height: grown.height, channels: 1 } })
+      .png()
+      .toFile(tmp('sky.png'));
+    await sharp(grown.data, { raw: { width: grown.width, height: grown.height, channels: 1 } })
+      .negate()
+      .png()
+      .toFile(tmp('ground.png'));
+    const out = stylize(
+      'regions.jpg',
+      photo,
+      `${wave},${udnie}`,
+      '--mix',
+      'concat',
+      '--content-mask',
+      tmp('sky.png'),
+      '--style-mask',
+      '@1',
+      '--content-mask',
+      tmp('ground.png'),
+      '--style-mask',
+      '@2',
+    );
     // One style, two regions of it: the left half of the content from the top of the wave print (sky and
     // spray), the right half from its bottom (the dark blue wave).
     const left = await writeMask('left.png', 64, 64, (x) => x < 32);
     const right = await writeMask('right.png', 64, 64, (x) => x >= 32);
     const top = await writeMask('top.png', 64, 64, (_x, y) => y < 24);
     const bottom = await writeMask('bottom.png', 64, 64, (_x, y) => y >= 44);
-    const split = stylize('regions-one-style.jpg', photo, wave, '--content-mask', left, '--style-mask', top, '--content-mask', right, '--style-mask', bottom);
+    const split = stylize(
+      'regions-one-style.jpg',
+      photo,
+      wave,
+      '--content-mask',
+      left,
+      '--style-mask',
+      top,
+      '--content-mask',
+      right,
+      '--style-mask',
+      bottom,
+    );
     const plain = stylize('wave.jpg', photo, wave);
     await strip('regions', [
       [photo, tmp('sky.png'), wave, udnie, out],
@@ -140,7 +191,10 @@ const SECTIONS = {
     for (let t = 0; t < 10; t++) {
       const scale = 0.8 * (1 - 0.006 * t);
       const [w, h] = [Math.round(width * scale), Math.round(height * scale)];
-      await sharp(photo).extract({ left: Math.round(width * (0.05 + 0.004 * t)), top: Math.round((height - h) / 2), width: w, height: h }).png().toFile(join(frames, `${t + 1}.png`));
+      await sharp(photo)
+        .extract({ left: Math.round(width * (0.05 + 0.004 * t)), top: Math.round((height - h) / 2), width: w, height: h })
+        .png()
+        .toFile(join(frames, `${t + 1}.png`));
     }
     adaattn('video', '-i', frames, '-s', wave, '-o', tmp('video-model'), '--size', String(SIZE));
     adaattn('video', '-i', frames, '-s', wave, '-o', tmp('image-model'), '--size', String(SIZE), '--image-model');

@@ -36,11 +36,14 @@ async function publicPackages() {
   const all = [];
   for (const name of await readdir(join(REPO, 'packages'))) {
     const pkg = JSON.parse(await readFile(join(REPO, 'packages', name, 'package.json'), 'utf8'));
-    if (pkg.private !== true) all.push({ dir: `packages/${name}`, name: pkg.name, deps: Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }) });
+    if (pkg.private !== true)
+      all.push({ dir: `packages/${name}`, name: pkg.name, deps: Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }) });
   }
   const ordered = [];
   while (ordered.length < all.length) {
-    const next = all.find((p) => !ordered.includes(p) && p.deps.every((d) => !all.some((q) => q.name === d) || ordered.some((q) => q.name === d)));
+    const next = all.find(
+      (p) => !ordered.includes(p) && p.deps.every((d) => !all.some((q) => q.name === d) || ordered.some((q) => q.name === d)),
+    );
     if (next === undefined) throw new Error('the public packages depend on each other in a cycle');
     ordered.push(next);
   }
@@ -105,7 +108,10 @@ async function readmeBlock(readme, name) {
 beforeAll(async () => {
   env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'));
   // `npm test` puts the repository's node_modules/.bin first on PATH; a user's shell has none of it.
-  env.PATH = (env.PATH ?? '').split(':').filter((p) => !p.startsWith(REPO)).join(':');
+  env.PATH = (env.PATH ?? '')
+    .split(':')
+    .filter((p) => !p.startsWith(REPO))
+    .join(':');
   tmp = await mkdtemp(join(tmpdir(), 'adaattn-release-'));
   const port = await freePort();
   registry = `http://127.0.0.1:${port}/`;
@@ -153,9 +159,13 @@ beforeAll(async () => {
   const publicDirs = await publicPackages();
   expect(publicDirs).toEqual(expect.arrayContaining(['packages/core', 'packages/model-image', 'packages/model-video', 'packages/node']));
   for (const dir of publicDirs) {
-    const { stdout } = await npm(['pack', '--json', '--pack-destination', tarballs], join(REPO, dir), { npm_config_userconfig: publisherRc });
+    const { stdout } = await npm(['pack', '--json', '--pack-destination', tarballs], join(REPO, dir), {
+      npm_config_userconfig: publisherRc,
+    });
     const [info] = JSON.parse(stdout);
-    console.log(`packed ${info.name}@${info.version}: ${(info.size / 1e6).toFixed(1)} MB packed, ${(info.unpackedSize / 1e6).toFixed(1)} MB unpacked, ${info.entryCount} files`);
+    console.log(
+      `packed ${info.name}@${info.version}: ${(info.size / 1e6).toFixed(1)} MB packed, ${(info.unpackedSize / 1e6).toFixed(1)} MB unpacked, ${info.entryCount} files`,
+    );
     const published = await npm(['publish', join(tarballs, info.filename)], tmp, { npm_config_userconfig: publisherRc });
     // npm "corrects" a bad package.json at publish time with warnings (an invalid bin is dropped, for one).
     expect(`${published.stdout}\n${published.stderr}`, `npm publish of ${info.name}`).not.toMatch(/npm warn publish/i);
@@ -166,14 +176,21 @@ beforeAll(async () => {
   await writeFile(join(project, 'package.json'), `${JSON.stringify({ name: 'adaattn-release-check', private: true }, null, 2)}\n`);
   await writeFile(join(tmp, 'user.npmrc'), '');
   env.npm_config_userconfig = join(tmp, 'user.npmrc'); // not the machine's ~/.npmrc either
-  for (const [from, to] of [['content/14.jpg', 'photo.jpg'], ['style/3314.jpg', 'painting.jpg']]) await cp(join(SAMPLES, from), join(project, to));
+  for (const [from, to] of [
+    ['content/14.jpg', 'photo.jpg'],
+    ['style/3314.jpg', 'painting.jpg'],
+  ])
+    await cp(join(SAMPLES, from), join(project, to));
   // The README's install line: the CPU user skips onnxruntime-node's CUDA download.
   const started = Date.now();
   await npm(['install', '@adaattn/node'], project, { ONNXRUNTIME_NODE_INSTALL: 'skip' });
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   // One du per folder: a single du counts a folder once, so subfolders listed after their parent vanish.
   const sizes = [];
-  for (const dir of ['node_modules', ...['onnxruntime-node', '@img', 'sharp', '@adaattn', 'onnxruntime-common'].map((d) => `node_modules/${d}`)]) {
+  for (const dir of [
+    'node_modules',
+    ...['onnxruntime-node', '@img', 'sharp', '@adaattn', 'onnxruntime-common'].map((d) => `node_modules/${d}`),
+  ]) {
     sizes.push((await run('du', ['-sh', dir], { cwd: project })).stdout.trim());
   }
   console.log(`npm install @adaattn/node (CPU, ONNXRUNTIME_NODE_INSTALL=skip): ${seconds} s; du -sh:\n${sizes.join('\n')}`);
@@ -198,70 +215,131 @@ describe('a fresh project with @adaattn/node from the registry', () => {
     expect((await readdir(ortLinux)).filter((f) => f.includes('cuda'))).toEqual([]);
   });
 
-  it('`npx adaattn stylize` without --model writes an image', async () => {
-    await inProject('npx', ['adaattn', 'stylize', '--content', 'photo.jpg', '--style', 'painting.jpg', '--output', 'x.png', '--size', '64']);
-    const [w, h] = await pngSize(join(project, 'x.png'));
-    expect(Math.max(w, h)).toBe(64);
-  }, 3 * MINUTE);
+  it(
+    '`npx adaattn stylize` without --model writes an image',
+    async () => {
+      await inProject('npx', [
+        'adaattn',
+        'stylize',
+        '--content',
+        'photo.jpg',
+        '--style',
+        'painting.jpg',
+        '--output',
+        'x.png',
+        '--size',
+        '64',
+      ]);
+      const [w, h] = await pngSize(join(project, 'x.png'));
+      expect(Math.max(w, h)).toBe(64);
+    },
+    3 * MINUTE,
+  );
 
-  it('names the package to install for a model or a backend that is not there', async () => {
-    const video = inProject('npx', ['adaattn', 'video', '--input', 'photo.jpg', '--style', 'painting.jpg', '--output', 'frames-out']);
-    await expect(video).rejects.toThrow(/no video model: @adaattn\/model-video is not installed \(run `npm install @adaattn\/model-video`\)/);
-    const wasm = inProject('npx', ['adaattn', 'stylize', '--content', 'photo.jpg', '--style', 'painting.jpg', '--output', 'w.png', '--backend', 'wasm']);
-    await expect(wasm).rejects.toThrow(/not installed \(run `npm install @tensorflow\/tfjs-core@4\.22\.0 @tensorflow\/tfjs-backend-wasm@4\.22\.0`\)/);
-    const worker = inProject('npx', ['adaattn', 'worker', '--queue', 'redis://127.0.0.1:1']);
-    await expect(worker).rejects.toThrow(/run 'npm install @adaattn\/queue' beside @adaattn\/node/);
-  }, 2 * MINUTE);
+  it(
+    'names the package to install for a model or a backend that is not there',
+    async () => {
+      const video = inProject('npx', ['adaattn', 'video', '--input', 'photo.jpg', '--style', 'painting.jpg', '--output', 'frames-out']);
+      await expect(video).rejects.toThrow(
+        /no video model: @adaattn\/model-video is not installed \(run `npm install @adaattn\/model-video`\)/,
+      );
+      const wasm = inProject('npx', [
+        'adaattn',
+        'stylize',
+        '--content',
+        'photo.jpg',
+        '--style',
+        'painting.jpg',
+        '--output',
+        'w.png',
+        '--backend',
+        'wasm',
+      ]);
+      await expect(wasm).rejects.toThrow(
+        /not installed \(run `npm install @tensorflow\/tfjs-core@4\.22\.0 @tensorflow\/tfjs-backend-wasm@4\.22\.0`\)/,
+      );
+      const worker = inProject('npx', ['adaattn', 'worker', '--queue', 'redis://127.0.0.1:1']);
+      await expect(worker).rejects.toThrow(/run 'npm install @adaattn\/queue' beside @adaattn\/node/);
+    },
+    2 * MINUTE,
+  );
 
-  it("the README's ESM script runs as written", async () => {
-    const script = await readmeBlock('packages/node/README.md', 'stylize.mjs');
-    expect(await readmeBlock('README.md', 'stylize.mjs'), 'the root README shows the same script').toBe(script);
-    await writeFile(join(project, 'stylize.mjs'), script);
-    const { stdout } = await inProject('node', ['stylize.mjs']);
-    expect(stdout).toMatch(/wrote out\.png \(256×\d+\) on onnx/);
-    expect(Math.max(...(await pngSize(join(project, 'out.png'))))).toBe(256);
-  }, 3 * MINUTE);
+  it(
+    "the README's ESM script runs as written",
+    async () => {
+      const script = await readmeBlock('packages/node/README.md', 'stylize.mjs');
+      expect(await readmeBlock('README.md', 'stylize.mjs'), 'the root README shows the same script').toBe(script);
+      await writeFile(join(project, 'stylize.mjs'), script);
+      const { stdout } = await inProject('node', ['stylize.mjs']);
+      expect(stdout).toMatch(/wrote out\.png \(256×\d+\) on onnx/);
+      expect(Math.max(...(await pngSize(join(project, 'out.png'))))).toBe(256);
+    },
+    3 * MINUTE,
+  );
 
-  it('CommonJS require() works (Node’s require(esm))', async () => {
-    await writeFile(
-      join(project, 'require.cjs'),
-      [
-        "const { createStylizer, writeImage, ModelNotFoundError } = require('@adaattn/node');",
-        "if (typeof ModelNotFoundError !== 'function') throw new Error('exports missing');",
-        '(async () => {',
-        '  const s = await createStylizer();',
-        "  await writeImage('cjs.png', await s.stylize('photo.jpg', 'painting.jpg', { size: 64 }));",
-        '  await s.dispose();',
-        '})();',
-        '',
-      ].join('\n'),
-    );
-    await inProject('node', ['require.cjs']);
-    expect(Math.max(...(await pngSize(join(project, 'cjs.png'))))).toBe(64);
-  }, 3 * MINUTE);
+  it(
+    'CommonJS require() works (Node’s require(esm))',
+    async () => {
+      await writeFile(
+        join(project, 'require.cjs'),
+        [
+          "const { createStylizer, writeImage, ModelNotFoundError } = require('@adaattn/node');",
+          "if (typeof ModelNotFoundError !== 'function') throw new Error('exports missing');",
+          '(async () => {',
+          '  const s = await createStylizer();',
+          "  await writeImage('cjs.png', await s.stylize('photo.jpg', 'painting.jpg', { size: 64 }));",
+          '  await s.dispose();',
+          '})();',
+          '',
+        ].join('\n'),
+      );
+      await inProject('node', ['require.cjs']);
+      expect(Math.max(...(await pngSize(join(project, 'cjs.png'))))).toBe(64);
+    },
+    3 * MINUTE,
+  );
 
-  it('a strict TypeScript program using the public types type-checks', async () => {
-    await writeFile(
-      join(project, 'check.ts'),
-      [
-        "import { createStylizer, writeImage, ModelNotFoundError, type CreateStylizerOptions, type StylizeProgress, type NodeStylizer } from '@adaattn/node';",
-        "const options: CreateStylizerOptions = { backend: 'auto', threads: 2 };",
-        'const progress = (p: StylizeProgress): number => p.fraction;',
-        'export async function main(signal: AbortSignal): Promise<string> {',
-        '  const s: NodeStylizer = await createStylizer(options);',
-        "  const out = await s.stylize('photo.jpg', 'painting.jpg', { size: 64, signal, onProgress: (p) => progress(p) });",
-        "  await writeImage('ts.png', out);",
-        '  await s.dispose();',
-        '  return `${out.width}x${out.height} ${s.model.name}`;',
-        '}',
-        'export const isMissing = (e: unknown): boolean => e instanceof ModelNotFoundError && e.code === "missing-file";',
-        '',
-      ].join('\n'),
-    );
-    // The repository's TypeScript and @types/node (installing them here would only time the registry); the
-    // types of @adaattn/* and their dependencies come from the project's node_modules, libraries checked too.
-    const tsc = require.resolve('typescript/bin/tsc');
-    const typeRoots = join(REPO, 'node_modules/@types');
-    await inProject(process.execPath, [tsc, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', typeRoots, '--types', 'node', 'check.ts']);
-  }, 3 * MINUTE);
+  it(
+    'a strict TypeScript program using the public types type-checks',
+    async () => {
+      await writeFile(
+        join(project, 'check.ts'),
+        [
+          "import { createStylizer, writeImage, ModelNotFoundError, type CreateStylizerOptions, type StylizeProgress, type NodeStylizer } from '@adaattn/node';",
+          "const options: CreateStylizerOptions = { backend: 'auto', threads: 2 };",
+          'const progress = (p: StylizeProgress): number => p.fraction;',
+          'export async function main(signal: AbortSignal): Promise<string> {',
+          '  const s: NodeStylizer = await createStylizer(options);',
+          "  const out = await s.stylize('photo.jpg', 'painting.jpg', { size: 64, signal, onProgress: (p) => progress(p) });",
+          "  await writeImage('ts.png', out);",
+          '  await s.dispose();',
+          '  return `${out.width}x${out.height} ${s.model.name}`;',
+          '}',
+          'export const isMissing = (e: unknown): boolean => e instanceof ModelNotFoundError && e.code === "missing-file";',
+          '',
+        ].join('\n'),
+      );
+      // The repository's TypeScript and @types/node (installing them here would only time the registry); the
+      // types of @adaattn/* and their dependencies come from the project's node_modules, libraries checked too.
+      const tsc = require.resolve('typescript/bin/tsc');
+      const typeRoots = join(REPO, 'node_modules/@types');
+      await inProject(process.execPath, [
+        tsc,
+        '--strict',
+        '--noEmit',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--typeRoots',
+        typeRoots,
+        '--types',
+        'node',
+        'check.ts',
+      ]);
+    },
+    3 * MINUTE,
+  );
 });

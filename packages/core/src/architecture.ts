@@ -82,7 +82,11 @@ export const VIDEO_MAX_SAMPLE: Readonly<Partial<Record<AttentionLevel, number>>>
 export const DEFAULT_SEED = 6666;
 
 /** Prefix of each AdaAttN module's f, g, h inside its component. */
-export const ADAATTN_PREFIX: Readonly<Record<AttentionLevel, string>> = { relu3_1: '', relu4_1: 'attn_adain_4_1.', relu5_1: 'attn_adain_5_1.' };
+export const ADAATTN_PREFIX: Readonly<Record<AttentionLevel, string>> = {
+  relu3_1: '',
+  relu4_1: 'attn_adain_4_1.',
+  relu5_1: 'attn_adain_5_1.',
+};
 
 /** f (content key → query) and g (style key → key) on the key width, h (style feature → value) on the tap's; all 1×1. */
 export function adaAttnLayers(level: AttentionLevel): [f: LayerSpec, g: LayerSpec, h: LayerSpec] {

@@ -48,7 +48,10 @@ export class DisposedError extends AdaAttnError {
  */
 export class AbortError extends AdaAttnError {
   override name = 'AbortError';
-  constructor(message = 'the operation was aborted (its AbortSignal fired); all tensors it allocated were freed', options?: { cause?: unknown }) {
+  constructor(
+    message = 'the operation was aborted (its AbortSignal fired); all tensors it allocated were freed',
+    options?: { cause?: unknown },
+  ) {
     super('aborted', message, options);
   }
 }
@@ -63,7 +66,12 @@ export class BackendError extends AdaAttnError {
   /** One entry per backend that was tried and failed, in the order tried. */
   readonly failures: readonly BackendFailure[];
 
-  constructor(code: 'unknown-backend' | 'backend-unavailable', message: string, failures: readonly BackendFailure[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: 'unknown-backend' | 'backend-unavailable',
+    message: string,
+    failures: readonly BackendFailure[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.failures = failures;
   }

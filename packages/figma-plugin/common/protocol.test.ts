@@ -16,7 +16,9 @@ describe('message guards', () => {
 
 describe('mergeSettings', () => {
   it('keeps valid stored fields and replaces the rest with defaults', () => {
-    expect(mergeSettings({ scale: 2, placement: 'over', strength: 0.4, preserveColor: 'histogram', modelBaseUrl: 'https://m.test/' })).toEqual({
+    expect(
+      mergeSettings({ scale: 2, placement: 'over', strength: 0.4, preserveColor: 'histogram', modelBaseUrl: 'https://m.test/' }),
+    ).toEqual({
       scale: 2,
       placement: 'over',
       strength: 0.4,

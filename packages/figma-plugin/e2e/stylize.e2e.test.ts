@@ -68,22 +68,27 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     await page.goto(`${server.url}/harness.html`);
-    await page.evaluate(async (config) => {
-      window.h = await window.startHarness(config);
-    }, {
-      contentUrls: ['/samples/content/bird.jpg', '/samples/content/venice-boat.jpg', '/samples/content/tubingen.jpg'],
-      styleUrl: '/samples/style/wave.jpg',
-      modelUrl,
-      // Software WebGL is absent under --disable-gpu: the UI's table falls back to wasm by itself.
-      uiQuery: '',
-      frameSizes: FRAME_SIZES,
-    });
+    await page.evaluate(
+      async (config) => {
+        window.h = await window.startHarness(config);
+      },
+      {
+        contentUrls: ['/samples/content/bird.jpg', '/samples/content/venice-boat.jpg', '/samples/content/tubingen.jpg'],
+        styleUrl: '/samples/style/wave.jpg',
+        modelUrl,
+        // Software WebGL is absent under --disable-gpu: the UI's table falls back to wasm by itself.
+        uiQuery: '',
+        frameSizes: FRAME_SIZES,
+      },
+    );
     ui = page.frameLocator('#plugin-ui');
     // The init message has arrived once the saved model URL shows; open the Model panel to see the engine.
     await (await ui.locator('body').elementHandle())?.waitForElementState('stable');
     const frame = page.frames().find((f) => f.url().includes('/dist/ui.html'));
     if (frame === undefined) throw new Error('the plugin UI iframe did not load');
-    await frame.waitForFunction((url) => (document.getElementById('model-url') as HTMLInputElement | null)?.value === url, modelUrl, { timeout: 20_000 });
+    await frame.waitForFunction((url) => (document.getElementById('model-url') as HTMLInputElement | null)?.value === url, modelUrl, {
+      timeout: 20_000,
+    });
     await ui.locator('details summary').click();
   }
 
@@ -93,12 +98,24 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
 
   async function waitForFinished(runId: number, timeout: number): Promise<Extract<UiToMain, { type: 'finished' }>> {
     try {
-      await page.waitForFunction((id) => window.h.received.some((m) => m.type === 'finished' && m.runId === id), runId, { timeout, polling: 200 });
+      await page.waitForFunction((id) => window.h.received.some((m) => m.type === 'finished' && m.runId === id), runId, {
+        timeout,
+        polling: 200,
+      });
     } catch (error) {
       // Say where the run was: the window's status and engine lines, and what the page logged.
-      const status = await ui.locator('#status').textContent().catch(() => '?');
-      const engine = await ui.locator('#engine-info').textContent().catch(() => '?');
-      throw new Error(`run ${runId} did not finish: status “${status}”, engine “${engine}”, console errors ${JSON.stringify(consoleErrors)}`, { cause: error });
+      const status = await ui
+        .locator('#status')
+        .textContent()
+        .catch(() => '?');
+      const engine = await ui
+        .locator('#engine-info')
+        .textContent()
+        .catch(() => '?');
+      throw new Error(
+        `run ${runId} did not finish: status “${status}”, engine “${engine}”, console errors ${JSON.stringify(consoleErrors)}`,
+        { cause: error },
+      );
     }
     return (await received('finished')).find((m) => m.runId === runId) as Extract<UiToMain, { type: 'finished' }>;
   }
@@ -107,7 +124,10 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   async function stylize(): Promise<number> {
     const before = (await received('start')).length;
     await ui.locator('#stylize').click();
-    await page.waitForFunction((n) => window.h.received.filter((m) => m.type === 'start').length > n, before, { timeout: 10_000, polling: 50 });
+    await page.waitForFunction((n) => window.h.received.filter((m) => m.type === 'start').length > n, before, {
+      timeout: 10_000,
+      polling: 50,
+    });
     return (await received('start')).at(-1)?.runId as number;
   }
 
@@ -117,7 +137,14 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     // The production build: no ADAATTN_MODEL_URL, so the CDN URL is baked in (checked below).
     const built = await buildPlugin({ modelUrl: DEFAULT_MODEL_URL, quiet: true });
     expect(built.modelUrl).toMatch(/^https:\/\/cdn\.jsdelivr\.net\/npm\/@adaattn\/model-image@/);
-    const harnessJs = await build({ entryPoints: [join(here, 'harness/harness.ts')], bundle: true, write: false, format: 'iife', target: 'chrome100', logLevel: 'warning' });
+    const harnessJs = await build({
+      entryPoints: [join(here, 'harness/harness.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      target: 'chrome100',
+      logLevel: 'warning',
+    });
     server = await startServer({
       routes: { '/dist/': join(packageDir, 'dist'), [MODEL_CDN_PATH]: modelDir, '/samples/': samplesDir },
       onFile: (path: string, range: string | undefined) => {
@@ -130,7 +157,10 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
         return 3_000_000; // a broken connection: the plugin must resume from here
       },
       virtual: {
-        '/harness.html': { type: 'text/html; charset=utf-8', body: '<!doctype html><title>harness</title><body><script src="/harness.js"></script></body>' },
+        '/harness.html': {
+          type: 'text/html; charset=utf-8',
+          body: '<!doctype html><title>harness</title><body><script src="/harness.js"></script></body>',
+        },
         '/harness.js': { type: 'text/javascript; charset=utf-8', body: harnessJs.outputFiles[0]?.text ?? '' },
       },
     });
@@ -139,7 +169,15 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1000, height: 760 },
     });
     await openHarness();
@@ -169,7 +207,10 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     await page.evaluate(() => window.h.select([]));
     await ui.locator('#stylize').click();
     await ui.locator('#status.error', { hasText: 'Select one or more frames' }).waitFor();
-    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({ message: 'Select one or more frames or layers to stylize.', error: true });
+    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({
+      message: 'Select one or more frames or layers to stylize.',
+      error: true,
+    });
   }, 30_000);
 
   it('stylizes 3 selected frames into 3 new image layers and leaves the originals alone', async () => {
@@ -185,7 +226,9 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     // Headless Chromium's only WebGL is SwiftShader (software): the backend table must have passed it over.
     expect(engine).toMatch(/on WebAssembly \(CPU, tfjs\)[\s\S]*Not used: webgl: /);
 
-    const layers = await page.evaluate(() => window.h.figma.rectangles.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height, hash: r.imageHash })));
+    const layers = await page.evaluate(() =>
+      window.h.figma.rectangles.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height, hash: r.imageHash })),
+    );
     expect(layers.map((l) => l.name)).toEqual(['wave — Frame 1', 'wave — Frame 2', 'wave — Frame 3']);
     for (const [i, layer] of layers.entries()) {
       const [w, h] = FRAME_SIZES[i] as [number, number];
@@ -212,12 +255,19 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
       expect(diff / n).toBeGreaterThan(8);
       expect(std).toBeGreaterThan(8);
     }
-    const state = await page.evaluate(() => ({ steps: window.h.figma.undoSteps(), untouched: window.h.originalsUntouched(), exports: window.h.frames.map((f) => f.exportCalls) }));
+    const state = await page.evaluate(() => ({
+      steps: window.h.figma.undoSteps(),
+      untouched: window.h.originalsUntouched(),
+      exports: window.h.frames.map((f) => f.exportCalls),
+    }));
     expect(state.steps).toHaveLength(1);
     expect(state.steps[0]).toHaveLength(3);
     expect(state.untouched).toBe(true);
     expect(state.exports).toEqual(FRAME_SIZES.map(() => [{ format: 'PNG', constraint: { type: 'SCALE', value: 1 } }]));
-    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({ message: 'Stylized 3 frames with “wave”.', error: false });
+    expect(await page.evaluate(() => window.h.figma.notifications.at(-1))).toEqual({
+      message: 'Stylized 3 frames with “wave”.',
+      error: false,
+    });
     // FIGMA_UI_SCREENSHOT=path: the README's picture (the panel after a run, beside the harness's canvas).
     const shot = process.env['FIGMA_UI_SCREENSHOT'];
     if (shot) {

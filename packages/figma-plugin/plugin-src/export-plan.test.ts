@@ -5,13 +5,28 @@ import { MAX_IMAGE_SIDE } from './limits.js';
 
 describe('exportSize', () => {
   it('keeps the requested scale under the limit', () => {
-    expect(exportSize(300, 200, 2)).toEqual({ constraint: { type: 'SCALE', value: 2 }, pixelWidth: 600, pixelHeight: 400, downscaled: false });
+    expect(exportSize(300, 200, 2)).toEqual({
+      constraint: { type: 'SCALE', value: 2 },
+      pixelWidth: 600,
+      pixelHeight: 400,
+      downscaled: false,
+    });
     expect(exportSize(2048, 1000, 2).downscaled).toBe(false); // exactly 4096 is allowed
   });
 
   it('pins the long side at 4096 when the scale would exceed it', () => {
-    expect(exportSize(3000, 1000, 2)).toEqual({ constraint: { type: 'WIDTH', value: MAX_IMAGE_SIDE }, pixelWidth: 4096, pixelHeight: 1365, downscaled: true });
-    expect(exportSize(1000, 5000, 1)).toEqual({ constraint: { type: 'HEIGHT', value: MAX_IMAGE_SIDE }, pixelWidth: 819, pixelHeight: 4096, downscaled: true });
+    expect(exportSize(3000, 1000, 2)).toEqual({
+      constraint: { type: 'WIDTH', value: MAX_IMAGE_SIDE },
+      pixelWidth: 4096,
+      pixelHeight: 1365,
+      downscaled: true,
+    });
+    expect(exportSize(1000, 5000, 1)).toEqual({
+      constraint: { type: 'HEIGHT', value: MAX_IMAGE_SIDE },
+      pixelWidth: 819,
+      pixelHeight: 4096,
+      downscaled: true,
+    });
   });
 
   it('never rounds a side down to zero', () => {
@@ -55,7 +70,9 @@ describe('planExports', () => {
       { name: 'Note', reason: 'is a sticky layer, which Figma cannot export as an image' },
       { name: 'Empty group', reason: 'has nothing visible to export' },
     ]);
-    expect(describeSkipped(skipped)).toBe('“Draft” is hidden; “Note” is a sticky layer, which Figma cannot export as an image; “Empty group” has nothing visible to export');
+    expect(describeSkipped(skipped)).toBe(
+      '“Draft” is hidden; “Note” is a sticky layer, which Figma cannot export as an image; “Empty group” has nothing visible to export',
+    );
   });
 
   it('treats a deleted node and missing render bounds as not exportable', () => {

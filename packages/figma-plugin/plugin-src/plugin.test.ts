@@ -23,7 +23,15 @@ function framesOf(runId: number): FrameJob[] {
 }
 
 async function result(runId: number, frame: FrameJob, styleName = 'wave'): Promise<void> {
-  await send({ type: 'result', runId, frameId: frame.id, styleName, png: new Uint8Array([137, 80, 78, 71, frame.width]), width: frame.width, height: frame.height });
+  await send({
+    type: 'result',
+    runId,
+    frameId: frame.id,
+    styleName,
+    png: new Uint8Array([137, 80, 78, 71, frame.width]),
+    width: frame.width,
+    height: frame.height,
+  });
 }
 
 beforeEach(() => {
@@ -132,7 +140,8 @@ describe('a run', () => {
     figma.select([frames[0] as FakeNode, broken, sticky]);
     await send({ type: 'start', runId: 3, scale: 1, placement: 'beside' });
     expect(framesOf(3).map((f) => f.name)).toEqual(['Frame 1']);
-    const notice = 'Skipped “Note” is a sticky layer, which Figma cannot export as an image; “Broken” could not be exported (render failed).';
+    const notice =
+      'Skipped “Note” is a sticky layer, which Figma cannot export as an image; “Broken” could not be exported (render failed).';
     expect(figma.ui.sentOfType<Sent<'frames'>>('frames')[0]?.notices).toEqual([notice]);
     expect(figma.notifications).toContainEqual({ message: notice, error: false });
   });
@@ -211,10 +220,17 @@ describe('a run', () => {
 describe('picking the style from the canvas', () => {
   it('takes the original bytes of an image fill', async () => {
     const { hash } = figma.createImage(new Uint8Array([0xff, 0xd8, 0xff, 1]));
-    const painting = figma.addNode({ name: 'udnie', type: 'RECTANGLE', bounds: { x: 0, y: 0, width: 50, height: 50 }, fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }] });
+    const painting = figma.addNode({
+      name: 'udnie',
+      type: 'RECTANGLE',
+      bounds: { x: 0, y: 0, width: 50, height: 50 },
+      fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }],
+    });
     figma.select([painting]);
     await send({ type: 'pick-style' });
-    expect(figma.ui.sentOfType<Sent<'style-picked'>>('style-picked')).toEqual([{ type: 'style-picked', name: 'udnie', bytes: new Uint8Array([0xff, 0xd8, 0xff, 1]) }]);
+    expect(figma.ui.sentOfType<Sent<'style-picked'>>('style-picked')).toEqual([
+      { type: 'style-picked', name: 'udnie', bytes: new Uint8Array([0xff, 0xd8, 0xff, 1]) },
+    ]);
     expect(painting.exportCalls).toEqual([]);
   });
 

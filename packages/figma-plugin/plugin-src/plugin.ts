@@ -108,7 +108,11 @@ export class PluginController {
     } catch {
       stored = undefined; // storage unavailable: start from the defaults
     }
-    this.post({ type: 'init', settings: mergeSettings(stored, this.defaults), selection: summarizeSelection(this.host.currentPage.selection) });
+    this.post({
+      type: 'init',
+      settings: mergeSettings(stored, this.defaults),
+      selection: summarizeSelection(this.host.currentPage.selection),
+    });
   }
 
   private async pickStyle(): Promise<void> {
@@ -195,7 +199,10 @@ export class PluginController {
     this.host.commitUndo();
     const style = run.styleName === undefined ? '' : ` with “${run.styleName}”`;
     const failures = message.failures.length + run.failed;
-    const failedNote = failures > 0 ? `; ${plural(failures, 'frame')} failed${message.failures.length > 0 ? ` (${message.failures.map((f) => `“${f.name}”: ${f.message}`).join('; ')})` : ''}` : '';
+    const failedNote =
+      failures > 0
+        ? `; ${plural(failures, 'frame')} failed${message.failures.length > 0 ? ` (${message.failures.map((f) => `“${f.name}”: ${f.message}`).join('; ')})` : ''}`
+        : '';
     switch (message.outcome) {
       case 'done':
         this.host.notify(`Stylized ${plural(run.placed, 'frame')}${style}${failedNote}.`, { error: run.placed === 0 });
@@ -204,7 +211,10 @@ export class PluginController {
         this.host.notify(`Cancelled: ${run.placed} of ${plural(run.total, 'frame')} stylized${run.placed > 0 ? ' (kept)' : ''}.`);
         return;
       case 'failed':
-        this.host.notify(`Stylizing failed: ${message.message ?? 'unknown error'}${run.placed > 0 ? ` (${plural(run.placed, 'result')} kept)` : ''}.`, { error: true });
+        this.host.notify(
+          `Stylizing failed: ${message.message ?? 'unknown error'}${run.placed > 0 ? ` (${plural(run.placed, 'result')} kept)` : ''}.`,
+          { error: true },
+        );
         return;
     }
   }

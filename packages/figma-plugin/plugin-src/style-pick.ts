@@ -8,7 +8,8 @@ import { exportSize, whyNotExportable } from './export-plan.js';
 import type { PluginHost, SourceNode } from './host.js';
 import { STYLE_EXPORT_MAX_SIDE } from './limits.js';
 
-export type StylePick = { readonly ok: true; readonly name: string; readonly bytes: Uint8Array } | { readonly ok: false; readonly message: string };
+export type StylePick =
+  { readonly ok: true; readonly name: string; readonly bytes: Uint8Array } | { readonly ok: false; readonly message: string };
 
 function imageHashOf(node: SourceNode): string | undefined {
   const fills = node.fills;
@@ -27,9 +28,10 @@ export async function pickStyle(host: PluginHost): Promise<StylePick> {
   if (selection.length !== 1) {
     return {
       ok: false,
-      message: selection.length === 0
-        ? 'Select one image layer to use as the style, then press “Use selection”.'
-        : `Select just one layer to use as the style (${selection.length} are selected).`,
+      message:
+        selection.length === 0
+          ? 'Select one image layer to use as the style, then press “Use selection”.'
+          : `Select just one layer to use as the style (${selection.length} are selected).`,
     };
   }
   const node = selection[0] as SourceNode;

@@ -68,7 +68,17 @@ export class FakeNode implements SourceNode, PageChild {
 
   /** The fields a plugin could have changed, for before/after comparisons. */
   snapshot(): unknown {
-    return JSON.parse(JSON.stringify({ id: this.id, name: this.name, type: this.type, visible: this.visible, removed: this.removed, bounds: this.absoluteRenderBounds, fills: this.fills }));
+    return JSON.parse(
+      JSON.stringify({
+        id: this.id,
+        name: this.name,
+        type: this.type,
+        visible: this.visible,
+        removed: this.removed,
+        bounds: this.absoluteRenderBounds,
+        fills: this.fills,
+      }),
+    );
   }
 }
 
@@ -177,7 +187,9 @@ export class FakeFigma implements PluginHost {
   }
 
   get notifications(): { message: string; error: boolean }[] {
-    return this.log.filter((e): e is Extract<LogEntry, { kind: 'notify' }> => e.kind === 'notify').map(({ message, error }) => ({ message, error }));
+    return this.log
+      .filter((e): e is Extract<LogEntry, { kind: 'notify' }> => e.kind === 'notify')
+      .map(({ message, error }) => ({ message, error }));
   }
 
   createImage(data: Uint8Array): { readonly hash: string } {

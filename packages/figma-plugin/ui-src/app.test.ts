@@ -106,7 +106,15 @@ describe('strength and colour preservation, from the settings to core', () => {
     const start = sent.at(-1);
     if (start?.type !== 'start') throw new Error(`expected a start message, got ${JSON.stringify(start)}`);
     const frame = { png: new Uint8Array([2]), width: 64, height: 48 };
-    deliver({ type: 'frames', runId: start.runId, notices: [], frames: [{ id: '1:1', name: 'A', ...frame }, { id: '1:2', name: 'B', ...frame }] });
+    deliver({
+      type: 'frames',
+      runId: start.runId,
+      notices: [],
+      frames: [
+        { id: '1:1', name: 'A', ...frame },
+        { id: '1:2', name: 'B', ...frame },
+      ],
+    });
     await vi.waitFor(() => expect(sent.some((m) => m.type === 'finished' && m.runId === start.runId)).toBe(true));
     expect(sent.find((m) => m.type === 'finished' && m.runId === start.runId)).toMatchObject({ outcome: 'done', failures: [] });
     return stylizer.calls.slice(before);

@@ -5,7 +5,14 @@
  */
 import { MIN_STYLE_SIDE, type PixelImage, type StyleInput } from '@adaattn/core';
 import { decodeImage, encodePng } from '@adaattn/core/browser';
-import { DEFAULT_SETTINGS, type FrameJob, type MainToUi, type PluginSettings, type RunOutcome, type SelectionSummary } from '../common/protocol.js';
+import {
+  DEFAULT_SETTINGS,
+  type FrameJob,
+  type MainToUi,
+  type PluginSettings,
+  type RunOutcome,
+  type SelectionSummary,
+} from '../common/protocol.js';
 import type { Bridge } from './bridge.js';
 import { needsStyleImage, type CreativeControls } from './controls.js';
 import type { Engine, EngineStatus } from './engine.js';
@@ -140,7 +147,8 @@ export class App {
         }
         return;
       case 'frames':
-        if (this.run?.runId === message.runId && !this.run.controller.signal.aborted) void this.process(this.run, message.frames, message.notices);
+        if (this.run?.runId === message.runId && !this.run.controller.signal.aborted)
+          void this.process(this.run, message.frames, message.notices);
         return;
     }
   }
@@ -170,13 +178,15 @@ export class App {
 
   /** Starts the model download once a style is chosen: the user is about to need it. */
   private preload(): void {
-    this.engine.ready(this.settings.modelBaseUrl, (p) => this.showLoad(p)).then(
-      (status) => {
-        this.showEngine(status);
-        if (this.run === undefined) this.view.setStatus('Model ready.');
-      },
-      (error) => this.modelFailed(error),
-    );
+    this.engine
+      .ready(this.settings.modelBaseUrl, (p) => this.showLoad(p))
+      .then(
+        (status) => {
+          this.showEngine(status);
+          if (this.run === undefined) this.view.setStatus('Model ready.');
+        },
+        (error) => this.modelFailed(error),
+      );
   }
 
   private showLoad(p: LoadProgress): void {
@@ -196,7 +206,8 @@ export class App {
   private modelFailed(error: unknown, toast = true): string {
     const message = `The model could not be loaded from ${this.settings.modelBaseUrl}: ${messageOf(error)}`;
     this.view.setStatus(message, true);
-    if (toast) this.bridge.send({ type: 'notify', message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
+    if (toast)
+      this.bridge.send({ type: 'notify', message: 'AdaAttN: the model could not be loaded (see the plugin window).', error: true });
     return message;
   }
 
@@ -210,7 +221,10 @@ export class App {
       this.view.setStatus(notices.length > 0 ? notices.join('\n') : 'Loading the model…');
       let status: EngineStatus;
       try {
-        status = await untilAborted(this.engine.ready(this.settings.modelBaseUrl, (p) => this.showLoad(p)), signal);
+        status = await untilAborted(
+          this.engine.ready(this.settings.modelBaseUrl, (p) => this.showLoad(p)),
+          signal,
+        );
       } catch (error) {
         if (signal.aborted) throw error;
         summary = { outcome: 'failed', done: 0, failures: [], message: this.modelFailed(error, false) };
@@ -249,7 +263,9 @@ export class App {
         },
       );
     } catch (error) {
-      summary = signal.aborted ? { outcome: 'cancelled', done: 0, failures: [] } : { outcome: 'failed', done: 0, failures: [], message: messageOf(error) };
+      summary = signal.aborted
+        ? { outcome: 'cancelled', done: 0, failures: [] }
+        : { outcome: 'failed', done: 0, failures: [], message: messageOf(error) };
     }
     this.endRun(run, summary);
   }

@@ -64,7 +64,10 @@ describe('probeWebgl', () => {
   });
 
   it('leaves the renderer unknown when the browser hides it', () => {
-    const gl = { getExtension: (name: string) => (name === 'WEBGL_debug_renderer_info' ? null : { loseContext: () => undefined }), getParameter: () => null };
+    const gl = {
+      getExtension: (name: string) => (name === 'WEBGL_debug_renderer_info' ? null : { loseContext: () => undefined }),
+      getParameter: () => null,
+    };
     expect(probeWebgl(fakeDocument(gl))).toEqual({ available: true });
   });
 });

@@ -41,7 +41,10 @@ export interface StartedBackend {
  * Starts the first backend of `order` (ids) that works. Throws one error listing every failure when none does;
  * an id not in the table counts as a failure, so a mistyped `?backend=` still falls back.
  */
-export async function startBackend(order: readonly BackendId[] = BACKENDS.map((b) => b.id), table: readonly BackendChoice[] = BACKENDS): Promise<StartedBackend> {
+export async function startBackend(
+  order: readonly BackendId[] = BACKENDS.map((b) => b.id),
+  table: readonly BackendChoice[] = BACKENDS,
+): Promise<StartedBackend> {
   const registry = new BackendRegistry('never');
   for (const row of table) registry.register(row.id, () => row.start());
   const known = order.filter((id) => registry.has(id));
@@ -60,10 +63,16 @@ export async function startBackend(order: readonly BackendId[] = BACKENDS.map((b
   const tried = started === undefined ? order : order.slice(0, order.indexOf(started.id));
   const skipped = tried.map((id) => ({
     id,
-    reason: registry.has(id) ? failures.find((f) => f.name === id)!.reason : `unknown backend; use one of ${table.map((b) => b.id).join(', ')}`,
+    reason: registry.has(id)
+      ? failures.find((f) => f.name === id)!.reason
+      : `unknown backend; use one of ${table.map((b) => b.id).join(', ')}`,
   }));
   if (started !== undefined) return { choice: table.find((b) => b.id === started.id)!, backend: started.backend, skipped };
-  throw new BackendError('backend-unavailable', `no backend could start: ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}`, skipped.map((s) => ({ name: s.id, reason: s.reason })));
+  throw new BackendError(
+    'backend-unavailable',
+    `no backend could start: ${skipped.map((s) => `${s.id}: ${s.reason}`).join('; ')}`,
+    skipped.map((s) => ({ name: s.id, reason: s.reason })),
+  );
 }
 
 /** A backend order from a `?backend=wasm,webgl` query (the harness and developers use it); default otherwise. */

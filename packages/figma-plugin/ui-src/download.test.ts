@@ -78,7 +78,11 @@ describe('downloadFile', () => {
   it('retries 503s and network errors with the backoff it is given', async () => {
     const s = server(file, { faults: ['503', 'throw', 'ok'] });
     const waits: number[] = [];
-    const bytes = await downloadFile(URL_, await expected(), { fetch: s.fetch, backoffMs: [10, 20, 40], sleep: async (ms) => void waits.push(ms) });
+    const bytes = await downloadFile(URL_, await expected(), {
+      fetch: s.fetch,
+      backoffMs: [10, 20, 40],
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(bytes).toEqual(file);
     expect(waits).toEqual([10, 20]);
   });

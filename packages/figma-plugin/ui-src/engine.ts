@@ -99,7 +99,13 @@ export class Engine {
   }
 
   /** `style`: the encoded style, or the style image where the controls need it (controls.ts: needsStyleImage). */
-  async stylize(content: PixelImage, style: StyleInput, controls: CreativeControls, signal: AbortSignal, onProgress: (p: StylizeProgress) => void): Promise<PixelImage> {
+  async stylize(
+    content: PixelImage,
+    style: StyleInput,
+    controls: CreativeControls,
+    signal: AbortSignal,
+    onProgress: (p: StylizeProgress) => void,
+  ): Promise<PixelImage> {
     const stylizer = await this.current();
     return stylizer.stylize(content, style, stylizeOptions(controls, { signal, onProgress }));
   }

@@ -39,7 +39,11 @@ describe('loadImageModel', () => {
     const cache = memoryCache('cache-api');
     const first = diskFetch();
     const progress: number[] = [];
-    const loaded = await loadImageModel(`${BASE}adaattn-image`, { cache, fetch: first.fetch, onProgress: (p) => progress.push(p.loadedBytes / p.totalBytes) });
+    const loaded = await loadImageModel(`${BASE}adaattn-image`, {
+      cache,
+      fetch: first.fetch,
+      onProgress: (p) => progress.push(p.loadedBytes / p.totalBytes),
+    });
     const shipped = parseModelJson(await readFile(join(DIRS['adaattn-image/'] as string, 'model.json')));
     const files = [...servedFiles(shipped).keys()];
     expect(files.some((f) => f.includes('.part-'))).toBe(true); // the published package is sharded
@@ -72,7 +76,7 @@ describe('loadImageModel', () => {
     const loaded = await loadImageModel(`${BASE}adaattn-image/`, { cache, fetch: refetch.fetch });
     expect(loaded.cachedFiles).toBe(0);
     expect(refetch.requests.filter((u) => !u.endsWith('model.json'))).toHaveLength(served);
-    expect((cache.entries.get(decoderKey) as Uint8Array)[bytes.length - 1]).toBe(bytes[bytes.length - 1] as number ^ 0xff);
+    expect((cache.entries.get(decoderKey) as Uint8Array)[bytes.length - 1]).toBe((bytes[bytes.length - 1] as number) ^ 0xff);
   }, 60_000);
 
   it('uses the cached model.json when offline', async () => {
@@ -86,7 +90,10 @@ describe('loadImageModel', () => {
   }, 60_000);
 
   it('names the missing file', async () => {
-    const error = await loadImageModel(`${BASE}adaattn-image/`, { cache: memoryCache(), fetch: diskFetch({ missing: ['decoder.safetensors'] }).fetch }).catch((e: unknown) => e);
+    const error = await loadImageModel(`${BASE}adaattn-image/`, {
+      cache: memoryCache(),
+      fetch: diskFetch({ missing: ['decoder.safetensors'] }).fetch,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WeightsError);
     expect((error as WeightsError).code).toBe('missing-file');
     expect((error as Error).message).toMatch(/decoder\.safetensors: missing .*HTTP 404/);
@@ -96,7 +103,9 @@ describe('loadImageModel', () => {
     const unreachable = (async () => {
       throw new TypeError('Failed to fetch');
     }) as typeof fetch;
-    await expect(loadImageModel('https://nowhere.test/m/', { cache: memoryCache(), fetch: unreachable, sleep: async () => undefined })).rejects.toThrow(
+    await expect(
+      loadImageModel('https://nowhere.test/m/', { cache: memoryCache(), fetch: unreachable, sleep: async () => undefined }),
+    ).rejects.toThrow(
       /https:\/\/nowhere\.test\/m\/model\.json could not be downloaded after 3 tries \(Failed to fetch\): check that the server is up, sends Access-Control-Allow-Origin/,
     );
   });

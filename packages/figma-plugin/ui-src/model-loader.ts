@@ -46,10 +46,19 @@ export function normalizeBaseUrl(base: string): string {
 
 /** Every file a host serves for `config`, by path: the shards of a split file instead of the file itself. */
 export function servedFiles(config: ModelConfig): Map<string, ExpectedFile> {
-  return new Map(Object.values(config.files).flatMap((entry) => (entry?.shards ?? (entry ? [entry] : [])).map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }] as const)));
+  return new Map(
+    Object.values(config.files).flatMap((entry) =>
+      (entry?.shards ?? (entry ? [entry] : [])).map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }] as const),
+    ),
+  );
 }
 
-async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWeights: boolean, stats: { cachedFiles: number }): Promise<LoadedImageModel> {
+async function loadOnce(
+  baseUrl: string,
+  options: LoadModelOptions,
+  useCachedWeights: boolean,
+  stats: { cachedFiles: number },
+): Promise<LoadedImageModel> {
   const { cache, signal } = options;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const common = { fetch: doFetch, ...(signal ? { signal } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
@@ -67,7 +76,11 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
       let bytes: Uint8Array;
       try {
         // Two retries at most: offline, the cached copy is the answer, not a long wait.
-        bytes = await downloadFile(url, undefined, { ...common, cache: 'no-cache', backoffMs: (options.backoffMs ?? DEFAULT_BACKOFF_MS).slice(0, 2) });
+        bytes = await downloadFile(url, undefined, {
+          ...common,
+          cache: 'no-cache',
+          backoffMs: (options.backoffMs ?? DEFAULT_BACKOFF_MS).slice(0, 2),
+        });
         // Only a model.json that parses replaces the cached one.
         parseModelJson(bytes, { file: MODEL_JSON_PATH });
         await cache.put(url, bytes).catch(() => undefined);
@@ -112,7 +125,9 @@ async function loadOnce(baseUrl: string, options: LoadModelOptions, useCachedWei
 
   const loaded = await loadModelFromFiles(readFile);
   if (loaded.config.variant !== 'image') {
-    throw new ModelLoadError(`${urlOf(MODEL_JSON_PATH)} describes the ${loaded.config.variant} model; the plugin needs an image model (variant "image")`);
+    throw new ModelLoadError(
+      `${urlOf(MODEL_JSON_PATH)} describes the ${loaded.config.variant} model; the plugin needs an image model (variant "image")`,
+    );
   }
   await cache.prune(keys).catch(() => undefined);
   return { config: loaded.config, weights: loaded.weights as ImageModelWeights, cachedFiles: stats.cachedFiles }; // variant checked above

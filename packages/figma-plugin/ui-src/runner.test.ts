@@ -42,8 +42,15 @@ describe('runFrames', () => {
     const r = recorder();
     const summary = await runFrames(frames, deps(), new AbortController().signal, r.events);
     expect(summary).toEqual({ outcome: 'done', done: 3, failures: [] });
-    expect(r.results).toEqual([['A', [110]], ['B', [111]], ['C', [112]]]);
-    expect(r.progress.filter(([i]) => i === 1)).toEqual([[1, 0.5], [1, 1]]);
+    expect(r.results).toEqual([
+      ['A', [110]],
+      ['B', [111]],
+      ['C', [112]],
+    ]);
+    expect(r.progress.filter(([i]) => i === 1)).toEqual([
+      [1, 0.5],
+      [1, 1],
+    ]);
     expect(r.states.filter(([, s]) => s === 'done').map(([i]) => i)).toEqual([0, 1, 2]);
   });
 
@@ -66,26 +73,44 @@ describe('runFrames', () => {
     );
     expect(summary).toEqual({ outcome: 'cancelled', done: 1, failures: [] });
     expect(r.results.map(([n]) => n)).toEqual(['A']);
-    expect(r.states.slice(-2)).toEqual([[1, 'cancelled'], [2, 'cancelled']]);
+    expect(r.states.slice(-2)).toEqual([
+      [1, 'cancelled'],
+      [2, 'cancelled'],
+    ]);
   });
 
   it('does not hand back a frame whose encoding finished after the cancel', async () => {
     const controller = new AbortController();
     const r = recorder();
-    const summary = await runFrames(frames.slice(0, 1), deps({ encode: async () => (controller.abort(), new Uint8Array([1])) }), controller.signal, r.events);
+    const summary = await runFrames(
+      frames.slice(0, 1),
+      deps({ encode: async () => (controller.abort(), new Uint8Array([1])) }),
+      controller.signal,
+      r.events,
+    );
     expect(summary.outcome).toBe('cancelled');
     expect(r.results).toEqual([]);
   });
 
   it('records a failing frame and goes on with the others', async () => {
     const r = recorder();
-    const summary = await runFrames(frames, deps({ decode: async (png) => (png[0] === 1 ? Promise.reject(new Error('bad PNG')) : image(png[0] as number)) }), new AbortController().signal, r.events);
+    const summary = await runFrames(
+      frames,
+      deps({ decode: async (png) => (png[0] === 1 ? Promise.reject(new Error('bad PNG')) : image(png[0] as number)) }),
+      new AbortController().signal,
+      r.events,
+    );
     expect(summary).toEqual({ outcome: 'done', done: 2, failures: [{ name: 'B', message: 'bad PNG' }] });
     expect(r.states).toContainEqual([1, 'failed']);
   });
 
   it('reports a failed run when every frame fails', async () => {
-    const summary = await runFrames(frames, deps({ stylize: async () => Promise.reject(new Error('WebGL context lost')) }), new AbortController().signal, recorder().events);
+    const summary = await runFrames(
+      frames,
+      deps({ stylize: async () => Promise.reject(new Error('WebGL context lost')) }),
+      new AbortController().signal,
+      recorder().events,
+    );
     expect(summary.outcome).toBe('failed');
     expect(summary.message).toBe('WebGL context lost');
     expect(summary.failures).toHaveLength(3);

@@ -33,7 +33,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export async function runFrames(frames: readonly FrameJob[], deps: FrameRunDeps, signal: AbortSignal, events: FrameEvents): Promise<RunSummary> {
+export async function runFrames(
+  frames: readonly FrameJob[],
+  deps: FrameRunDeps,
+  signal: AbortSignal,
+  events: FrameEvents,
+): Promise<RunSummary> {
   const failures: { name: string; message: string }[] = [];
   let done = 0;
   frames.forEach((_, i) => events.onFrameState?.(i, 'queued'));

@@ -4,7 +4,15 @@
  */
 import type { PixelImage } from '@adaattn/core';
 import { drawThumbnail } from '@adaattn/core/browser';
-import { COLOR_MODES, OUTPUT_SCALES, type ColorMode, type OutputScale, type Placement, type PluginSettings, type SelectionSummary } from '../common/protocol.js';
+import {
+  COLOR_MODES,
+  OUTPUT_SCALES,
+  type ColorMode,
+  type OutputScale,
+  type Placement,
+  type PluginSettings,
+  type SelectionSummary,
+} from '../common/protocol.js';
 import type { FrameState } from './runner.js';
 
 export interface ViewActions {
@@ -21,7 +29,13 @@ function byId<T extends HTMLElement>(doc: Document, id: string): T {
   return element as T;
 }
 
-const STATE_LABEL: Readonly<Record<FrameState, string>> = { queued: 'queued', running: '…', done: 'done', failed: 'failed', cancelled: 'cancelled' };
+const STATE_LABEL: Readonly<Record<FrameState, string>> = {
+  queued: 'queued',
+  running: '…',
+  done: 'done',
+  failed: 'failed',
+  cancelled: 'cancelled',
+};
 
 export class View {
   private readonly thumb: HTMLCanvasElement;
@@ -43,7 +57,10 @@ export class View {
   private readonly modelUrl: HTMLInputElement;
   private readonly engineInfo: HTMLElement;
 
-  constructor(private readonly doc: Document, actions: ViewActions) {
+  constructor(
+    private readonly doc: Document,
+    actions: ViewActions,
+  ) {
     this.thumb = byId(doc, 'style-thumb');
     this.styleName = byId(doc, 'style-name');
     this.styleSize = byId(doc, 'style-size');
@@ -98,7 +115,9 @@ export class View {
       scale: ((OUTPUT_SCALES as readonly number[]).includes(scale) ? scale : 1) as OutputScale,
       placement: this.placement.value === 'over' ? 'over' : ('beside' satisfies Placement),
       strength: Number(this.strength.value),
-      preserveColor: (COLOR_MODES as readonly string[]).includes(this.preserveColor.value) ? (this.preserveColor.value as ColorMode) : 'off',
+      preserveColor: (COLOR_MODES as readonly string[]).includes(this.preserveColor.value)
+        ? (this.preserveColor.value as ColorMode)
+        : 'off',
     };
   }
 
@@ -159,7 +178,8 @@ export class View {
     const li = this.frames.children[index] as HTMLLIElement | undefined;
     const bar = li?.querySelector('progress');
     if (bar) bar.value = fraction;
-    if (li !== undefined && li.dataset['state'] === 'running') (li.querySelector('.state') as HTMLElement).textContent = `${Math.round(fraction * 100)}%`;
+    if (li !== undefined && li.dataset['state'] === 'running')
+      (li.querySelector('.state') as HTMLElement).textContent = `${Math.round(fraction * 100)}%`;
   }
 
   setStatus(text: string, error = false): void {

@@ -13,7 +13,11 @@ describe('backend choices', () => {
       throw new Error('no WebGL here');
     });
     const wasm = vi.fn(async () => createReferenceBackend());
-    const runtimes = new Runtimes({ 'tfjs-webgl': { auto: true, start: webgl }, 'tfjs-wasm': { auto: true, start: wasm }, 'tfjs-cpu': { auto: false, start: wasm } });
+    const runtimes = new Runtimes({
+      'tfjs-webgl': { auto: true, start: webgl },
+      'tfjs-wasm': { auto: true, start: wasm },
+      'tfjs-cpu': { auto: false, start: wasm },
+    });
     const first = await runtimes.resolve('auto');
     expect(await runtimes.resolve('auto')).toBe(first);
     expect(webgl).toHaveBeenCalledTimes(1);
@@ -27,7 +31,11 @@ describe('backend choices', () => {
     const fail = (why: string) => async () => {
       throw new Error(why);
     };
-    const runtimes = new Runtimes({ 'tfjs-webgl': { auto: true, start: fail('software') }, 'tfjs-wasm': { auto: true, start: fail('no SIMD') }, 'tfjs-cpu': { auto: false, start: fail('x') } });
+    const runtimes = new Runtimes({
+      'tfjs-webgl': { auto: true, start: fail('software') },
+      'tfjs-wasm': { auto: true, start: fail('no SIMD') },
+      'tfjs-cpu': { auto: false, start: fail('x') },
+    });
     await expect(runtimes.resolve('auto')).rejects.toThrow(/auto:tfjs-webgl: software\n\s+auto:tfjs-wasm: no SIMD/);
   });
 });

@@ -44,7 +44,10 @@ const runtimeNames = Object.keys(RUNTIMES) as RuntimeName[];
 /** What the settings dropdown offers: 'auto' first, then each runtime on its own. */
 export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: string; readonly order: readonly RuntimeName[] }>> = {
   auto: { label: 'Automatic (WebGL, else WebAssembly)', order: runtimeNames.filter((n) => RUNTIMES[n].auto) },
-  ...(Object.fromEntries(runtimeNames.map((n) => [n, { label: RUNTIMES[n].label, order: [n] }])) as Record<RuntimeName, { label: string; order: RuntimeName[] }>),
+  ...(Object.fromEntries(runtimeNames.map((n) => [n, { label: RUNTIMES[n].label, order: [n] }])) as Record<
+    RuntimeName,
+    { label: string; order: RuntimeName[] }
+  >),
 };
 
 /**

@@ -2,7 +2,17 @@
  * What the commands and the file-menu item do: find the image, ask for options, run the job, update the
  * note. main.ts only registers these.
  */
-import { Notice, normalizePath, TFile, type App, type Editor, type MarkdownFileInfo, type MarkdownView, type Menu, type TAbstractFile } from 'obsidian';
+import {
+  Notice,
+  normalizePath,
+  TFile,
+  type App,
+  type Editor,
+  type MarkdownFileInfo,
+  type MarkdownView,
+  type Menu,
+  type TAbstractFile,
+} from 'obsidian';
 import { applyEdit, embedEdit, embedFor } from './embed-edit';
 import { isImagePath, pickEmbed, type Embed } from './embeds';
 import type { StylizeEngine } from './engine';
@@ -48,7 +58,12 @@ export class StylizeCommands {
   /** The file menu's item, on image files only. */
   addFileMenuItem(menu: Menu, file: TAbstractFile): void {
     if (!(file instanceof TFile) || !isImagePath(file.path)) return;
-    menu.addItem((item) => item.setTitle('Stylize image…').setIcon('palette').onClick(() => void this.stylizeFile(file)));
+    menu.addItem((item) =>
+      item
+        .setTitle('Stylize image…')
+        .setIcon('palette')
+        .onClick(() => void this.stylizeFile(file)),
+    );
   }
 
   /** Runs on `image` and reports the new file; no note is touched. */
@@ -66,7 +81,11 @@ export class StylizeCommands {
     const output = await this.run(target.image, choice);
     if (output === undefined) return;
     const updated = await this.updateNote(editor, ctx, target, output);
-    new Notice(updated ? `Saved ${output.path}` : `Saved ${output.path}; the embed is no longer in ${target.note.path}, so the note was left as it is.`);
+    new Notice(
+      updated
+        ? `Saved ${output.path}`
+        : `Saved ${output.path}; the embed is no longer in ${target.note.path}, so the note was left as it is.`,
+    );
   }
 
   private targetAt(editor: Editor, ctx: MarkdownView | MarkdownFileInfo): Target | undefined {
@@ -101,7 +120,9 @@ export class StylizeCommands {
   private run(image: TFile, choice: StylizeChoice): Promise<TFile | undefined> {
     const { app, codec, engine, runner } = this.deps;
     const request = { content: image, ...choice, outputTemplate: this.deps.settings().outputTemplate };
-    return runner.run(`Stylizing ${image.name} with ${choice.style.basename}`, (run) => stylizeToNewFile({ vault: app.vault, codec, engine }, request, run));
+    return runner.run(`Stylizing ${image.name} with ${choice.style.basename}`, (run) =>
+      stylizeToNewFile({ vault: app.vault, codec, engine }, request, run),
+    );
   }
 
   /**

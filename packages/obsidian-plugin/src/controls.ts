@@ -26,7 +26,9 @@ export function isColorMode(value: unknown): value is ColorMode {
 }
 
 export function coreControls(controls: Controls): Pick<StylizeOptions, 'strength' | 'preserveColor'> {
-  return controls.preserveColor === 'off' ? { strength: controls.strength } : { strength: controls.strength, preserveColor: controls.preserveColor };
+  return controls.preserveColor === 'off'
+    ? { strength: controls.strength }
+    : { strength: controls.strength, preserveColor: controls.preserveColor };
 }
 
 /**

@@ -50,7 +50,16 @@ export function findImageEmbeds(text: string): Embed[] {
     const destination = m[2] as string;
     const linkpath = decodeDestination(destination);
     if (linkpath !== null && isImagePath(linkpath)) {
-      found.push({ kind: 'markdown', from: m.index, to: m.index + m[0].length, raw: m[0], linkpath, alt: m[1] as string, destination, title: m[3] ?? '' });
+      found.push({
+        kind: 'markdown',
+        from: m.index,
+        to: m.index + m[0].length,
+        raw: m[0],
+        linkpath,
+        alt: m[1] as string,
+        destination,
+        title: m[3] ?? '',
+      });
     }
   }
   return found.sort((a, b) => a.from - b.from);

@@ -53,16 +53,16 @@ describe('ModelEngine', () => {
 
   it('says where it looked when there is no model', async () => {
     const e = engineOn({ source: source('does-not-exist') });
-    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
-      /^no model in the test folder "does-not-exist" \(model\.json is missing\): copy the model folder there/,
-    );
+    await expect(
+      e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal }),
+    ).rejects.toThrow(/^no model in the test folder "does-not-exist" \(model\.json is missing\): copy the model folder there/);
   });
 
   it.skipIf(!existsSync(`${MODELS}model-video/model.json`))('refuses the video model', async () => {
     const e = engineOn({ source: source('model-video') });
-    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal })).rejects.toThrow(
-      /holds the video model; this plugin needs the image model/,
-    );
+    await expect(
+      e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal }),
+    ).rejects.toThrow(/holds the video model; this plugin needs the image model/);
   });
 
   it.skipIf(!hasModel)('loads once, reuses the style features, and reloads when the location changes', async () => {
@@ -73,7 +73,9 @@ describe('ModelEngine', () => {
     const signal = new AbortController().signal;
 
     let out: PixelImage | undefined;
-    const first = await phasesOf(async (onStatus) => (out = await engine!.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal, onStatus })));
+    const first = await phasesOf(
+      async (onStatus) => (out = await engine!.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal, onStatus })),
+    );
     expect([...first]).toEqual(['load-model', 'encode-style', 'stylize']);
     expect([out?.width, out?.height, out?.channels]).toEqual([32, 32, 3]);
     expect(out?.data.some((v, i) => v !== image(32, 1).data[i])).toBe(true);
@@ -116,7 +118,9 @@ describe('ModelEngine', () => {
       return d / (a.data.length / 3);
     };
     expect(chromaDiff(lum, content)).toBeLessThan(chromaDiff(full, content));
-    const phases = await phasesOf((onStatus) => e.stylize(content, style, { strength: 1, preserveColor: 'histogram' }, { signal, onStatus }));
+    const phases = await phasesOf((onStatus) =>
+      e.stylize(content, style, { strength: 1, preserveColor: 'histogram' }, { signal, onStatus }),
+    );
     expect([...phases]).toEqual(['stylize']); // the style is encoded inside core's stylize, not from the cache
   });
 
@@ -128,37 +132,48 @@ describe('ModelEngine', () => {
       onStatus: (s) => s.phase === 'stylize' && controller.abort(),
     });
     await expect(run).rejects.toBeInstanceOf(AbortError);
-    const out = await e.stylize(image(32, 1), { key: 'other', image: async () => image(32, 9) }, NEUTRAL_CONTROLS, { signal: new AbortController().signal });
+    const out = await e.stylize(image(32, 1), { key: 'other', image: async () => image(32, 9) }, NEUTRAL_CONTROLS, {
+      signal: new AbortController().signal,
+    });
     expect(out.width).toBe(32);
   });
 
-  it.skipIf(!hasModel)('a run cancelled while the model loads leaves the load going for the next run, which sees its progress', async () => {
-    const reads = { count: 0 };
-    let openGate: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const slow = source('model-image', reads);
-    const e = engineOn({ source: { ...slow, key: 'test:slow', readFile: async (p) => (p === 'model.json' ? slow.readFile(p) : gate.then(() => slow.readFile(p))) } });
-    const style = { key: 's', image: async () => image(32, 2) };
-    try {
-      const controller = new AbortController();
-      const first = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal: controller.signal });
-      await new Promise((r) => setTimeout(r, 20));
-      controller.abort();
-      await expect(first).rejects.toBeInstanceOf(AbortError);
-
-      const fractions: number[] = [];
-      const second = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, {
-        signal: new AbortController().signal,
-        onStatus: (s) => s.phase === 'load-model' && fractions.push(s.fraction),
+  it.skipIf(!hasModel)(
+    'a run cancelled while the model loads leaves the load going for the next run, which sees its progress',
+    async () => {
+      const reads = { count: 0 };
+      let openGate: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      const slow = source('model-image', reads);
+      const e = engineOn({
+        source: {
+          ...slow,
+          key: 'test:slow',
+          readFile: async (p) => (p === 'model.json' ? slow.readFile(p) : gate.then(() => slow.readFile(p))),
+        },
       });
-      openGate();
-      expect((await second).width).toBe(32);
-      expect(fractions).toEqual([0.25, 0.5, 0.75, 1]);
-      expect(reads.count).toBe(1);
-    } finally {
-      e.dispose();
-    }
-  });
+      const style = { key: 's', image: async () => image(32, 2) };
+      try {
+        const controller = new AbortController();
+        const first = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, { signal: controller.signal });
+        await new Promise((r) => setTimeout(r, 20));
+        controller.abort();
+        await expect(first).rejects.toBeInstanceOf(AbortError);
+
+        const fractions: number[] = [];
+        const second = e.stylize(image(32, 1), style, NEUTRAL_CONTROLS, {
+          signal: new AbortController().signal,
+          onStatus: (s) => s.phase === 'load-model' && fractions.push(s.fraction),
+        });
+        openGate();
+        expect((await second).width).toBe(32);
+        expect(fractions).toEqual([0.25, 0.5, 0.75, 1]);
+        expect(reads.count).toBe(1);
+      } finally {
+        e.dispose();
+      }
+    },
+  );
 
   it.skipIf(!hasModel)('dispose frees the model and the cached style', async () => {
     const b = await wasm();
@@ -186,7 +201,9 @@ describe('ModelEngine', () => {
     const e = engineOn({ source: downloading });
     const statuses: { phase: EnginePhase; detail?: string }[] = [];
     const run = { signal: new AbortController().signal, onStatus: (s: { phase: EnginePhase; detail?: string }) => statuses.push(s) };
-    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, run)).rejects.toBeInstanceOf(AbortError);
+    await expect(e.stylize(image(32, 1), { key: 's', image: async () => image(32, 2) }, NEUTRAL_CONTROLS, run)).rejects.toBeInstanceOf(
+      AbortError,
+    );
     expect(statuses[0]).toMatchObject({ phase: 'download-model', fraction: 0.5, detail: '26.5 of 53.0 MB' });
     expect(calls[0]).toBe(run.signal); // the run's Cancel reaches the download
     // Not remembered as loaded: the next run downloads (resumes) again.

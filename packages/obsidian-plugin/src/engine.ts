@@ -3,7 +3,18 @@
  * starts a runtime, and keeps the last style's encoded features so restyling more images with the same
  * style skips the style encoder. Reloads when the model location or runtime setting changes.
  */
-import { AbortError, loadModelFromFiles, MODEL_JSON_PATH, Stylizer, WeightsError, type Backend, type ImageModelWeights, type LoadedModel, type PixelImage, type StyleFeatures } from '@adaattn/core';
+import {
+  AbortError,
+  loadModelFromFiles,
+  MODEL_JSON_PATH,
+  Stylizer,
+  WeightsError,
+  type Backend,
+  type ImageModelWeights,
+  type LoadedModel,
+  type PixelImage,
+  type StyleFeatures,
+} from '@adaattn/core';
 import type { BackendChoice } from './backends';
 import { coreControls, needsStyleImage, type Controls } from './controls';
 import type { ModelSource } from './model-source';
@@ -103,7 +114,11 @@ export class ModelEngine implements StylizeEngine {
     await source.prepare?.({
       signal,
       onProgress: ({ doneBytes, totalBytes }) =>
-        this.onStatus?.({ phase: 'download-model', fraction: totalBytes > 0 ? doneBytes / totalBytes : 0, detail: `${(doneBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB` }),
+        this.onStatus?.({
+          phase: 'download-model',
+          fraction: totalBytes > 0 ? doneBytes / totalBytes : 0,
+          detail: `${(doneBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB`,
+        }),
     });
     this.onStatus?.({ phase: 'load-model', fraction: 0 });
     const model = await readModel(source, (done, count) => this.onStatus?.({ phase: 'load-model', fraction: done / count }));
@@ -120,7 +135,10 @@ export class ModelEngine implements StylizeEngine {
     this.dropStyle();
     const image = await style.image();
     run.onStatus?.({ phase: 'encode-style', fraction: 0 });
-    const features = await stylizer.encodeStyle(image, { signal: run.signal, onProgress: (p) => run.onStatus?.({ phase: 'encode-style', fraction: p.fraction }) });
+    const features = await stylizer.encodeStyle(image, {
+      signal: run.signal,
+      onProgress: (p) => run.onStatus?.({ phase: 'encode-style', fraction: p.fraction }),
+    });
     this.style = { key: style.key, features };
     return features;
   }
@@ -133,7 +151,10 @@ export class ModelEngine implements StylizeEngine {
   private unload(): void {
     const old = this.loaded;
     this.loaded = undefined;
-    old?.stylizer.then((s) => s.dispose(), () => undefined);
+    old?.stylizer.then(
+      (s) => s.dispose(),
+      () => undefined,
+    );
   }
 }
 
@@ -147,7 +168,10 @@ async function readModel(source: ModelSource, onComponent: (done: number, count:
     return await loadModelFromFiles(source.readFile, { onComponent: (_component, index, count) => onComponent(index + 1, count) });
   } catch (error) {
     if (error instanceof WeightsError && error.code === 'missing-file' && error.file === MODEL_JSON_PATH) {
-      throw new Error(`no model in ${source.description} (model.json is missing): copy the model folder there, or change the model location in the plugin settings`, { cause: error });
+      throw new Error(
+        `no model in ${source.description} (model.json is missing): copy the model folder there, or change the model location in the plugin settings`,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -54,7 +54,11 @@ export default class AdaAttnPlugin extends Plugin {
     try {
       await source.prepare({
         signal: controller.signal,
-        onProgress: ({ doneBytes, totalBytes }) => notice.update(`${(doneBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB`, totalBytes > 0 ? doneBytes / totalBytes : 0),
+        onProgress: ({ doneBytes, totalBytes }) =>
+          notice.update(
+            `${(doneBytes / 1e6).toFixed(1)} of ${(totalBytes / 1e6).toFixed(1)} MB`,
+            totalBytes > 0 ? doneBytes / totalBytes : 0,
+          ),
       });
       return `Done: ${source.description} is ready.`;
     } catch (error) {

@@ -71,7 +71,12 @@ describe('ensureModel', () => {
     expect(folder).toBe(`${PLUGIN_DIR}/models/@adaattn_model-image@0.1.0`);
     const server = cdn();
     const progress: number[] = [];
-    const result = await ensureModel(BASE, folder, adapter, { request: server.request, sleep: noWait, pieceBytes: PIECE, onProgress: (p) => progress.push(p.doneBytes / p.totalBytes) });
+    const result = await ensureModel(BASE, folder, adapter, {
+      request: server.request,
+      sleep: noWait,
+      pieceBytes: PIECE,
+      onProgress: (p) => progress.push(p.doneBytes / p.totalBytes),
+    });
     const files = await served();
     expect(result?.totalBytes).toBe(files.reduce((n, f) => n + f.bytes, 0));
     expect(result?.downloadedBytes).toBe(result?.totalBytes);
@@ -128,7 +133,9 @@ describe('ensureModel', () => {
     expect(waits).toEqual([1000, 3000]);
     const other = setup();
     const missing = cdn();
-    const error = await ensureModel('https://cdn.jsdelivr.net/npm/@adaattn/model-image@9.9.9/', other.folder, other.adapter, { request: missing.request }).catch((e: unknown) => e);
+    const error = await ensureModel('https://cdn.jsdelivr.net/npm/@adaattn/model-image@9.9.9/', other.folder, other.adapter, {
+      request: missing.request,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelDownloadError);
     expect((error as Error).message).toMatch(/model-image@9\.9\.9\/model\.json: HTTP 404/);
   }, 60_000);

@@ -61,7 +61,9 @@ export function modelFolder(pluginDir: string, url: string): string {
 
 /** Every file a host serves for `config`: the shards of a split file instead of the file itself. */
 function servedFiles(config: ModelConfig): { path: string; bytes: number; sha256: string }[] {
-  return Object.values(config.files).flatMap((entry) => (entry?.shards ?? (entry ? [entry] : [])).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })));
+  return Object.values(config.files).flatMap((entry) =>
+    (entry?.shards ?? (entry ? [entry] : [])).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
+  );
 }
 
 function defaultRequest(request: RequestUrlParam): ReturnType<Requester> {
@@ -80,7 +82,12 @@ const inFlight = new Map<string, Promise<DownloadResult | undefined>>();
  * Makes `folder` hold the model at `baseUrl`, downloading what is missing. Resolves at once (undefined)
  * when a complete download is there. Rejects with AbortError on cancel, ModelDownloadError otherwise.
  */
-export function ensureModel(baseUrl: string, folder: string, adapter: Adapter, options: DownloadOptions = {}): Promise<DownloadResult | undefined> {
+export function ensureModel(
+  baseUrl: string,
+  folder: string,
+  adapter: Adapter,
+  options: DownloadOptions = {},
+): Promise<DownloadResult | undefined> {
   const running = inFlight.get(folder);
   if (running !== undefined) return running;
   const download = downloadMissing(baseUrl, folder, adapter, options).finally(() => inFlight.delete(folder));
@@ -88,7 +95,12 @@ export function ensureModel(baseUrl: string, folder: string, adapter: Adapter, o
   return download;
 }
 
-async function downloadMissing(baseUrl: string, folder: string, adapter: Adapter, options: DownloadOptions): Promise<DownloadResult | undefined> {
+async function downloadMissing(
+  baseUrl: string,
+  folder: string,
+  adapter: Adapter,
+  options: DownloadOptions,
+): Promise<DownloadResult | undefined> {
   if (await isDownloaded(adapter, folder)) return undefined;
   const base = baseUrl.trim().endsWith('/') ? baseUrl.trim() : `${baseUrl.trim()}/`;
   const request = options.request ?? defaultRequest;
@@ -112,14 +124,17 @@ async function downloadMissing(baseUrl: string, folder: string, adapter: Adapter
           last = `HTTP ${status}`;
           continue;
         }
-        if (status !== 200 && status !== 206) throw new ModelDownloadError(`${url}: HTTP ${status}. Check the model URL in the plugin settings.`);
+        if (status !== 200 && status !== 206)
+          throw new ModelDownloadError(`${url}: HTTP ${status}. Check the model URL in the plugin settings.`);
         return { status, bytes: new Uint8Array(response.arrayBuffer) };
       } catch (error) {
         if (error instanceof ModelDownloadError) throw error;
         last = error instanceof Error ? error.message : String(error);
       }
     }
-    throw new ModelDownloadError(`${url} could not be downloaded after ${RETRY_WAITS_MS.length + 1} tries (${last}). Check the internet connection, then run the command again: the download resumes.`);
+    throw new ModelDownloadError(
+      `${url} could not be downloaded after ${RETRY_WAITS_MS.length + 1} tries (${last}). Check the internet connection, then run the command again: the download resumes.`,
+    );
   };
 
   const modelJson = (await get(`${base}${MODEL_JSON_PATH}`)).bytes;
@@ -166,7 +181,8 @@ async function downloadMissing(baseUrl: string, folder: string, adapter: Adapter
         report();
         break;
       }
-      if (bytes.length !== to - from + 1) throw new ModelDownloadError(`${base}${file.path}: asked for ${to - from + 1} bytes at ${from}, got ${bytes.length}`);
+      if (bytes.length !== to - from + 1)
+        throw new ModelDownloadError(`${base}${file.path}: asked for ${to - from + 1} bytes at ${from}, got ${bytes.length}`);
       await adapter.writeBinary(piecePath, bytes.slice().buffer);
       pieces.push(bytes);
       doneBytes += bytes.length;

@@ -8,12 +8,20 @@ const UNSAFE = /[\\/:*?"<>|#^[\]\u0000-\u001f]+/g;
 
 /** A file-name-safe rendering of `text` ('' when nothing is left). */
 export function safeName(text: string): string {
-  return text.replace(UNSAFE, '-').replace(/-{2,}/g, '-').replace(/^[-.\s]+|[-.\s]+$/g, '');
+  return text
+    .replace(UNSAFE, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[-.\s]+|[-.\s]+$/g, '');
 }
 
 /** The output's base name (no extension) from `template`, e.g. `photo.stylized-wave`. */
 export function outputStem(template: string, contentBase: string, styleBase: string): string {
-  const fill = (t: string) => t.split('{name}').join(contentBase).split('{style}').join(safeName(styleBase) || 'style');
+  const fill = (t: string) =>
+    t
+      .split('{name}')
+      .join(contentBase)
+      .split('{style}')
+      .join(safeName(styleBase) || 'style');
   const stem = safeName(fill(template));
   // A template of only unsafe characters or whitespace would give '': fall back rather than write `.png`.
   return stem !== '' ? stem : safeName(fill(DEFAULT_OUTPUT_TEMPLATE));

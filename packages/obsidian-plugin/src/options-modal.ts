@@ -64,7 +64,10 @@ class OptionsModal extends Modal {
       .addButton((b) => b.setButtonText('Cancel').onClick(() => this.close()))
       .addButton((b) => {
         submit = b;
-        b.setButtonText('Stylize').setCta().setDisabled(this.style === null).onClick(() => this.submit());
+        b.setButtonText('Stylize')
+          .setCta()
+          .setDisabled(this.style === null)
+          .onClick(() => this.submit());
       });
   }
 

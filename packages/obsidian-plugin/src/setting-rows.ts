@@ -27,5 +27,10 @@ export function addColorSetting(container: HTMLElement, value: ColorMode, onChan
   return new Setting(container)
     .setName('Colours')
     .setDesc("Keep the image's colours to take only texture and brushwork from the style, or recolour the style to the image first.")
-    .addDropdown((d) => d.addOptions(COLOR_MODES).setValue(value).onChange((v) => onChange(v as ColorMode)));
+    .addDropdown((d) =>
+      d
+        .addOptions(COLOR_MODES)
+        .setValue(value)
+        .onChange((v) => onChange(v as ColorMode)),
+    );
 }

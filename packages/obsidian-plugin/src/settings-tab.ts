@@ -47,7 +47,7 @@ export class AdaAttnSettingTab extends PluginSettingTab {
     addChoiceSetting(
       containerEl,
       'Model location',
-      'Where the model comes from. Downloaded: the first stylize (or the button below) fetches the adaattn-image model once into this plugin\'s folder (.obsidian/plugins/…), not among your notes. A folder: model.json and the files it lists.',
+      "Where the model comes from. Downloaded: the first stylize (or the button below) fetches the adaattn-image model once into this plugin's folder (.obsidian/plugins/…), not among your notes. A folder: model.json and the files it lists.",
       MODEL_LOCATIONS,
       s.modelLocation,
       async (v) => {
@@ -60,10 +60,15 @@ export class AdaAttnSettingTab extends PluginSettingTab {
       new Setting(containerEl)
         .setName('Model URL')
         .setDesc(`A folder on the web holding model.json and its files. Empty: ${DEFAULT_MODEL_URL}`)
-        .addText((t) => t.setPlaceholder(DEFAULT_MODEL_URL).setValue(s.modelUrl).onChange(async (v) => {
-          s.modelUrl = v.trim();
-          await save();
-        }));
+        .addText((t) =>
+          t
+            .setPlaceholder(DEFAULT_MODEL_URL)
+            .setValue(s.modelUrl)
+            .onChange(async (v) => {
+              s.modelUrl = v.trim();
+              await save();
+            }),
+        );
       const download = new Setting(containerEl)
         .setName('Download now')
         .setDesc('Fetches the model now instead of on first use. An interrupted download resumes; files already here are checked and kept.')
@@ -78,18 +83,28 @@ export class AdaAttnSettingTab extends PluginSettingTab {
       new Setting(containerEl)
         .setName('Model folder')
         .setDesc('Path inside the vault, e.g. AdaAttN/adaattn-image.')
-        .addText((t) => t.setPlaceholder('AdaAttN/adaattn-image').setValue(s.modelVaultFolder).onChange(async (v) => {
-          s.modelVaultFolder = v.trim();
-          await save();
-        }));
+        .addText((t) =>
+          t
+            .setPlaceholder('AdaAttN/adaattn-image')
+            .setValue(s.modelVaultFolder)
+            .onChange(async (v) => {
+              s.modelVaultFolder = v.trim();
+              await save();
+            }),
+        );
     } else {
       new Setting(containerEl)
         .setName('Model folder')
         .setDesc('Absolute path, e.g. /home/me/models/adaattn-image or C:\\models\\adaattn-image.')
-        .addText((t) => t.setPlaceholder('/path/to/adaattn-image').setValue(s.modelAbsolutePath).onChange(async (v) => {
-          s.modelAbsolutePath = v.trim();
-          await save();
-        }));
+        .addText((t) =>
+          t
+            .setPlaceholder('/path/to/adaattn-image')
+            .setValue(s.modelAbsolutePath)
+            .onChange(async (v) => {
+              s.modelAbsolutePath = v.trim();
+              await save();
+            }),
+        );
     }
     new Setting(containerEl)
       .setName('Runtime')
@@ -116,11 +131,14 @@ export class AdaAttnSettingTab extends PluginSettingTab {
         }),
       )
       .addExtraButton((b) =>
-        b.setIcon('x').setTooltip('Clear').onClick(async () => {
-          s.defaultStyle = '';
-          style.setDesc(NO_DEFAULT_STYLE);
-          await save();
-        }),
+        b
+          .setIcon('x')
+          .setTooltip('Clear')
+          .onClick(async () => {
+            s.defaultStyle = '';
+            style.setDesc(NO_DEFAULT_STYLE);
+            await save();
+          }),
       );
     addSizeSetting(containerEl, s.maxSide, (v) => {
       s.maxSide = v;
@@ -139,24 +157,48 @@ export class AdaAttnSettingTab extends PluginSettingTab {
     const naming = new Setting(containerEl)
       .setName('File name')
       .setDesc(namingExample(s.outputTemplate))
-      .addText((t) => t.setPlaceholder(DEFAULT_OUTPUT_TEMPLATE).setValue(s.outputTemplate).onChange(async (v) => {
-        s.outputTemplate = v.trim() === '' ? DEFAULT_OUTPUT_TEMPLATE : v;
-        naming.setDesc(namingExample(s.outputTemplate));
+      .addText((t) =>
+        t
+          .setPlaceholder(DEFAULT_OUTPUT_TEMPLATE)
+          .setValue(s.outputTemplate)
+          .onChange(async (v) => {
+            s.outputTemplate = v.trim() === '' ? DEFAULT_OUTPUT_TEMPLATE : v;
+            naming.setDesc(namingExample(s.outputTemplate));
+            await save();
+          }),
+      );
+    addChoiceSetting(
+      containerEl,
+      'In the note',
+      'What "Stylize image under cursor" does with the embed once the new image is saved.',
+      EMBED_MODES,
+      s.embedMode,
+      async (v) => {
+        s.embedMode = v;
         await save();
-      }));
-    addChoiceSetting(containerEl, 'In the note', 'What "Stylize image under cursor" does with the embed once the new image is saved.', EMBED_MODES, s.embedMode, async (v) => {
-      s.embedMode = v;
-      await save();
-    });
+      },
+    );
   }
 }
 
 /** A dropdown row offering `choices` (value → label, in order). */
-function addChoiceSetting<T extends string>(container: HTMLElement, name: string, desc: string, choices: Record<T, string>, value: T, onChange: (value: T) => Promise<void>): Setting {
+function addChoiceSetting<T extends string>(
+  container: HTMLElement,
+  name: string,
+  desc: string,
+  choices: Record<T, string>,
+  value: T,
+  onChange: (value: T) => Promise<void>,
+): Setting {
   return new Setting(container)
     .setName(name)
     .setDesc(desc)
-    .addDropdown((d) => d.addOptions(choices).setValue(value).onChange((v) => onChange(v as T)));
+    .addDropdown((d) =>
+      d
+        .addOptions(choices)
+        .setValue(value)
+        .onChange((v) => onChange(v as T)),
+    );
 }
 
 function namingExample(template: string): string {

@@ -8,12 +8,29 @@ describe('mergeSettings', () => {
   });
 
   it('keeps valid stored values', () => {
-    const stored = { modelLocation: 'absolute', modelAbsolutePath: '/m', backend: 'tfjs-wasm', maxSide: 96, embedMode: 'insert', outputTemplate: '{name}-{style}', strength: 0.5, preserveColor: 'histogram' };
+    const stored = {
+      modelLocation: 'absolute',
+      modelAbsolutePath: '/m',
+      backend: 'tfjs-wasm',
+      maxSide: 96,
+      embedMode: 'insert',
+      outputTemplate: '{name}-{style}',
+      strength: 0.5,
+      preserveColor: 'histogram',
+    };
     expect(mergeSettings(stored)).toEqual({ ...DEFAULT_SETTINGS, ...stored });
   });
 
   it('replaces wrong types, unknown choices and out-of-range numbers with defaults', () => {
-    const merged = mergeSettings({ modelLocation: 'cloud', backend: 'cuda', maxSide: 10, strength: 2, preserveColor: true, outputTemplate: '  ', extra: 1 });
+    const merged = mergeSettings({
+      modelLocation: 'cloud',
+      backend: 'cuda',
+      maxSide: 10,
+      strength: 2,
+      preserveColor: true,
+      outputTemplate: '  ',
+      extra: 1,
+    });
     expect(merged).toEqual(DEFAULT_SETTINGS);
   });
 });

@@ -37,7 +37,12 @@ export async function stylizeToNewFile(deps: JobDeps, request: StylizeRequest, r
   const png = await codec.encodePng(output);
   // The last moment a cancel can still mean "no file".
   if (run.signal.aborted) throw new AbortError();
-  const path = await freePath(content.parent?.path ?? '', outputStem(request.outputTemplate, content.basename, style.basename), 'png', (p) => isTaken(vault, p));
+  const path = await freePath(
+    content.parent?.path ?? '',
+    outputStem(request.outputTemplate, content.basename, style.basename),
+    'png',
+    (p) => isTaken(vault, p),
+  );
   return vault.createBinary(path, png);
 }
 

@@ -19,7 +19,12 @@ class TestPlugin extends AdaAttnPlugin {
 }
 
 const STYLE = 'styles/wave.png';
-const files = () => ({ 'photos/photo.png': rawImage(40, 20), 'photos/my photo.png': rawImage(8, 8), [STYLE]: rawImage(16, 16, [0, 0, 255]), 'notes/other.md': 'other' });
+const files = () => ({
+  'photos/photo.png': rawImage(40, 20),
+  'photos/my photo.png': rawImage(8, 8),
+  [STYLE]: rawImage(16, 16, [0, 0, 255]),
+  'notes/other.md': 'other',
+});
 
 async function start(data: unknown = { defaultStyle: STYLE }, extra: Record<string, Uint8Array | string> = {}): Promise<Harness> {
   return new Harness({ files: { ...files(), ...extra }, data }).enable(TestPlugin, manifest as O.PluginManifest);
@@ -104,7 +109,10 @@ describe('Stylize image under cursor', () => {
     expect([...modal.querySelectorAll('button')].find((b) => b.textContent === 'Stylize')?.disabled).toBe(true);
     await h.clickButton('Choose…');
     await h.chooseSuggestion(STYLE, 'wave');
-    await h.waitFor(() => !([...modal.querySelectorAll('button')].find((b) => b.textContent === 'Stylize')?.disabled ?? true), 'Stylize to enable');
+    await h.waitFor(
+      () => !([...modal.querySelectorAll('button')].find((b) => b.textContent === 'Stylize')?.disabled ?? true),
+      'Stylize to enable',
+    );
     await h.clickButton('Stylize');
     await h.waitForNotice(/^Saved /);
     expect(view.editor.getValue()).toBe('![[photo.stylized-wave.png]]');
@@ -251,7 +259,11 @@ describe('Stylize image… and the file menu', () => {
     h.command('stylize-image');
     const modal = await h.waitFor(() => document.querySelector<HTMLElement>('.modal.prompt'), 'the picker');
     await h.waitFor(() => modal.querySelector('.suggestion-item'), 'suggestions');
-    expect([...modal.querySelectorAll('.suggestion-item')].map((e) => e.textContent).sort()).toEqual(['photos/my photo.png', 'photos/photo.png', STYLE]);
+    expect([...modal.querySelectorAll('.suggestion-item')].map((e) => e.textContent).sort()).toEqual([
+      'photos/my photo.png',
+      'photos/photo.png',
+      STYLE,
+    ]);
   });
 
   it('adds "Stylize image…" to the file menu of images only, and removes its listener on unload', async () => {
@@ -282,7 +294,19 @@ describe('settings', () => {
     tab.display();
     const el = tab.containerEl;
     expect([...el.querySelectorAll('.setting-item-name')].map((n) => n.textContent)).toEqual([
-      'Model', 'Model location', 'Model URL', 'Download now', 'Runtime', 'Defaults', 'Default style', 'Size', 'Strength', 'Colours', 'Output', 'File name', 'In the note',
+      'Model',
+      'Model location',
+      'Model URL',
+      'Download now',
+      'Runtime',
+      'Defaults',
+      'Default style',
+      'Size',
+      'Strength',
+      'Colours',
+      'Output',
+      'File name',
+      'In the note',
     ]);
     expect(el.textContent).toContain('Empty: https://cdn.jsdelivr.net/npm/@adaattn/model-image@');
     const embedMode = [...el.querySelectorAll('select')].at(-1) as HTMLSelectElement;

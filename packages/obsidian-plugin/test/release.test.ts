@@ -57,7 +57,8 @@ describe('release layout', () => {
       expect((await readdir(repo)).filter((f) => f !== 'docs').sort()).toEqual([...REPO_FILES].sort());
       // The README's pictures travel with it; the licence is the repository's.
       const readme = await readFile(join(repo, 'README.md'), 'utf8');
-      for (const [, png] of readme.matchAll(/\]\((docs\/[^)]+\.png)\)/g)) expect(await readdir(join(repo, 'docs'))).toContain((png as string).slice('docs/'.length));
+      for (const [, png] of readme.matchAll(/\]\((docs\/[^)]+\.png)\)/g))
+        expect(await readdir(join(repo, 'docs'))).toContain((png as string).slice('docs/'.length));
       expect(await readFile(join(repo, 'LICENSE'), 'utf8')).toBe(await readFile(join(pkgDir, '../../LICENSE'), 'utf8'));
       expect(readme).toMatch(/## Network use/);
     } finally {

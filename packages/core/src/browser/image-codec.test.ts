@@ -32,7 +32,9 @@ describe('toRgba', () => {
   });
 
   it('adds opaque alpha to RGB', () => {
-    expect([...toRgba({ width: 2, height: 1, channels: 3, data: new Uint8Array([1, 2, 3, 4, 5, 6]) })]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+    expect([...toRgba({ width: 2, height: 1, channels: 3, data: new Uint8Array([1, 2, 3, 4, 5, 6]) })]).toEqual([
+      1, 2, 3, 255, 4, 5, 6, 255,
+    ]);
   });
 
   it('spreads grey over R, G and B', () => {

@@ -46,7 +46,10 @@ interface BitmapLike {
 
 /** The browser globals used here, each looked up when needed (absent in Node). */
 interface BrowserGlobals {
-  createImageBitmap?: (image: Blob, options: { premultiplyAlpha: 'none'; colorSpaceConversion: ColorSpaceConversion }) => Promise<BitmapLike>;
+  createImageBitmap?: (
+    image: Blob,
+    options: { premultiplyAlpha: 'none'; colorSpaceConversion: ColorSpaceConversion },
+  ) => Promise<BitmapLike>;
   OffscreenCanvas?: new (width: number, height: number) => OffscreenCanvasLike;
   document?: { createElement(tagName: 'canvas'): HtmlCanvasLike };
   ImageData: new (data: Uint8ClampedArray<ArrayBuffer>, width: number, height: number) => object;
@@ -94,15 +97,24 @@ export interface DecodeImageOptions {
 }
 
 /** Decodes image bytes to RGBA pixels, shrunk to at most `maxSide` a side when given. */
-export async function decodeImage(bytes: Uint8Array | ArrayBuffer, maxSide?: number, options: DecodeImageOptions = {}): Promise<DecodedImage> {
+export async function decodeImage(
+  bytes: Uint8Array | ArrayBuffer,
+  maxSide?: number,
+  options: DecodeImageOptions = {},
+): Promise<DecodedImage> {
   const { createImageBitmap } = browser();
   if (typeof createImageBitmap !== 'function') throw new Error('no createImageBitmap here: @adaattn/core/browser needs a browser');
   let bitmap: BitmapLike;
   try {
     // Unpremultiplied alpha: colour values of translucent pixels are not rounded through a multiplication.
-    bitmap = await createImageBitmap(new Blob([bytes]), { premultiplyAlpha: 'none', colorSpaceConversion: options.colorSpaceConversion ?? 'none' });
+    bitmap = await createImageBitmap(new Blob([bytes]), {
+      premultiplyAlpha: 'none',
+      colorSpaceConversion: options.colorSpaceConversion ?? 'none',
+    });
   } catch (error) {
-    throw new Error(`the image could not be decoded (${error instanceof Error ? error.message : String(error)}): use a PNG, JPEG, WebP or GIF`);
+    throw new Error(
+      `the image could not be decoded (${error instanceof Error ? error.message : String(error)}): use a PNG, JPEG, WebP or GIF`,
+    );
   }
   try {
     const size = maxSide === undefined ? { width: bitmap.width, height: bitmap.height } : fitWithin(bitmap.width, bitmap.height, maxSide);

@@ -97,7 +97,10 @@ let installed: { binaries: InlineWasmBinaries; paths?: Record<string, string> } 
  * Points tfjs at inlined binaries once per page. The threaded build is never used: it needs a worker script
  * and cross-origin isolation that plugin hosts lack.
  */
-function useInlineWasm(binaries: InlineWasmBinaries, delivery: InlineWasmDelivery): { binaries: InlineWasmBinaries; paths?: Record<string, string> } {
+function useInlineWasm(
+  binaries: InlineWasmBinaries,
+  delivery: InlineWasmDelivery,
+): { binaries: InlineWasmBinaries; paths?: Record<string, string> } {
   if (installed !== undefined) return installed;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   const files: Readonly<Record<string, Uint8Array>> = {
@@ -114,7 +117,8 @@ function useInlineWasm(binaries: InlineWasmBinaries, delivery: InlineWasmDeliver
     const urls = new Map<string, string>();
     const url = (file: string) => {
       let u = urls.get(file);
-      if (u === undefined) urls.set(file, (u = URL.createObjectURL(new Blob([files[file] as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }))));
+      if (u === undefined)
+        urls.set(file, (u = URL.createObjectURL(new Blob([files[file] as Uint8Array<ArrayBuffer>], { type: 'application/wasm' }))));
       return u;
     };
     installed = { binaries, paths: names(url) };
@@ -137,7 +141,10 @@ function useInlineWasm(binaries: InlineWasmBinaries, delivery: InlineWasmDeliver
 }
 
 /** tfjs's 'wasm' backend from inlined binaries (single-threaded); refused without SIMD when only the SIMD build is inlined. */
-export async function startInlineWasmBackend(binaries: InlineWasmBinaries, delivery: InlineWasmDelivery = 'platform-fetch'): Promise<Backend> {
+export async function startInlineWasmBackend(
+  binaries: InlineWasmBinaries,
+  delivery: InlineWasmDelivery = 'platform-fetch',
+): Promise<Backend> {
   const use = useInlineWasm(binaries, delivery);
   if (use.binaries.plain === undefined && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
     throw new Error("this app's WebAssembly has no SIMD support, which the embedded tfjs binary needs; choose WebGL");

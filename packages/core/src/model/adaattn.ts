@@ -134,7 +134,10 @@ export class AdaAttnModule {
     let std: Tensor | undefined;
     try {
       for (const [i, term] of terms.entries()) {
-        const mask = options.contentRegions === undefined || term.styleInside === undefined ? {} : { mask: { content: options.contentRegions, styleInside: term.styleInside } };
+        const mask =
+          options.contentRegions === undefined || term.styleInside === undefined
+            ? {}
+            : { mask: { content: options.contentRegions, styleInside: term.styleInside } };
         const [m, s] = await chunkedAttentionStats(b, q, term.level.k, term.level.v, term.level.vSquared, {
           ...mask,
           kind: this.kind,

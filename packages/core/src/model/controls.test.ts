@@ -53,7 +53,12 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
       // 3 : 7 is normalised to 0.3 : 0.7.
       const mixed = await stylizer.stylizeFloat(content, [styleA, styleB], { weights: [3, 7], capture: true });
       for (const level of ATTENTION_LEVELS) {
-        expectClose(mixed.captured!.adaattn[level], combine(a.captured!.adaattn[level], 0.3, bb.captured!.adaattn[level], 0.7), 1e-4, level);
+        expectClose(
+          mixed.captured!.adaattn[level],
+          combine(a.captured!.adaattn[level], 0.3, bb.captured!.adaattn[level], 0.7),
+          1e-4,
+          level,
+        );
       }
       const equal = await stylizer.stylizeFloat(content, [styleA, styleB]);
       const half = await stylizer.stylizeFloat(content, [styleA, styleB], { weights: [0.5, 0.5] });
@@ -69,7 +74,9 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
       await expect(stylizer.stylizeFloat(content, [styleA, styleB], { weights: [1] })).rejects.toThrow(/one weight per style \(2\)/);
       await expect(stylizer.stylizeFloat(content, [styleA, styleB], { weights: [1, -1] })).rejects.toThrow(/weights\[1\].*≥ 0/);
       await expect(stylizer.stylizeFloat(content, [styleA, styleB], { weights: [0, 0] })).rejects.toThrow(/not all be 0/);
-      await expect(stylizer.stylizeFloat(content, [styleA, styleB], { weights: [1, 1], mix: 'concat' })).rejects.toThrow(InvalidArgumentError);
+      await expect(stylizer.stylizeFloat(content, [styleA, styleB], { weights: [1, 1], mix: 'concat' })).rejects.toThrow(
+        InvalidArgumentError,
+      );
     });
   });
 
@@ -85,10 +92,16 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
 
     it('pools positions: a style concatenated with itself attends to two copies of each position, which leaves M and S unchanged', async () => {
       const pooled = await stylizer.encodeStyle([styleA, styleB], { attention: 'exact' });
-      expect(pooled.sources).toEqual([{ width: 24, height: 28 }, { width: 30, height: 20 }]);
+      expect(pooled.sources).toEqual([
+        { width: 24, height: 28 },
+        { width: 30, height: 20 },
+      ]);
       // relu3_1 (ceil-mode quarter size): 7×6 positions of A, then 5×8 of B.
       expect(pooled.levels.relu3_1!.v.shape[1]).toBe(42 + 40);
-      expect(pooled.levels.relu3_1!.sources).toEqual([{ height: 7, width: 6 }, { height: 5, width: 8 }]);
+      expect(pooled.levels.relu3_1!.sources).toEqual([
+        { height: 7, width: 6 },
+        { height: 5, width: 8 },
+      ]);
       pooled.dispose();
       const single = await stylizer.stylizeFloat(content, styleA, { attention: 'exact' });
       const twice = await stylizer.stylizeFloat(content, [styleA, styleA], { mix: 'concat', attention: 'exact' });
@@ -131,7 +144,12 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
       expectClose(one.output, full.output, 0, 'α=1');
       const part = await stylizer.stylizeFloat(content, styleA, { strength: 0.6, capture: true });
       for (const level of ATTENTION_LEVELS) {
-        expectClose(part.captured!.adaattn[level], combine(full.captured!.adaattn[level], 0.6, full.captured!.content[level], 0.4), 1e-4, level);
+        expectClose(
+          part.captured!.adaattn[level],
+          combine(full.captured!.adaattn[level], 0.6, full.captured!.content[level], 0.4),
+          1e-4,
+          level,
+        );
       }
       await expect(stylizer.stylizeFloat(content, styleA, { strength: 1.5 })).rejects.toThrow(/strength must be a number in \[0, 1\]/);
     });
@@ -186,8 +204,12 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
       const want = onlyA.captured!.adaattn.relu3_1;
       for (let i = 0; i < got.data.length; i++) if (i % 8 < 4) expect(Math.abs(got.data[i]! - want.data[i]!)).toBeLessThan(1e-4);
       await expect(stylizer.stylizeFloat(content, [styleA, styleB], { regions: pairs })).rejects.toThrow(/mix 'concat'/);
-      await expect(stylizer.stylizeFloat(content, styleA, { regions: [{ content: left }] })).rejects.toThrow(/neither a style mask nor a styleIndex/);
-      await expect(stylizer.stylizeFloat(content, styleA, { regions: [{ content: left, style: maskImage(4, 4, () => false) }] })).rejects.toThrow(/selects no pixel/);
+      await expect(stylizer.stylizeFloat(content, styleA, { regions: [{ content: left }] })).rejects.toThrow(
+        /neither a style mask nor a styleIndex/,
+      );
+      await expect(
+        stylizer.stylizeFloat(content, styleA, { regions: [{ content: left, style: maskImage(4, 4, () => false) }] }),
+      ).rejects.toThrow(/selects no pixel/);
     });
   });
 
@@ -232,7 +254,11 @@ describe('creative controls (image model, tfjs-wasm, random weights)', () => {
     for (const stage of ['encode-style', 'attention', 'decode']) {
       const controller = new AbortController();
       const error = await stylizer
-        .stylizeFloat(content, [styleA, styleB], { ...options, signal: controller.signal, onProgress: (p) => p.stage === stage && controller.abort() })
+        .stylizeFloat(content, [styleA, styleB], {
+          ...options,
+          signal: controller.signal,
+          onProgress: (p) => p.stage === stage && controller.abort(),
+        })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AbortError);
       expect(b.memory()).toEqual(before);

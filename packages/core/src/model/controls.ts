@@ -32,12 +32,16 @@ export interface ControlOptions {
 /** The interpolation weights, normalised to sum to 1. */
 export function normaliseWeights(count: number, weights: readonly number[] | undefined, mix: StyleMix): number[] {
   if (weights === undefined) return new Array<number>(count).fill(1 / count);
-  if (mix === 'concat') throw new InvalidArgumentError("weights interpolate between styles; mix 'concat' pools them instead and takes no weights");
+  if (mix === 'concat')
+    throw new InvalidArgumentError("weights interpolate between styles; mix 'concat' pools them instead and takes no weights");
   if (!Array.isArray(weights) || weights.length !== count) {
-    throw new InvalidArgumentError(`weights: expected one weight per style (${count}), got ${Array.isArray(weights) ? weights.length : typeof weights}`);
+    throw new InvalidArgumentError(
+      `weights: expected one weight per style (${count}), got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+    );
   }
   for (const [i, w] of weights.entries()) {
-    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`weights[${i}] must be a finite number ≥ 0, got ${String(w)}`);
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw new InvalidArgumentError(`weights[${i}] must be a finite number ≥ 0, got ${String(w)}`);
   }
   // Scaled by the largest first: weights like 1e308,1e308 would otherwise sum to Infinity and all become 0.
   const largest = Math.max(...weights);
@@ -49,13 +53,15 @@ export function normaliseWeights(count: number, weights: readonly number[] | und
 
 export function checkMix(mix: unknown): StyleMix {
   if (mix === undefined) return 'interpolate';
-  if (!(STYLE_MIXES as readonly unknown[]).includes(mix)) throw new InvalidArgumentError(`mix must be one of ${STYLE_MIXES.join(', ')}, got ${String(mix)}`);
+  if (!(STYLE_MIXES as readonly unknown[]).includes(mix))
+    throw new InvalidArgumentError(`mix must be one of ${STYLE_MIXES.join(', ')}, got ${String(mix)}`);
   return mix as StyleMix;
 }
 
 export function checkStrength(strength: unknown): number {
   if (strength === undefined) return 1;
-  if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1)) throw new InvalidArgumentError(`strength must be a number in [0, 1], got ${String(strength)}`);
+  if (typeof strength !== 'number' || !(strength >= 0 && strength <= 1))
+    throw new InvalidArgumentError(`strength must be a number in [0, 1], got ${String(strength)}`);
   return strength;
 }
 

@@ -66,7 +66,11 @@ describe('model pieces (tfjs-wasm)', () => {
     const sk = buildKey(b, style, 3);
     await expectNoLeak(async () => {
       const side = module.encodeStyle(b, [{ feature: style[3] as Tensor, key: sk }], Int32Array.from([0, 3, 7, 11]));
-      expect([side.k.shape, side.v.shape, side.vSquared.shape]).toEqual([[1, 960, 4], [1, 4, 512], [1, 4, 512]]);
+      expect([side.k.shape, side.v.shape, side.vSquared.shape]).toEqual([
+        [1, 960, 4],
+        [1, 4, 512],
+        [1, 4, 512],
+      ]);
       expect(side.sources).toEqual([{ height: 3, width: 5 }]);
       const out = await module.apply(b, content[3] as Tensor, ck, [{ level: side, weight: 1 }], { memoryBudgetBytes: 64 });
       expect(out.shape).toEqual([1, 512, 4, 6]);

@@ -57,7 +57,9 @@ describe.each(['image', 'video'] as const)('regions on the trained %s model', (v
     const dir = fileURLToPath(new URL(`packages/model-${variant}/`, ROOT));
     const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(dir + name)));
     b = await createTfjsBackend({ name: 'wasm' });
-    stylizer = stylizerFromWeights(b, { variant: loaded.config.variant, weights: loaded.weights } as Parameters<typeof stylizerFromWeights>[1]);
+    stylizer = stylizerFromWeights(b, { variant: loaded.config.variant, weights: loaded.weights } as Parameters<
+      typeof stylizerFromWeights
+    >[1]);
   });
 
   it('each content half takes its colour statistics from its paired style half', async () => {

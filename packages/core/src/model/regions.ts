@@ -48,7 +48,9 @@ export function prepareRegions(regions: readonly RegionPair[], styleCount: numbe
     const what = `regions[${i}]`;
     if (typeof r !== 'object' || r === null || r.content === undefined) throw new InvalidArgumentError(`${what} needs a content mask`);
     if (r.style === undefined && r.styleIndex === undefined) {
-      throw new InvalidArgumentError(`${what} has a content mask but neither a style mask nor a styleIndex: say which part of the style serves it`);
+      throw new InvalidArgumentError(
+        `${what} has a content mask but neither a style mask nor a styleIndex: say which part of the style serves it`,
+      );
     }
     if (r.styleIndex !== undefined) {
       if (!pooled) throw new InvalidArgumentError(`${what}.styleIndex picks one style of a concatenated pool: use it with mix 'concat'`);
@@ -58,7 +60,8 @@ export function prepareRegions(regions: readonly RegionPair[], styleCount: numbe
     }
     content.push(toBinaryMask(r.content, `${what}.content`));
     const s = r.style === undefined ? null : toBinaryMask(r.style, `${what}.style`);
-    if (s !== null && countInside(s) === 0) throw new InvalidArgumentError(`${what}.style selects no pixel (white = inside): its content region would have nothing to draw from`);
+    if (s !== null && countInside(s) === 0)
+      throw new InvalidArgumentError(`${what}.style selects no pixel (white = inside): its content region would have nothing to draw from`);
     style.push(s);
     styleIndex.push(r.styleIndex);
   }
@@ -69,7 +72,14 @@ export function prepareRegions(regions: readonly RegionPair[], styleCount: numbe
  * The content masks at the padded content size, [1,R,Hp,Wp] (0/1): resized to the content's own size,
  * then reflection-padded exactly as the content is.
  */
-export function paddedContentMasks(b: Backend, regions: PreparedRegions, height: number, width: number, paddedHeight: number, paddedWidth: number): Tensor {
+export function paddedContentMasks(
+  b: Backend,
+  regions: PreparedRegions,
+  height: number,
+  width: number,
+  paddedHeight: number,
+  paddedWidth: number,
+): Tensor {
   const r = regions.content.length;
   const data = new Float32Array(r * height * width);
   regions.content.forEach((m, i) => data.set(resizeMask(m, height, width).data, i * height * width));

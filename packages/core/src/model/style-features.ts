@@ -60,7 +60,10 @@ export class StyleFeatures {
   /** @internal The level's style side; throws if the model has no attention at `level`. */
   level(level: AttentionLevel): StyleLevel {
     const found = this.levels[level];
-    if (found === undefined) throw new InvalidArgumentError(`these StyleFeatures have no ${level} attention (the levels are ${Object.keys(this.levels).join(', ')})`);
+    if (found === undefined)
+      throw new InvalidArgumentError(
+        `these StyleFeatures have no ${level} attention (the levels are ${Object.keys(this.levels).join(', ')})`,
+      );
     return found;
   }
 

@@ -137,7 +137,8 @@ function settingsOf(options: StylizeOptions, base?: { attention: AttentionMode; 
   if (attention !== 'sampled' && attention !== 'exact') {
     throw new InvalidArgumentError(`attention must be 'sampled' or 'exact', got ${String(attention)}`);
   }
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidArgumentError(`seed must be an integer in [0, 2^32), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new InvalidArgumentError(`seed must be an integer in [0, 2^32), got ${seed}`);
   if (!(memoryBudgetBytes > 0) || !Number.isFinite(memoryBudgetBytes)) {
     throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
   }
@@ -191,7 +192,13 @@ export abstract class StylizerBase<C = RawCapture> {
     if (images.length === 0) throw new InvalidArgumentError('encodeStyle: no style image given');
     const settings = settingsOf(options);
     const run = new RunContext(options, ['encode-style'], this.backend);
-    const { features } = await this.encodeStyleWith(images.map((s, i) => toFloat(s, images.length > 1 ? `style ${i + 1}` : 'style')), settings, options.sampleIndices, run, false);
+    const { features } = await this.encodeStyleWith(
+      images.map((s, i) => toFloat(s, images.length > 1 ? `style ${i + 1}` : 'style')),
+      settings,
+      options.sampleIndices,
+      run,
+      false,
+    );
     run.finish();
     return features;
   }
@@ -210,7 +217,11 @@ export abstract class StylizerBase<C = RawCapture> {
    * The float-level entry point (parity tests, custom pipelines): content and styles as [1,3,H,W] RGB in
    * [0,1]; returns the unclamped [1,3,H,W] output and, with `capture`, the intermediate features.
    */
-  stylizeFloat(content: HostTensor, style: HostTensor | StyleFeatures | readonly (HostTensor | StyleFeatures)[], options: StylizeFloatOptions = {}): Promise<StylizeFloatResult<C>> {
+  stylizeFloat(
+    content: HostTensor,
+    style: HostTensor | StyleFeatures | readonly (HostTensor | StyleFeatures)[],
+    options: StylizeFloatOptions = {},
+  ): Promise<StylizeFloatResult<C>> {
     return this.forward(content, style, options, options.capture === true) as Promise<StylizeFloatResult<C>>;
   }
 
@@ -223,7 +234,8 @@ export abstract class StylizerBase<C = RawCapture> {
   }
 
   private assertAlive(): void {
-    if (this.disposed) throw new DisposedError(`this ${this.constructor.name} was disposed; create a new one with ${this.constructor.name}.create()`);
+    if (this.disposed)
+      throw new DisposedError(`this ${this.constructor.name} was disposed; create a new one with ${this.constructor.name}.create()`);
   }
 
   private async encodeStyleWith(
@@ -305,7 +317,8 @@ export abstract class StylizerBase<C = RawCapture> {
   ): Promise<StylizeFloatResult> {
     this.assertAlive();
     const call = this.checkCall(content, style, options);
-    const stages: StylizeStage[] = call.encodes > 0 ? ['encode-style', 'encode-content', 'attention', 'decode'] : ['encode-content', 'attention', 'decode'];
+    const stages: StylizeStage[] =
+      call.encodes > 0 ? ['encode-style', 'encode-content', 'attention', 'decode'] : ['encode-content', 'attention', 'decode'];
     const run = new RunContext(options, stages, this.backend);
     const owned = new TensorSet();
     const temporary: StyleFeatures[] = [];
@@ -316,7 +329,11 @@ export abstract class StylizerBase<C = RawCapture> {
       const adaattn = capture ? await readRecord(this.backend, outputs, run.readControl()) : undefined;
       const { decoded, intermediates } = await this.decode(outputs, run, owned, capture);
       run.finish();
-      const result: StylizeFloatResult = { output: finishOnHost(call, decoded), paddedHeight: call.paddedHeight, paddedWidth: call.paddedWidth };
+      const result: StylizeFloatResult = {
+        output: finishOnHost(call, decoded),
+        paddedHeight: call.paddedHeight,
+        paddedWidth: call.paddedWidth,
+      };
       if (!capture) return result;
       const captured: RawCapture = {
         content: encoded.contentTaps as Partial<Record<Level, HostTensor>>,
@@ -344,19 +361,44 @@ export abstract class StylizerBase<C = RawCapture> {
     const given = list.filter((s): s is StyleFeatures => s instanceof StyleFeatures);
     given.forEach((f) => this.checkFeatures(f, options));
     const settings = settingsOf(options, given[0]);
-    const styleCount = mix === 'concat' && list.length === 1 && given.length === 1 ? (given[0] as StyleFeatures).sources.length : list.length;
-    const regions = options.regions === undefined || options.regions.length === 0 ? undefined : prepareRegions(options.regions, styleCount, mix === 'concat');
+    const styleCount =
+      mix === 'concat' && list.length === 1 && given.length === 1 ? (given[0] as StyleFeatures).sources.length : list.length;
+    const regions =
+      options.regions === undefined || options.regions.length === 0
+        ? undefined
+        : prepareRegions(options.regions, styleCount, mix === 'concat');
     if (mix === 'concat' && given.length > 0 && list.length > 1) {
-      throw new InvalidArgumentError("mix 'concat' pools style images into one set of positions: pass the images, or encode them together with encodeStyle([a, b])");
+      throw new InvalidArgumentError(
+        "mix 'concat' pools style images into one set of positions: pass the images, or encode them together with encodeStyle([a, b])",
+      );
     }
     if (preserveColor === 'histogram' && given.length > 0) {
-      throw new InvalidArgumentError("preserveColor 'histogram' recolours the style image to the content before encoding it: pass the style image, not encoded StyleFeatures");
+      throw new InvalidArgumentError(
+        "preserveColor 'histogram' recolours the style image to the content before encoding it: pass the style image, not encoded StyleFeatures",
+      );
     }
     const images = list.map((s, i) => (s instanceof StyleFeatures ? undefined : toFloat(s, list.length > 1 ? `style ${i + 1}` : 'style')));
     const prepared = preserveColor === 'histogram' ? images.map((s) => (s === undefined ? undefined : matchColors(s, content))) : images;
-    const encodes = mix === 'concat' ? (given.length === 0 ? 1 : 0) : prepared.filter((s, i) => s !== undefined && (weights[i] as number) > 0).length;
+    const encodes =
+      mix === 'concat' ? (given.length === 0 ? 1 : 0) : prepared.filter((s, i) => s !== undefined && (weights[i] as number) > 0).length;
     const [paddedHeight, paddedWidth] = this.paddedSize(height, width);
-    return { content, height, width, paddedHeight, paddedWidth, list, given, prepared, mix, weights, strength, preserveColor, settings, regions, encodes };
+    return {
+      content,
+      height,
+      width,
+      paddedHeight,
+      paddedWidth,
+      list,
+      given,
+      prepared,
+      mix,
+      weights,
+      strength,
+      preserveColor,
+      settings,
+      regions,
+      encodes,
+    };
   }
 
   /** Stage 1: the features each style term attends to (encoded here unless given) and its weight. */
@@ -384,7 +426,8 @@ export abstract class StylizerBase<C = RawCapture> {
         const weight = call.weights[i] as number;
         if (weight === 0) continue; // documented: styles of weight 0 are not computed
         const image = call.prepared[i];
-        const features = image === undefined ? (s as StyleFeatures) : await encode([image], run.slice('encode-style', part++, call.encodes));
+        const features =
+          image === undefined ? (s as StyleFeatures) : await encode([image], run.slice('encode-style', part++, call.encodes));
         plan.push({ features, weight, sourceIndex: features.sources.map(() => i) });
       }
     }
@@ -400,7 +443,9 @@ export abstract class StylizerBase<C = RawCapture> {
     owned.release(x);
     const contentTaps = capture ? await readTaps(b, net.spec.taps, taps, run.readControl()) : undefined;
     const paddedMasks =
-      call.regions === undefined ? undefined : owned.add(paddedContentMasks(b, call.regions, call.height, call.width, call.paddedHeight, call.paddedWidth));
+      call.regions === undefined
+        ? undefined
+        : owned.add(paddedContentMasks(b, call.regions, call.height, call.width, call.paddedHeight, call.paddedWidth));
     return { taps, contentTaps, paddedMasks };
   }
 
@@ -419,14 +464,21 @@ export abstract class StylizerBase<C = RawCapture> {
     for (const [i, level] of net.spec.levels.entries()) {
       const feature = taps[LEVEL_INDEX[level]] as Tensor;
       const key = owned.add(buildKey(b, taps, LEVEL_INDEX[level]));
-      const masks = call.regions === undefined ? undefined : this.levelMasks(call.regions, paddedMasks as Tensor, feature, plan, level, owned);
+      const masks =
+        call.regions === undefined ? undefined : this.levelMasks(call.regions, paddedMasks as Tensor, feature, plan, level, owned);
       outputs[level] = owned.add(
-        await net.modules[level]!.apply(b, feature, key, masks?.terms ?? plan.map((p) => ({ level: p.features.level(level), weight: p.weight })), {
-          memoryBudgetBytes: call.settings.memoryBudgetBytes,
-          strength: call.strength,
-          ...(masks === undefined ? {} : { contentRegions: masks.content }),
-          afterChunk: (done, total) => run.step('attention', i + done / total, net.spec.levels.length),
-        }),
+        await net.modules[level]!.apply(
+          b,
+          feature,
+          key,
+          masks?.terms ?? plan.map((p) => ({ level: p.features.level(level), weight: p.weight })),
+          {
+            memoryBudgetBytes: call.settings.memoryBudgetBytes,
+            strength: call.strength,
+            ...(masks === undefined ? {} : { contentRegions: masks.content }),
+            afterChunk: (done, total) => run.step('attention', i + done / total, net.spec.levels.length),
+          },
+        ),
       );
       owned.release(key, ...(masks === undefined ? [] : [masks.content, ...masks.terms.map((t) => t.styleInside as Tensor)]));
     }
@@ -448,7 +500,9 @@ export abstract class StylizerBase<C = RawCapture> {
       await this.network.decode(b, outputs, {
         afterLayer: (done, total) => run.step('decode', done, total),
         release: (...t) => owned.release(...t),
-        ...(capture ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) } : {}),
+        ...(capture
+          ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) }
+          : {}),
       }),
     );
     owned.release(...(Object.values(outputs) as Tensor[]));
@@ -475,7 +529,10 @@ export abstract class StylizerBase<C = RawCapture> {
 
   private checkFeatures(features: StyleFeatures, options: AttentionOptions): void {
     if (features.isDisposed) throw new DisposedError('these StyleFeatures were disposed; encode the style again with encodeStyle()');
-    if (features.owner !== this) throw new InvalidArgumentError(`these StyleFeatures were made by another ${this.constructor.name} (its weights are baked in); encode the style with this one`);
+    if (features.owner !== this)
+      throw new InvalidArgumentError(
+        `these StyleFeatures were made by another ${this.constructor.name} (its weights are baked in); encode the style with this one`,
+      );
     const asked = { attention: options.attention ?? features.attention, seed: options.seed ?? features.seed };
     if (asked.attention !== features.attention || (asked.attention === 'sampled' && asked.seed !== features.seed)) {
       throw new StyleOptionsMismatchError(
@@ -495,13 +552,22 @@ function toFloat(image: StyleImage, what: string): HostTensor {
   return image;
 }
 
-async function readTaps(b: Backend, names: readonly Level[], taps: readonly Tensor[], control?: ReadControl): Promise<Partial<Record<Level, HostTensor>>> {
+async function readTaps(
+  b: Backend,
+  names: readonly Level[],
+  taps: readonly Tensor[],
+  control?: ReadControl,
+): Promise<Partial<Record<Level, HostTensor>>> {
   const out: Partial<Record<Level, HostTensor>> = {};
   for (const [i, level] of names.entries()) out[level] = await b.readHost(taps[i] as Tensor, control);
   return out;
 }
 
-async function readRecord<K extends string>(b: Backend, tensors: Partial<Record<K, Tensor>>, control?: ReadControl): Promise<Partial<Record<K, HostTensor>>> {
+async function readRecord<K extends string>(
+  b: Backend,
+  tensors: Partial<Record<K, Tensor>>,
+  control?: ReadControl,
+): Promise<Partial<Record<K, HostTensor>>> {
   const out: Partial<Record<K, HostTensor>> = {};
   for (const key of Object.keys(tensors) as K[]) out[key] = await b.readHost(tensors[key] as Tensor, control);
   return out;
@@ -509,7 +575,8 @@ async function readRecord<K extends string>(b: Backend, tensors: Partial<Record<
 
 /** Stage 5, on the host: the padding cropped away and, for 'luminance', the content's chroma put back. */
 function finishOnHost(call: CheckedCall, decoded: HostTensor): HostTensor {
-  const cropped = call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
+  const cropped =
+    call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
   return call.preserveColor === 'luminance' ? transferLuminance(cropped, call.content) : cropped;
 }
 

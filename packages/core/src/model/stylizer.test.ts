@@ -15,7 +15,11 @@ import { randomImageWeights, testPixels } from '../testing/index.js';
 const content = testPixels(48, 32, 3, 1);
 const style = testPixels(40, 36, 3, 2);
 
-function replace(weights: ImageModelWeights, component: keyof ImageModelWeights, edit: (m: Map<string, WeightTensor>) => void): ImageModelWeights {
+function replace(
+  weights: ImageModelWeights,
+  component: keyof ImageModelWeights,
+  edit: (m: Map<string, WeightTensor>) => void,
+): ImageModelWeights {
   const map = new Map(weights[component] as WeightMap);
   edit(map);
   return { ...weights, [component]: map };
@@ -39,7 +43,9 @@ describe('Stylizer (tfjs-wasm, random weights)', () => {
     });
 
     it('names a wrong shape with expected and actual', () => {
-      const broken = replace(weights, 'transformer', (m) => m.set('attn_adain_4_1.f.weight', { shape: [448, 448, 1, 1], data: new Float32Array(448 * 448) }));
+      const broken = replace(weights, 'transformer', (m) =>
+        m.set('attn_adain_4_1.f.weight', { shape: [448, 448, 1, 1], data: new Float32Array(448 * 448) }),
+      );
       expect(() => Stylizer.create(b, broken)).toThrow(/attn_adain_4_1\.f\.weight.*\[448, 448, 1, 1\].*\[960, 960, 1, 1\]/);
     });
 
@@ -55,7 +61,12 @@ describe('Stylizer (tfjs-wasm, random weights)', () => {
 
     it('uploads nothing when validation fails', () => {
       const before = b.memory().tensors;
-      expect(() => Stylizer.create(b, replace(weights, 'encoder', (m) => m.delete('42.bias')))).toThrow(WeightsError);
+      expect(() =>
+        Stylizer.create(
+          b,
+          replace(weights, 'encoder', (m) => m.delete('42.bias')),
+        ),
+      ).toThrow(WeightsError);
       expect(b.memory().tensors).toBe(before);
     });
   });
@@ -68,7 +79,11 @@ describe('Stylizer (tfjs-wasm, random weights)', () => {
   });
 
   it('handles sizes that are not multiples of 16 (padding and cropping back), grey and RGBA', async () => {
-    for (const [w, h] of [[37, 29], [5, 7], [17, 40]] as const) {
+    for (const [w, h] of [
+      [37, 29],
+      [5, 7],
+      [17, 40],
+    ] as const) {
       const out = await stylizer.stylize(testPixels(w, h, 3, 4), style);
       expect([out.width, out.height]).toEqual([w, h]);
     }
@@ -287,8 +302,10 @@ describe('Stylizer on the reference backend agrees with tfjs-wasm', () => {
     const wasm = Stylizer.create(await createTfjsBackend({ name: 'wasm' }), weights);
     const want = await ref.stylizeFloat(c, s, { capture: true });
     const got = await wasm.stylizeFloat(c, s, { capture: true });
-    for (const level of ['relu1_1', 'relu3_1', 'relu5_1'] as const) expectClose(got.captured!.content[level], want.captured!.content[level], 1e-4, level);
-    for (const level of ['relu3_1', 'relu4_1', 'relu5_1'] as const) expectClose(got.captured!.adaattn[level], want.captured!.adaattn[level], 1e-3, `adaattn ${level}`);
+    for (const level of ['relu1_1', 'relu3_1', 'relu5_1'] as const)
+      expectClose(got.captured!.content[level], want.captured!.content[level], 1e-4, level);
+    for (const level of ['relu3_1', 'relu4_1', 'relu5_1'] as const)
+      expectClose(got.captured!.adaattn[level], want.captured!.adaattn[level], 1e-3, `adaattn ${level}`);
     expectClose(got.output, want.output, 1e-3, 'output');
     ref.dispose();
     wasm.dispose();

@@ -12,13 +12,19 @@ function validateWeights(variant: ModelVariant, weights: object): void {
   for (const component of componentsOf(variant)) {
     const map = (weights as Partial<Record<string, WeightMap>>)[component];
     if (map === undefined || typeof map.get !== 'function') {
-      throw new WeightsError('weights-mismatch', `${variant} model weights: \`${component}\` is missing; expected a Map of its official checkpoint tensors`);
+      throw new WeightsError(
+        'weights-mismatch',
+        `${variant} model weights: \`${component}\` is missing; expected a Map of its official checkpoint tensors`,
+      );
     }
     validateComponent(map, variant, component);
     for (const key of expectedShapes(variant, component).keys()) {
       const t = map.get(key)!;
       if (t.data.length !== sizeOf(t.shape)) {
-        throw new WeightsError('corrupt', `${variant} model ${component}: \`${key}\` holds ${t.data.length} values but its shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`);
+        throw new WeightsError(
+          'corrupt',
+          `${variant} model ${component}: \`${key}\` holds ${t.data.length} values but its shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`,
+        );
       }
     }
   }

@@ -49,7 +49,10 @@ describe('VideoStylizer matches the PyTorch VideoModel (shipped weights, float64
   });
 
   it('two styles interpolated (0.25 / 0.75) at strength 0.5', async () => {
-    const { output } = await stylizer.stylizeFloat(get('content'), [get('style1'), get('style2')], { weights: [0.25, 0.75], strength: 0.5 });
+    const { output } = await stylizer.stylizeFloat(get('content'), [get('style1'), get('style2')], {
+      weights: [0.25, 0.75],
+      strength: 0.5,
+    });
     expectClose(output, get('mixed.output'), 1e-4, 'mixed output');
   });
 });
@@ -70,7 +73,9 @@ describe('VideoStylizer (tfjs-wasm, random weights)', () => {
     expect(stylizer.levels).toEqual(['relu3_1']);
     expect(stylizer.paddedSize(22, 30)).toEqual([24, 32]);
     expect(stylizer.paddedSize(3, 5)).toEqual([8, 8]);
-    const { output, captured, paddedHeight, paddedWidth } = await stylizer.stylizeFloat(pixelsToFloat(content), pixelsToFloat(style), { capture: true });
+    const { output, captured, paddedHeight, paddedWidth } = await stylizer.stylizeFloat(pixelsToFloat(content), pixelsToFloat(style), {
+      capture: true,
+    });
     expect(output.shape).toEqual([1, 3, 22, 30]);
     expect([paddedHeight, paddedWidth]).toEqual([24, 32]);
     expect(Object.keys(captured!.content)).toEqual(['relu1_1', 'relu2_1', 'relu3_1']);

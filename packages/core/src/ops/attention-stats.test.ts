@@ -13,10 +13,23 @@ class FusedKernels extends ReferenceKernels {
   calls = 0;
   private readonly composed = createReferenceBackend();
 
-  attentionStats(q: KernelInput<Float32Array>, k: KernelInput<Float32Array>, v: KernelInput<Float32Array>, vv: KernelInput<Float32Array>): [Float32Array, Float32Array] {
+  attentionStats(
+    q: KernelInput<Float32Array>,
+    k: KernelInput<Float32Array>,
+    v: KernelInput<Float32Array>,
+    vv: KernelInput<Float32Array>,
+  ): [Float32Array, Float32Array] {
     this.calls++;
     const b = this.composed;
-    const [m, s] = b.scope(() => attentionStats(b, b.upload(q.handle, q.shape), b.upload(k.handle, k.shape), b.upload(v.handle, v.shape), b.upload(vv.handle, vv.shape)));
+    const [m, s] = b.scope(() =>
+      attentionStats(
+        b,
+        b.upload(q.handle, q.shape),
+        b.upload(k.handle, k.shape),
+        b.upload(v.handle, v.shape),
+        b.upload(vv.handle, vv.shape),
+      ),
+    );
     const out: [Float32Array, Float32Array] = [this.upload(m.handle as Float32Array), this.upload(s.handle as Float32Array)];
     m.dispose();
     s.dispose();

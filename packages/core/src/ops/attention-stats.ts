@@ -34,8 +34,14 @@ function checkOperands(q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: 
   const [bq, n, cq] = q.shape as [number, number, number];
   const [bk, ck, ns] = k.shape as [number, number, number];
   const ok =
-    q.rank === 3 && k.rank === 3 && v.rank === 3 && bq === bk && cq === ck &&
-    v.shape[0] === bq && v.shape[1] === ns && sameShape(v.shape, vSquared.shape) &&
+    q.rank === 3 &&
+    k.rank === 3 &&
+    v.rank === 3 &&
+    bq === bk &&
+    cq === ck &&
+    v.shape[0] === bq &&
+    v.shape[1] === ns &&
+    sameShape(v.shape, vSquared.shape) &&
     (mask === null || sameShape(mask.shape, [bq, n, ns]));
   if (!ok) {
     throw new InvalidArgumentError(
@@ -84,7 +90,10 @@ function guardedLogits(b: Backend, logits: Tensor, mask: Tensor | null): Tensor 
   const floorOf = (x: Tensor) => b.affine(b.rowMax(x), 1, -LOGIT_FLOOR_BELOW_ROW_MAX);
   // At most two [n,Ns] matrices at once, three with the mask, as `rowsPerChunk` budgets.
   const floor = mask === null ? floorOf(logits) : step(b.add(logits, mask), floorOf);
-  const raised = step(step(logits, (x) => b.sub(x, floor)), (x) => b.relu(x));
+  const raised = step(
+    step(logits, (x) => b.sub(x, floor)),
+    (x) => b.relu(x),
+  );
   return mask === null ? raised : step(raised, (x) => b.add(x, mask));
 }
 

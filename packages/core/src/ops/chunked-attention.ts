@@ -48,7 +48,8 @@ export interface ChunkedAttentionOptions {
 
 /** Rows of content positions per chunk: at least 1, whatever the budget. */
 export function rowsPerChunk(styleCount: number, memoryBudgetBytes: number, masked: boolean): number {
-  if (!(memoryBudgetBytes > 0)) throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
+  if (!(memoryBudgetBytes > 0))
+    throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
   const matrices = masked ? 3 : 2; // logits, probabilities (and the chunk's mask)
   return Math.max(1, Math.floor(memoryBudgetBytes / (styleCount * 4 * matrices)));
 }

@@ -16,7 +16,9 @@ describe('seeded parity weights', () => {
     expect(fnv1a32('')).toBe(0x811c9dc5);
     expect(fnv1a32('a')).toBe(0xe40c292c);
     expect(fmix32(1)).toBe(0x514e28b7);
-    expect([...seededTensorData('encoder/0.weight', 20240601, 4, 1)]).toEqual([0.7135534286499023, -0.9705890417098999, -0.12181353569030762, -0.6868618726730347]);
+    expect([...seededTensorData('encoder/0.weight', 20240601, 4, 1)]).toEqual([
+      0.7135534286499023, -0.9705890417098999, -0.12181353569030762, -0.6868618726730347,
+    ]);
   });
 
   it('rebuilds every tensor of the whole image model with the sha256 the Python generator recorded', () => {

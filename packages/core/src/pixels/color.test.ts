@@ -9,7 +9,8 @@ function image(h: number, w: number, seed: number, tint: [number, number, number
   const base = randomTensor([h * w], seed, 0.5);
   const noise = randomTensor([3 * h * w], seed + 1, 0.1);
   const data = new Float32Array(3 * h * w);
-  for (let k = 0; k < 3; k++) for (let i = 0; i < h * w; i++) data[k * h * w + i] = 0.5 + tint[k]! * base.data[i]! + noise.data[k * h * w + i]!;
+  for (let k = 0; k < 3; k++)
+    for (let i = 0; i < h * w; i++) data[k * h * w + i] = 0.5 + tint[k]! * base.data[i]! + noise.data[k * h * w + i]!;
   return { shape: [1, 3, h, w], data };
 }
 

@@ -25,7 +25,16 @@ describe('floodFill', () => {
 
   it('8-connectivity crosses corners; several seeds give the union; tolerance widens the region', () => {
     expect(countInside(toBinaryMask(floodFill(picture(), [{ x: 2, y: 2 }], { connectivity: 8 })))).toBe(17);
-    expect(countInside(toBinaryMask(floodFill(picture(), [{ x: 2, y: 2 }, { x: 8, y: 2 }])))).toBe(17);
+    expect(
+      countInside(
+        toBinaryMask(
+          floodFill(picture(), [
+            { x: 2, y: 2 },
+            { x: 8, y: 2 },
+          ]),
+        ),
+      ),
+    ).toBe(17);
     expect(countInside(toBinaryMask(floodFill(picture(), [{ x: 0, y: 0 }], { tolerance: 0 })))).toBe(60 - 18);
     expect(countInside(toBinaryMask(floodFill(picture(), [{ x: 0, y: 0 }], { tolerance: 255 })))).toBe(60);
   });

@@ -37,13 +37,32 @@ function rgbAt(image: PixelImage, i: number): [number, number, number] {
 export function floodFill(image: PixelImage, seeds: readonly Point[], options: FloodFillOptions = {}): RegionMask {
   checkPixelImage(image, 'floodFill image');
   const { tolerance = DEFAULT_FLOOD_TOLERANCE, connectivity = 4 } = options;
-  if (!(tolerance >= 0) || !Number.isFinite(tolerance)) throw new InvalidArgumentError(`floodFill: tolerance must be a number ≥ 0, got ${tolerance}`);
-  if (connectivity !== 4 && connectivity !== 8) throw new InvalidArgumentError(`floodFill: connectivity must be 4 or 8, got ${String(connectivity)}`);
+  if (!(tolerance >= 0) || !Number.isFinite(tolerance))
+    throw new InvalidArgumentError(`floodFill: tolerance must be a number ≥ 0, got ${tolerance}`);
+  if (connectivity !== 4 && connectivity !== 8)
+    throw new InvalidArgumentError(`floodFill: connectivity must be 4 or 8, got ${String(connectivity)}`);
   const { width, height } = image;
   const inside = new Uint8Array(width * height);
   const queue = new Int32Array(width * height);
   const limit = tolerance * tolerance;
-  const steps = connectivity === 4 ? [[1, 0], [-1, 0], [0, 1], [0, -1]] : [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]];
+  const steps =
+    connectivity === 4
+      ? [
+          [1, 0],
+          [-1, 0],
+          [0, 1],
+          [0, -1],
+        ]
+      : [
+          [1, 0],
+          [-1, 0],
+          [0, 1],
+          [0, -1],
+          [1, 1],
+          [1, -1],
+          [-1, 1],
+          [-1, -1],
+        ];
   for (const seed of seeds) {
     const x0 = Math.floor(seed.x);
     const y0 = Math.floor(seed.y);

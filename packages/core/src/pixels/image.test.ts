@@ -20,8 +20,12 @@ describe('pixel conversion', () => {
   });
 
   it('names what is wrong with an image', () => {
-    expect(() => checkPixelImage({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) }, 'content')).toThrow(/content.*12 bytes.*length 11/);
+    expect(() => checkPixelImage({ width: 2, height: 2, channels: 3, data: new Uint8Array(11) }, 'content')).toThrow(
+      /content.*12 bytes.*length 11/,
+    );
     expect(() => checkPixelImage({ width: 0, height: 2, channels: 3, data: new Uint8Array(0) }, 'style')).toThrow(InvalidArgumentError);
-    expect(() => checkPixelImage({ width: 1, height: 1, channels: 2 as 3, data: new Uint8Array(2) }, 'style')).toThrow(/channels must be 1/);
+    expect(() => checkPixelImage({ width: 1, height: 1, channels: 2 as 3, data: new Uint8Array(2) }, 'style')).toThrow(
+      /channels must be 1/,
+    );
   });
 });

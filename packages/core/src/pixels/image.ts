@@ -37,7 +37,9 @@ export function checkPixelImage(image: PixelImage, what: string): void {
 export function checkFloatImage(image: HostTensor, what: string): [number, number] {
   const [n, c, h, w] = image.shape as [number, number, number, number];
   if (image.shape.length !== 4 || n !== 1 || c !== 3 || !(h >= 1 && w >= 1) || image.data.length !== 3 * h * w) {
-    throw new InvalidArgumentError(`${what}: expected a float RGB image of shape [1, 3, H, W] with 3·H·W values, got shape ${formatShape(image.shape)} with ${image.data.length} values`);
+    throw new InvalidArgumentError(
+      `${what}: expected a float RGB image of shape [1, 3, H, W] with 3·H·W values, got shape ${formatShape(image.shape)} with ${image.data.length} values`,
+    );
   }
   return [h, w];
 }

@@ -17,7 +17,11 @@ export function symmetricEigen3(m: Mat3): { values: number[]; vectors: number[] 
   for (let sweep = 0; sweep < 50; sweep++) {
     const off = a[1]! ** 2 + a[2]! ** 2 + a[5]! ** 2;
     if (off <= 1e-30 * (a[0]! ** 2 + a[4]! ** 2 + a[8]! ** 2) || off === 0) break;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
+    for (const [p, q] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ] as const) {
       const apq = a[p * 3 + q]!;
       if (apq === 0) continue;
       // The rotation that zeroes a[p][q] (Golub & Van Loan, symmetric Schur decomposition).

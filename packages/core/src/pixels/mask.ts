@@ -28,7 +28,10 @@ export function toBinaryMask(mask: RegionMask, what = 'mask'): BinaryMask {
   const { width, height, channels, data } = mask;
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) {
-    const grey = channels === 1 ? (data[i] as number) : ((data[i * channels] as number) + (data[i * channels + 1] as number) + (data[i * channels + 2] as number)) / 3;
+    const grey =
+      channels === 1
+        ? (data[i] as number)
+        : ((data[i * channels] as number) + (data[i * channels + 1] as number) + (data[i * channels + 2] as number)) / 3;
     out[i] = grey >= MASK_THRESHOLD ? 1 : 0;
   }
   return { width, height, data: out };

@@ -94,7 +94,10 @@ export class Backend implements TensorOwner {
 
   upload(data: Float32Array, shape: Shape): Tensor {
     check(shape.every(isCount), () => `upload: shape ${formatShape(shape)} must hold non-negative integers`);
-    check(data.length === sizeOf(shape), () => `upload: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} values)`);
+    check(
+      data.length === sizeOf(shape),
+      () => `upload: ${data.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} values)`,
+    );
     return this.wrap(this.kernels.upload(data, shape), shape);
   }
 
@@ -180,7 +183,10 @@ export class Backend implements TensorOwner {
     check(a.rank === b.rank, () => `${op}: operands must have equal rank, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
     const shape = a.shape.map((d, i) => {
       const e = b.shape[i] as number;
-      check(d === e || d === 1 || e === 1, () => `${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (axis ${i})`);
+      check(
+        d === e || d === 1 || e === 1,
+        () => `${op}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast (axis ${i})`,
+      );
       return d === 1 ? e : d;
     });
     return this.wrap(this.kernels.binary(op, ai, bi), shape);
@@ -218,8 +224,9 @@ export class Backend implements TensorOwner {
     check(isCount(axis) && axis < first.rank, () => `concat: axis ${axis} is out of range for rank ${first.rank}`);
     let total = 0;
     for (const x of xs) {
-      check(x.rank === first.rank && x.shape.every((d, i) => i === axis || d === first.shape[i]), () =>
-        `concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${axis}`,
+      check(
+        x.rank === first.rank && x.shape.every((d, i) => i === axis || d === first.shape[i]),
+        () => `concat: shapes ${xs.map((t) => formatShape(t.shape)).join(', ')} differ outside axis ${axis}`,
       );
       total += x.shape[axis] as number;
     }
@@ -247,7 +254,11 @@ export class Backend implements TensorOwner {
     const [bb, b1, b2] = b.shape as [number, number, number];
     const [m, ka] = transposeA ? [a2, a1] : [a1, a2];
     const [kb, nn] = transposeB ? [b2, b1] : [b1, b2];
-    check(ka === kb, () => `matmul: inner dimensions differ: ${formatShape(a.shape)}${transposeA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transposeB ? 'ᵀ' : ''}`);
+    check(
+      ka === kb,
+      () =>
+        `matmul: inner dimensions differ: ${formatShape(a.shape)}${transposeA ? 'ᵀ' : ''} · ${formatShape(b.shape)}${transposeB ? 'ᵀ' : ''}`,
+    );
     check(ba === bb || ba === 1 || bb === 1, () => `matmul: batch sizes ${ba} and ${bb} differ`);
     return this.wrap(this.kernels.matmul(ai, bi, transposeA, transposeB), [Math.max(ba, bb), m, nn]);
   }
@@ -281,21 +292,32 @@ export class Backend implements TensorOwner {
 
   reshape(x: Tensor, shape: Shape): Tensor {
     const xi = this.own(x, 'reshape');
-    check(shape.every(isCount) && sizeOf(shape) === x.size, () => `reshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    check(
+      shape.every(isCount) && sizeOf(shape) === x.size,
+      () => `reshape: cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}`,
+    );
     return this.wrap(this.kernels.reshape(xi, shape), shape);
   }
 
   transpose(x: Tensor, perm: readonly number[]): Tensor {
     const xi = this.own(x, 'transpose');
     const sorted = [...perm].sort((p, q) => p - q);
-    check(perm.length === x.rank && sorted.every((p, i) => p === i), () => `transpose: [${perm.join(', ')}] is not a permutation of ${x.rank} axes`);
-    return this.wrap(this.kernels.transpose(xi, perm), perm.map((p) => x.shape[p] as number));
+    check(
+      perm.length === x.rank && sorted.every((p, i) => p === i),
+      () => `transpose: [${perm.join(', ')}] is not a permutation of ${x.rank} axes`,
+    );
+    return this.wrap(
+      this.kernels.transpose(xi, perm),
+      perm.map((p) => x.shape[p] as number),
+    );
   }
 
   slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
     const xi = this.own(x, 'slice');
     check(
-      begin.length === x.rank && size.length === x.rank && begin.every((b, i) => isCount(b) && isCount(size[i] as number) && b + (size[i] as number) <= (x.shape[i] as number)),
+      begin.length === x.rank &&
+        size.length === x.rank &&
+        begin.every((b, i) => isCount(b) && isCount(size[i] as number) && b + (size[i] as number) <= (x.shape[i] as number)),
       () => `slice: begin [${begin.join(', ')}] size [${size.join(', ')}] does not fit ${formatShape(x.shape)}`,
     );
     return this.wrap(this.kernels.slice(xi, begin, size), size);
@@ -314,7 +336,10 @@ export class Backend implements TensorOwner {
   fromPositions(x: Tensor, height: number, width: number): Tensor {
     const xi = this.rank(x, 3, 'fromPositions', 'x');
     const [n, p, c] = x.shape as [number, number, number];
-    check(isCount(height) && isCount(width) && height * width === p, () => `fromPositions: ${p} positions cannot be laid out as ${height}×${width}`);
+    check(
+      isCount(height) && isCount(width) && height * width === p,
+      () => `fromPositions: ${p} positions cannot be laid out as ${height}×${width}`,
+    );
     const shape = [n, c, height, width];
     if (this.kernels.fromPositions) return this.wrap(this.kernels.fromPositions(xi, height, width), shape);
     return this.scope(() => this.reshape(this.transpose(x, [0, 2, 1]), shape));

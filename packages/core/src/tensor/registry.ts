@@ -83,7 +83,11 @@ export class BackendRegistry<O = void> {
       }
     }
     const lines = failures.map((f) => `  ${f.name}: ${f.reason}`).join('\n');
-    throw new BackendError('backend-unavailable', order.length === 0 ? 'no backend is registered' : `no backend could start:\n${lines}`, failures);
+    throw new BackendError(
+      'backend-unavailable',
+      order.length === 0 ? 'no backend is registered' : `no backend could start:\n${lines}`,
+      failures,
+    );
   }
 
   private start(name: string, key: string, options: O): Promise<Backend> {

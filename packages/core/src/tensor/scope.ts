@@ -35,7 +35,7 @@ export class ScopeStack {
       this.close(frame, new Set());
       throw new InvalidArgumentError(
         'scope() was given an async function: scopes are synchronous (an await inside one would capture other ' +
-          'calls\' tensors). Run each synchronous step in its own scope and await between steps.',
+          "calls' tensors). Run each synchronous step in its own scope and await between steps.",
       );
     }
     const returned = new Set<Tensor>();
@@ -56,7 +56,9 @@ export class ScopeStack {
 }
 
 function isThenable(value: unknown): boolean {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Tensors in the result: the value itself, arrays and plain objects, a few levels deep. */

@@ -17,12 +17,19 @@ export function writeTestPth(weights: WeightMap, format: TestPthFormat = 'zip'):
     items.push([key, { size: tensor.shape, stride, offset: 0, storage: [storage, tensor.data.length] }]);
     storages.push([storage, tensor.data]);
   }
-  if (format === 'legacy') return legacyPth(items, storages.map(([k, v]) => [k, Array.from(v)]));
+  if (format === 'legacy')
+    return legacyPth(
+      items,
+      storages.map(([k, v]) => [k, Array.from(v)]),
+    );
   // torch ≥ 1.6: `<archive>/data.pkl`, `<archive>/data/<key>` (raw little-endian bytes), byteorder, version.
   return storedZip([
     { name: 'archive/data.pkl', data: stateDictPickle(items, 'zip') },
     { name: 'archive/byteorder', data: new TextEncoder().encode('little') },
-    ...storages.map(([key, values]) => ({ name: `archive/data/${key}`, data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) })),
+    ...storages.map(([key, values]) => ({
+      name: `archive/data/${key}`,
+      data: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+    })),
     { name: 'archive/version', data: new TextEncoder().encode('3\n') },
   ]);
 }

@@ -27,7 +27,8 @@ function randomWeights(variant: ModelVariant, seed: number): Record<string, Map<
       const size = shape.reduce((a, b) => a * b, 1);
       const fanIn = shape.length === 4 ? (shape[1] as number) * (shape[2] as number) * (shape[3] as number) : 1;
       const projection = /(^|\.)[fg]\.weight$/.test(key);
-      const bound = shape.length === 1 ? 0.05 : projection ? Math.sqrt(3 / fanIn) / 4 : shape[2] === 1 ? Math.sqrt(3 / fanIn) : Math.sqrt(6 / fanIn);
+      const bound =
+        shape.length === 1 ? 0.05 : projection ? Math.sqrt(3 / fanIn) / 4 : shape[2] === 1 ? Math.sqrt(3 / fanIn) : Math.sqrt(6 / fanIn);
       const data = new Float32Array(size);
       for (let i = 0; i < size; i++) data[i] = uniform(bound);
       map.set(key, { shape, data });
@@ -38,7 +39,12 @@ function randomWeights(variant: ModelVariant, seed: number): Record<string, Map<
 }
 
 /** A smooth, seeded test picture (HWC 8-bit). */
-export function testPixels(width: number, height: number, channels: 1 | 3 | 4, seed = 0): { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } {
+export function testPixels(
+  width: number,
+  height: number,
+  channels: 1 | 3 | 4,
+  seed = 0,
+): { width: number; height: number; channels: 1 | 3 | 4; data: Uint8Array } {
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

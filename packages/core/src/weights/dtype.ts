@@ -72,15 +72,34 @@ export function widenPortable(bytes: Uint8Array, dtype: StorageDtype, count: num
   const bits16 = new Uint16Array(count);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
-      case 'float64': out[i] = view.getFloat64(i * 8, true); break;
-      case 'float32': out[i] = view.getFloat32(i * 4, true); break;
-      case 'float16': bits16[i] = view.getUint16(i * 2, true); break;
-      case 'bfloat16': out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0]; break;
-      case 'int64': out[i] = Number(view.getBigInt64(i * 8, true)); break;
-      case 'int32': out[i] = view.getInt32(i * 4, true); break;
-      case 'int16': out[i] = view.getInt16(i * 2, true); break;
-      case 'int8': out[i] = view.getInt8(i); break;
-      case 'uint8': case 'bool': out[i] = view.getUint8(i); break;
+      case 'float64':
+        out[i] = view.getFloat64(i * 8, true);
+        break;
+      case 'float32':
+        out[i] = view.getFloat32(i * 4, true);
+        break;
+      case 'float16':
+        bits16[i] = view.getUint16(i * 2, true);
+        break;
+      case 'bfloat16':
+        out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0];
+        break;
+      case 'int64':
+        out[i] = Number(view.getBigInt64(i * 8, true));
+        break;
+      case 'int32':
+        out[i] = view.getInt32(i * 4, true);
+        break;
+      case 'int16':
+        out[i] = view.getInt16(i * 2, true);
+        break;
+      case 'int8':
+        out[i] = view.getInt8(i);
+        break;
+      case 'uint8':
+      case 'bool':
+        out[i] = view.getUint8(i);
+        break;
     }
   }
   return dtype === 'float16' ? halfBits(bits16) : out;

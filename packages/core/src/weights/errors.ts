@@ -75,7 +75,10 @@ export function preview(value: unknown): string {
     s = `[${value.slice(0, 16).map(scalarPreview).join(',')}${value.length > 16 ? ',…' : ''}]`;
   } else if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value);
-    s = `{${entries.slice(0, 16).map(([k, v]) => `${JSON.stringify(k)}:${scalarPreview(v)}`).join(',')}${entries.length > 16 ? ',…' : ''}}`;
+    s = `{${entries
+      .slice(0, 16)
+      .map(([k, v]) => `${JSON.stringify(k)}:${scalarPreview(v)}`)
+      .join(',')}${entries.length > 16 ? ',…' : ''}}`;
   } else {
     s = scalarPreview(value);
   }

@@ -44,7 +44,10 @@ const parity = (name: string) => new Uint8Array(readFileSync(resolve(fixturePath
 function checkMap(tensors: WeightMap): number {
   for (const [key, t] of tensors) {
     expect(t.data, key).toBeInstanceOf(Float32Array);
-    expect(t.shape.reduce((a, b) => a * b, 1), key).toBe(t.data.length);
+    expect(
+      t.shape.reduce((a, b) => a * b, 1),
+      key,
+    ).toBe(t.data.length);
     for (const v of t.data) if (!Number.isFinite(v)) throw new Error(`${key} holds ${v} after a load that should refuse it`);
   }
   return tensors.size;
@@ -62,7 +65,8 @@ async function runCase(tally: Tally, label: string, file: string, read: () => un
     await read();
     outcome = 'loaded';
   } catch (e) {
-    if (!(e instanceof WeightsError)) throw new Error(`${label}: not a WeightsError: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    if (!(e instanceof WeightsError))
+      throw new Error(`${label}: not a WeightsError: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     expect([file, ...others], `${label}: ${e.message}`).toContain(e.file);
     expect(e.message.startsWith(`${e.file}: `), `${label}: ${e.message}`).toBe(true);
     outcome = e.code;
@@ -116,8 +120,12 @@ describe('fuzzing the weight loaders', () => {
     // Damage behind the CRC: data.pkl's opcodes flipped or its lengths inflated, then the CRC fixed up.
     const pickle: Mutation = (b, r) =>
       resealedZipEntry(b, r, /data\.pkl$/, (d, r2) => (r2() < 0.5 ? flipBytes(d, r2) : inflateField(d, r2, pickleFields(d))), crc32);
-    const tally = await fuzz('seeded-zip.pth', 1, original, [...genericMutations, (b, r) => inflateField(b, r, fields), pickle, pickle, repeatZipEntry], (bytes) =>
-      checkMap(readPth(bytes, { file: 'seeded-zip.pth' }).tensors),
+    const tally = await fuzz(
+      'seeded-zip.pth',
+      1,
+      original,
+      [...genericMutations, (b, r) => inflateField(b, r, fields), pickle, pickle, repeatZipEntry],
+      (bytes) => checkMap(readPth(bytes, { file: 'seeded-zip.pth' }).tensors),
     );
     // The mutations must reach past the first checks: several distinct failures, including the new bounds.
     expect(tally.outcomes.size, JSON.stringify([...tally.outcomes])).toBeGreaterThanOrEqual(3);
@@ -127,8 +135,12 @@ describe('fuzzing the weight loaders', () => {
   it('a torch-written legacy .pth', async () => {
     const original = parity('seeded-legacy.pth');
     expect(checkMap(readPth(original).tensors)).toBeGreaterThan(0);
-    const tally = await fuzz('seeded-legacy.pth', 2, original, [...genericMutations, (b, r) => inflateField(b, r, pickleFields(b))], (bytes) =>
-      checkMap(readWeights(bytes, { file: 'seeded-legacy.pth' }).tensors),
+    const tally = await fuzz(
+      'seeded-legacy.pth',
+      2,
+      original,
+      [...genericMutations, (b, r) => inflateField(b, r, pickleFields(b))],
+      (bytes) => checkMap(readWeights(bytes, { file: 'seeded-legacy.pth' }).tensors),
     );
     expect(tally.outcomes.size, JSON.stringify([...tally.outcomes])).toBeGreaterThanOrEqual(3);
   });
@@ -154,14 +166,21 @@ describe('fuzzing the weight loaders', () => {
     const original = new TextEncoder().encode(serializeModelJson(buildModelConfig({ name: 'fuzz', variant: 'image' }, entries)));
     parseModelJson(original);
     const text: Mutation = (b, r) => new TextEncoder().encode(inflateJsonNumber(new TextDecoder().decode(b), r));
-    const tally = await fuzz('model.json', 4, original, [...genericMutations, text, text], async (bytes) => {
-      files.set('model.json', bytes);
-      await loadModelFromFiles(async (path) => {
-        const found = files.get(path);
-        if (found === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
-        return found;
-      });
-    }, [...files.keys()]);
+    const tally = await fuzz(
+      'model.json',
+      4,
+      original,
+      [...genericMutations, text, text],
+      async (bytes) => {
+        files.set('model.json', bytes);
+        await loadModelFromFiles(async (path) => {
+          const found = files.get(path);
+          if (found === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+          return found;
+        });
+      },
+      [...files.keys()],
+    );
     expect(tally.outcomes.get('invalid-model-json')).toBeGreaterThan(0);
   });
 

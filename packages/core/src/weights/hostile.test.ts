@@ -85,7 +85,10 @@ describe('unpickler: bounded work', () => {
     for (let i = 0; i < 60_000; i++) deep.emptyList();
     for (let i = 0; i < 59_999; i++) deep.op(0x61); // APPEND: each list into the one below it
     const cyclic = new PickleWriter().proto().emptyList().op(0x32, 0x61); // DUP APPEND: a list holding itself
-    for (const [name, pickle] of [['deep', deep.stop().bytes()], ['cyclic', cyclic.stop().bytes()]] as const) {
+    for (const [name, pickle] of [
+      ['deep', deep.stop().bytes()],
+      ['cyclic', cyclic.stop().bytes()],
+    ] as const) {
       const file = `${name}.pth`;
       const bytes = storedZip([{ name: 'archive/data.pkl', data: pickle }]);
       const e = rejectsFast(() => readPth(bytes, { file }), file);
@@ -160,7 +163,9 @@ describe('non-finite values are refused at load', () => {
     it(`safetensors holding ${value}`, () => {
       const e = rejectsFast(() => readSafetensors(safetensorsWith(value), { file: 'bad.safetensors' }), 'bad.safetensors');
       expect(e.code).toBe('non-finite');
-      expect(e.message).toBe(`bad.safetensors: tensor \`w\` holds ${value} at index 1; weights must be finite (a diverged training run or a damaged export?)`);
+      expect(e.message).toBe(
+        `bad.safetensors: tensor \`w\` holds ${value} at index 1; weights must be finite (a diverged training run or a damaged export?)`,
+      );
       expect(readSafetensors(safetensorsWith(value), { allowNonFinite: true }).tensors.get('w')!.data[1]).toBe(value);
     });
   }
@@ -182,7 +187,12 @@ describe('non-finite values are refused at load', () => {
     const files = new Map<string, Uint8Array>([['encoder.safetensors', bytes]]);
     const config = buildModelConfig(
       { name: 'nan', variant: 'image' },
-      Object.fromEntries((['encoder', 'transformer', 'adaattn3', 'decoder'] as const).map((c) => [c, { ...entry, path: c === 'encoder' ? 'encoder.safetensors' : `${c}.x` }])),
+      Object.fromEntries(
+        (['encoder', 'transformer', 'adaattn3', 'decoder'] as const).map((c) => [
+          c,
+          { ...entry, path: c === 'encoder' ? 'encoder.safetensors' : `${c}.x` },
+        ]),
+      ),
     );
     files.set('model.json', new TextEncoder().encode(serializeModelJson(config)));
     const e = await weightsRejection(loadModelFromFiles(memoryReader(files)));

@@ -31,7 +31,13 @@ export {
   type WriteSafetensorsOptions,
 } from './safetensors.js';
 export { isPth, readPth, type PthContents, type ReadPthOptions } from './pth.js';
-export { detectWeightFormat, readWeights, type ReadWeightsOptions, type WeightFileContents, type WeightFileFormat } from './read-weights.js';
+export {
+  detectWeightFormat,
+  readWeights,
+  type ReadWeightsOptions,
+  type WeightFileContents,
+  type WeightFileFormat,
+} from './read-weights.js';
 export {
   checkComponent,
   componentsOf,

@@ -35,7 +35,12 @@ describe('writeModel + loadModelFromFiles', () => {
     expect(files.map((f) => f.path)).toEqual(['encoder.safetensors', 'adaattn3.safetensors', 'decoder.safetensors', 'model.json']);
     const config = parseModelJson(files[3].bytes);
     expect(config.variant).toBe('video');
-    expect(config.files.decoder).toEqual({ path: 'decoder.safetensors', dtype: 'float32', bytes: files[2].bytes.length, sha256: await sha256Hex(files[2].bytes) });
+    expect(config.files.decoder).toEqual({
+      path: 'decoder.safetensors',
+      dtype: 'float32',
+      bytes: files[2].bytes.length,
+      sha256: await sha256Hex(files[2].bytes),
+    });
     expect(config.provenance).toEqual({ note: 'unit test' });
 
     const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
@@ -218,6 +223,8 @@ describe('sharded model files (CDN per-file limits)', () => {
     dir.set('model.json', new TextEncoder().encode(JSON.stringify(config)));
     const e = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
     expect(e.code).toBe('checksum-mismatch');
-    expect(e.message).toMatch(/^decoder\.safetensors \(joined from \d+ shards\): sha256 is [0-9a-f]{64} but model\.json says files\.decoder is/);
+    expect(e.message).toMatch(
+      /^decoder\.safetensors \(joined from \d+ shards\): sha256 is [0-9a-f]{64} but model\.json says files\.decoder is/,
+    );
   });
 });

@@ -58,7 +58,12 @@ export async function loadModelFromFiles(readFile: ReadFile, options: LoadModelO
     options.onComponent?.(component, index, components.length);
   }
   if (config.variant === 'image') {
-    const weights: ImageModelWeights = { encoder: maps.encoder!, transformer: maps.transformer!, adaattn3: maps.adaattn3!, decoder: maps.decoder! };
+    const weights: ImageModelWeights = {
+      encoder: maps.encoder!,
+      transformer: maps.transformer!,
+      adaattn3: maps.adaattn3!,
+      decoder: maps.decoder!,
+    };
     return { config: config as ModelConfig & { variant: 'image' }, weights };
   }
   const weights: VideoModelWeights = { encoder: maps.encoder!, adaattn3: maps.adaattn3!, decoder: maps.decoder! };
@@ -177,13 +182,19 @@ export async function writeModel(
   for (const component of componentsOf(variant)) {
     const map = (weights as Partial<Record<ComponentName, WeightMap>>)[component];
     if (map === undefined) {
-      throw new WeightsError('weights-mismatch', `cannot write the ${variant} model: weights have no ${component} (expected ${componentsOf(variant).join(', ')})`);
+      throw new WeightsError(
+        'weights-mismatch',
+        `cannot write the ${variant} model: weights have no ${component} (expected ${componentsOf(variant).join(', ')})`,
+      );
     }
     const official = validateComponent(map, variant, component);
     const path = options.fileNames?.[component] ?? `${component}.safetensors`;
     const bytes = writeSafetensors(official, { dtype: options.dtype, metadata: { component, variant } });
     const whole: ModelFileEntry = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
-    const stored = options.maxFileBytes === undefined ? { entry: whole, files: [{ path, bytes }] } : await shardModelFile(whole, bytes, options.maxFileBytes);
+    const stored =
+      options.maxFileBytes === undefined
+        ? { entry: whole, files: [{ path, bytes }] }
+        : await shardModelFile(whole, bytes, options.maxFileBytes);
     files[component] = stored.entry;
     outputs.push(...stored.files);
   }
@@ -193,7 +204,10 @@ export async function writeModel(
 }
 
 /** A validated ModelConfig from metadata and file entries (defaults fill the architecture). */
-export function buildModelConfig(meta: ModelMeta & { readonly variant: ModelVariant }, files: Partial<Record<ComponentName, ModelFileEntry>>): ModelConfig {
+export function buildModelConfig(
+  meta: ModelMeta & { readonly variant: ModelVariant },
+  files: Partial<Record<ComponentName, ModelFileEntry>>,
+): ModelConfig {
   const defaults = defaultArchitecture(meta.variant);
   const raw = {
     format: MODEL_FORMAT,

@@ -72,12 +72,27 @@ describe('model.json', () => {
       [edit((j) => (j.formatVersion = 0)), /`formatVersion` is 0, expected 1/],
       [edit((j) => (j.name = '')), /`name` must be a non-empty string/],
       [edit((j) => (j.variant = 'audio')), /`variant` is "audio"/],
-      [edit((j) => (j.architecture.encoder = 'vgg19-relu3_1')), /`architecture\.encoder` is "vgg19-relu3_1", but the image model uses "vgg19-relu5_1"/],
+      [
+        edit((j) => (j.architecture.encoder = 'vgg19-relu3_1')),
+        /`architecture\.encoder` is "vgg19-relu3_1", but the image model uses "vgg19-relu5_1"/,
+      ],
       [edit((j) => delete j.architecture.maxSample.relu4_1), /`architecture\.maxSample\.relu4_1` must be a positive integer/],
-      [edit((j) => (j.architecture.maxSample.relu3_1 = 1024)), /`architecture\.maxSample\.relu3_1` is 1024, but this SDK samples with the released cap \(4096\) only/],
-      [edit((j) => (j.architecture.shallowLayer = false)), /`architecture\.shallowLayer` is false, but this SDK runs the released configuration/],
-      [edit((j) => (j.architecture.skipConnection3 = false)), /`architecture\.skipConnection3` is false, but this SDK runs the released image configuration/],
-      [edit((j) => delete j.files.transformer), /`files\.transformer` is missing: the image model needs encoder, transformer, adaattn3, decoder/],
+      [
+        edit((j) => (j.architecture.maxSample.relu3_1 = 1024)),
+        /`architecture\.maxSample\.relu3_1` is 1024, but this SDK samples with the released cap \(4096\) only/,
+      ],
+      [
+        edit((j) => (j.architecture.shallowLayer = false)),
+        /`architecture\.shallowLayer` is false, but this SDK runs the released configuration/,
+      ],
+      [
+        edit((j) => (j.architecture.skipConnection3 = false)),
+        /`architecture\.skipConnection3` is false, but this SDK runs the released image configuration/,
+      ],
+      [
+        edit((j) => delete j.files.transformer),
+        /`files\.transformer` is missing: the image model needs encoder, transformer, adaattn3, decoder/,
+      ],
       [edit((j) => (j.files.extra = entry('x'))), /`files\.extra` is not a component of the image model/],
       [edit((j) => (j.files.decoder.sha256 = 'ABC')), /`files\.decoder\.sha256` must be 64 lowercase hex digits, got "ABC"/],
       [edit((j) => (j.files.decoder.dtype = 'int8')), /`files\.decoder\.dtype` is "int8"/],
@@ -110,10 +125,22 @@ describe('model.json', () => {
     expect(config.files.encoder).toEqual({ ...entry('encoder.safetensors'), shards });
     const cases: [(j: any) => void, RegExp][] = [
       [(j) => (j.files.encoder.shards = []), /`files\.encoder\.shards` must be a non-empty array/],
-      [(j) => (j.files.encoder.shards = [{ ...shards[0], bytes: 7 }, shards[1]]), /`files\.encoder\.shards` add up to 11 bytes, but files\.encoder\.bytes is 10/],
-      [(j) => (j.files.encoder.shards = [{ ...shards[0], path: '../x' }, shards[1]]), /`files\.encoder\.shards\[0\]\.path` must be a relative path/],
-      [(j) => (j.files.encoder.shards = [shards[0], { ...shards[1], sha256: 'x' }]), /`files\.encoder\.shards\[1\]\.sha256` must be 64 lowercase hex/],
-      [(j) => (j.files.encoder.shards = [shards[0], { ...shards[1], path: 'decoder.safetensors' }]), /`files\.decoder\.path` "decoder\.safetensors" is also the path of files\.encoder \(a shard\)/],
+      [
+        (j) => (j.files.encoder.shards = [{ ...shards[0], bytes: 7 }, shards[1]]),
+        /`files\.encoder\.shards` add up to 11 bytes, but files\.encoder\.bytes is 10/,
+      ],
+      [
+        (j) => (j.files.encoder.shards = [{ ...shards[0], path: '../x' }, shards[1]]),
+        /`files\.encoder\.shards\[0\]\.path` must be a relative path/,
+      ],
+      [
+        (j) => (j.files.encoder.shards = [shards[0], { ...shards[1], sha256: 'x' }]),
+        /`files\.encoder\.shards\[1\]\.sha256` must be 64 lowercase hex/,
+      ],
+      [
+        (j) => (j.files.encoder.shards = [shards[0], { ...shards[1], path: 'decoder.safetensors' }]),
+        /`files\.decoder\.path` "decoder\.safetensors" is also the path of files\.encoder \(a shard\)/,
+      ],
     ];
     for (const [change, message] of cases) {
       const e = fails(edit(change));

@@ -147,23 +147,30 @@ function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, 
   // authors' caps), so other values are refused rather than silently run with the wrong ones.
   const released = defaultArchitecture(variant);
   const shallowLayer = raw['shallowLayer'];
-  if (shallowLayer !== true) throw fail('architecture.shallowLayer', `is ${preview(shallowLayer)}, but this SDK runs the released configuration (true) only`);
+  if (shallowLayer !== true)
+    throw fail('architecture.shallowLayer', `is ${preview(shallowLayer)}, but this SDK runs the released configuration (true) only`);
   const skip = raw['skipConnection3'];
-  if (variant === 'image' && skip !== true) throw fail('architecture.skipConnection3', `is ${preview(skip)}, but this SDK runs the released image configuration (true) only`);
-  if (variant === 'video' && skip !== undefined && skip !== false) throw fail('architecture.skipConnection3', 'does not apply to the video model');
+  if (variant === 'image' && skip !== true)
+    throw fail('architecture.skipConnection3', `is ${preview(skip)}, but this SDK runs the released image configuration (true) only`);
+  if (variant === 'video' && skip !== undefined && skip !== false)
+    throw fail('architecture.skipConnection3', 'does not apply to the video model');
 
   const sample = object(raw['maxSample'], 'architecture.maxSample', fail);
   const maxSample: Partial<Record<FeatureLevel, number>> = {};
   for (const level of LEVELS_BY_VARIANT[variant]) {
     const n = sample[level];
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) throw fail(`architecture.maxSample.${level}`, 'must be a positive integer');
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+      throw fail(`architecture.maxSample.${level}`, 'must be a positive integer');
     const cap = released.maxSample[level];
     if (n !== cap) throw fail(`architecture.maxSample.${level}`, `is ${n}, but this SDK samples with the released cap (${cap}) only`);
     maxSample[level] = n;
   }
   for (const key of Object.keys(sample)) {
     if (!(LEVELS_BY_VARIANT[variant] as readonly string[]).includes(key)) {
-      throw fail(`architecture.maxSample.${key}`, `is not a level the ${variant} model attends at (${LEVELS_BY_VARIANT[variant].join(', ')})`);
+      throw fail(
+        `architecture.maxSample.${key}`,
+        `is not a level the ${variant} model attends at (${LEVELS_BY_VARIANT[variant].join(', ')})`,
+      );
     }
   }
   const seed = raw['seed'];
@@ -217,7 +224,8 @@ function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: F
 
 function sizeAndHash(entry: Record<string, unknown>, where: string, fail: Fail): { bytes: number; sha256: string } {
   const bytes = entry['bytes'];
-  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) throw fail(`${where}.bytes`, 'must be a non-negative integer');
+  if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0)
+    throw fail(`${where}.bytes`, 'must be a non-negative integer');
   const sha256 = entry['sha256'];
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
     throw fail(`${where}.sha256`, `must be 64 lowercase hex digits, got ${preview(sha256)}`);

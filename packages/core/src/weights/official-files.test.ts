@@ -120,7 +120,9 @@ describe('loadOfficialFiles', () => {
     const e = await weightsRejection(loadOfficialFiles(memoryReader(dir), { variant: 'video' }));
     expect(e.code).toBe('missing-file');
     expect(e.file).toBe('latest_net_adaattn_3.pth');
-    expect(e.message).toMatch(/^latest_net_adaattn_3\.pth: missing: latest_net_decoder\.pth is the image model's decoder, and the image model also needs latest_net_adaattn_3\.pth/);
+    expect(e.message).toMatch(
+      /^latest_net_adaattn_3\.pth: missing: latest_net_decoder\.pth is the image model's decoder, and the image model also needs latest_net_adaattn_3\.pth/,
+    );
     expect(e.message).not.toMatch(/video/);
   });
 
@@ -137,9 +139,14 @@ describe('loadOfficialFiles', () => {
   it('refuses a tensor larger than any official one before allocating it', async () => {
     const dir = imageDir();
     // One float stored, a [2048, 2048] stride-0 view of it declared: more than 512·512·3·3 elements.
-    dir.set('latest_net_decoder.pth', legacyPth([['decoder_layer_1.1.weight', { size: [2048, 2048], stride: [0, 0], offset: 0, storage: ['k', 1] }]], [['k', [0]]]));
+    dir.set(
+      'latest_net_decoder.pth',
+      legacyPth([['decoder_layer_1.1.weight', { size: [2048, 2048], stride: [0, 0], offset: 0, storage: ['k', 1] }]], [['k', [0]]]),
+    );
     const e = await weightsRejection(loadOfficialFiles(memoryReader(dir)));
     expect(e.code).toBe('limit-exceeded');
-    expect(e.message).toMatch(/^latest_net_decoder\.pth: tensor `decoder_layer_1\.1\.weight` \[2048, 2048\] has 4194304 elements, more than .* \(2359296\)/);
+    expect(e.message).toMatch(
+      /^latest_net_decoder\.pth: tensor `decoder_layer_1\.1\.weight` \[2048, 2048\] has 4194304 elements, more than .* \(2359296\)/,
+    );
   });
 });

@@ -57,7 +57,9 @@ export async function loadOfficialFiles(
 
 /** 512·512·3·3 (the relu4_1/relu5_1 convolutions); the largest tensor of either variant, vgg_normalised's extra layers included. */
 const LARGEST_OFFICIAL_TENSOR = Math.max(
-  ...(['image', 'video'] as const).flatMap((v) => componentsOf(v).flatMap((c) => [...expectedShapes(v, c).values()].map((s) => s.reduce((a, b) => a * b, 1)))),
+  ...(['image', 'video'] as const).flatMap((v) =>
+    componentsOf(v).flatMap((c) => [...expectedShapes(v, c).values()].map((s) => s.reduce((a, b) => a * b, 1))),
+  ),
 );
 
 /**

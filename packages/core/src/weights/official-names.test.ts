@@ -28,9 +28,11 @@ const shapesOf = (variant: ModelVariant, component: ComponentName) => Object.fro
 describe('expectedShapes', () => {
   it('image encoder: convs 0..42 of vgg_normalised, layer 0 a 1×1 3→3', () => {
     const s = shapesOf('image', 'encoder');
-    expect(Object.keys(s).filter((k) => k.endsWith('.weight')).map((k) => Number(k.split('.')[0]))).toEqual([
-      0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42,
-    ]);
+    expect(
+      Object.keys(s)
+        .filter((k) => k.endsWith('.weight'))
+        .map((k) => Number(k.split('.')[0])),
+    ).toEqual([0, 2, 5, 9, 12, 16, 19, 22, 25, 29, 32, 35, 38, 42]);
     expect(s['0.weight']).toEqual([3, 3, 1, 1]);
     expect(s['2.weight']).toEqual([64, 3, 3, 3]);
     expect(s['16.weight']).toEqual([256, 128, 3, 3]);
@@ -40,7 +42,20 @@ describe('expectedShapes', () => {
 
   it('video encoder stops at conv 16 (relu3_1 = layers [11:18])', () => {
     const s = shapesOf('video', 'encoder');
-    expect(Object.keys(s)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias', '5.weight', '5.bias', '9.weight', '9.bias', '12.weight', '12.bias', '16.weight', '16.bias']);
+    expect(Object.keys(s)).toEqual([
+      '0.weight',
+      '0.bias',
+      '2.weight',
+      '2.bias',
+      '5.weight',
+      '5.bias',
+      '9.weight',
+      '9.bias',
+      '12.weight',
+      '12.bias',
+      '16.weight',
+      '16.bias',
+    ]);
   });
 
   it('transformer, adaattn3 and both decoders', () => {
@@ -55,11 +70,29 @@ describe('expectedShapes', () => {
     }
     const d = shapesOf('image', 'decoder');
     expect(d['decoder_layer_1.1.weight']).toEqual([256, 512, 3, 3]);
-    const layer2: Record<number, Shape> = { 1: [256, 512], 4: [256, 256], 7: [256, 256], 10: [128, 256], 14: [128, 128], 17: [64, 128], 21: [64, 64], 24: [3, 64] };
+    const layer2: Record<number, Shape> = {
+      1: [256, 512],
+      4: [256, 256],
+      7: [256, 256],
+      10: [128, 256],
+      14: [128, 128],
+      17: [64, 128],
+      21: [64, 64],
+      24: [3, 64],
+    };
     for (const [i, io] of Object.entries(layer2)) expect(d[`decoder_layer_2.${i}.weight`]).toEqual([...io, 3, 3]);
     expect(Object.keys(d)).toHaveLength(18);
     const vd = shapesOf('video', 'decoder');
-    const video: Record<number, Shape> = { 1: [256, 256], 4: [256, 256], 7: [256, 256], 10: [128, 256], 14: [128, 128], 17: [64, 128], 21: [64, 64], 24: [3, 64] };
+    const video: Record<number, Shape> = {
+      1: [256, 256],
+      4: [256, 256],
+      7: [256, 256],
+      10: [128, 256],
+      14: [128, 128],
+      17: [64, 128],
+      21: [64, 64],
+      24: [3, 64],
+    };
     for (const [i, io] of Object.entries(video)) expect(vd[`decoder.${i}.weight`]).toEqual([...io, 3, 3]);
     expect(Object.keys(vd)).toHaveLength(16);
   });
@@ -86,7 +119,14 @@ describe('validateComponent', () => {
         m.set(`${i}.bias`, { shape: [512], data: new Float32Array(0) });
       }
     });
-    expect(checkComponent(full, 'image', 'encoder').ignored).toEqual(['45.weight', '45.bias', '48.weight', '48.bias', '51.weight', '51.bias']);
+    expect(checkComponent(full, 'image', 'encoder').ignored).toEqual([
+      '45.weight',
+      '45.bias',
+      '48.weight',
+      '48.bias',
+      '51.weight',
+      '51.bias',
+    ]);
     expect(validateComponent(full, 'image', 'encoder').size).toBe(28);
     expect([...validateComponent(full, 'video', 'encoder').keys()].at(-1)).toBe('16.bias');
   });
@@ -97,13 +137,17 @@ describe('validateComponent', () => {
     expect(e.message).toBe(
       "latest_net_decoder.pth: decoder checkpoint has `decoder.1.weight` but no `decoder_layer_1.1.weight`: that is the video model — pass { variant: 'video' }",
     );
-    expect(error(() => validateComponent(fake('image', 'decoder'), 'video', 'decoder')).message).toMatch(/that is the image model — pass \{ variant: 'image' \}/);
+    expect(error(() => validateComponent(fake('image', 'decoder'), 'video', 'decoder')).message).toMatch(
+      /that is the image model — pass \{ variant: 'image' \}/,
+    );
   });
 
   it('names the component a misplaced file actually holds', () => {
     const e = error(() => validateComponent(fake('image', 'transformer'), 'image', 'decoder', { file: 'latest_net_decoder.pth' }));
     expect(e.code).toBe('wrong-component');
-    expect(e.message).toMatch(/^latest_net_decoder\.pth: checkpoint given as the decoder holds the transformer .*`attn_adain_4_1\.f\.weight`.*check which file goes in which slot/);
+    expect(e.message).toMatch(
+      /^latest_net_decoder\.pth: checkpoint given as the decoder holds the transformer .*`attn_adain_4_1\.f\.weight`.*check which file goes in which slot/,
+    );
     const video = error(() => validateComponent(fake('video', 'adaattn3'), 'image', 'transformer'));
     expect(video.message).toMatch(/video model's latest_net_transformer\.pth.*pass \{ variant: 'video' \}/);
   });

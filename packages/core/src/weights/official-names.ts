@@ -168,7 +168,12 @@ export function validateComponent(
   const check = checkComponent(weights, variant, component);
   if (check.missing.length > 0 || check.unexpected.length > 0 || check.mismatched.length > 0) {
     const problems: string[] = [];
-    if (component === 'encoder' && variant === 'image' && check.missing.length > 0 && check.missing.every((k) => encoderLayerIndex(k) > LAST_ENCODER_LAYER.video)) {
+    if (
+      component === 'encoder' &&
+      variant === 'image' &&
+      check.missing.length > 0 &&
+      check.missing.every((k) => encoderLayerIndex(k) > LAST_ENCODER_LAYER.video)
+    ) {
       problems.push(
         `the encoder stops at layer ${Math.max(...[...weights.keys()].map(encoderLayerIndex).filter((i) => i >= 0))} but the image model needs layers up to ${LAST_ENCODER_LAYER.image} (relu5_1): use the full vgg_normalised.pth, or pass { variant: 'video' }`,
       );
@@ -184,9 +189,13 @@ export function validateComponent(
       );
     }
     if (check.unexpected.length > 0) problems.push(`unexpected ${listKeys(check.unexpected)}`);
-    throw new WeightsError('weights-mismatch', `${label}${variant} model ${component} does not match the official layout: ${problems.join('; ')}`, {
-      file,
-    });
+    throw new WeightsError(
+      'weights-mismatch',
+      `${label}${variant} model ${component} does not match the official layout: ${problems.join('; ')}`,
+      {
+        file,
+      },
+    );
   }
 
   const out = new Map<string, WeightTensor>();
@@ -205,6 +214,9 @@ function sameShape(a: Shape, b: Shape): boolean {
 }
 
 function listKeys(keys: readonly string[], max = 6): string {
-  const shown = keys.slice(0, max).map((k) => `\`${k}\``).join(', ');
+  const shown = keys
+    .slice(0, max)
+    .map((k) => `\`${k}\``)
+    .join(', ');
   return keys.length > max ? `${shown} and ${keys.length - max} more` : shown;
 }

@@ -65,7 +65,12 @@ describe('unpickle', () => {
     const e = error(() => unpickle(bytes, 0, allowAll));
     expect(e.code).toBe('unsafe-pickle');
     expect(e.message).toMatch(/NEWOBJ/);
-    const inst = new PickleWriter().proto().mark().op(0x69, ...new TextEncoder().encode('os\nsystem\n')).stop().bytes();
+    const inst = new PickleWriter()
+      .proto()
+      .mark()
+      .op(0x69, ...new TextEncoder().encode('os\nsystem\n'))
+      .stop()
+      .bytes();
     expect(error(() => unpickle(inst, 0, allowAll)).message).toMatch(/INST/);
   });
 

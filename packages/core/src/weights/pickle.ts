@@ -101,9 +101,13 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
 
   const corrupt = (message: string) => new WeightsError('corrupt', `${label}${what}: ${message} (at byte ${pos})`, { file: options.file });
   const tooMuch = (message: string) =>
-    new WeightsError('limit-exceeded', `${label}${what}: ${message} (at byte ${pos}); no PyTorch state_dict needs that, so the file is refused`, {
-      file: options.file,
-    });
+    new WeightsError(
+      'limit-exceeded',
+      `${label}${what}: ${message} (at byte ${pos}); no PyTorch state_dict needs that, so the file is refused`,
+      {
+        file: options.file,
+      },
+    );
   const charge = (units: number) => {
     work += units;
     if (work > MAX_WORK) throw tooMuch(`unpickling would take more than ${MAX_WORK} steps`);
@@ -214,7 +218,8 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
     const op = u8();
     charge(1);
     switch (op) {
-      case 0x80: { // PROTO
+      case 0x80: {
+        // PROTO
         const protocol = u8();
         if (protocol > 5) throw corrupt(`pickle protocol ${protocol} is newer than any Python writes`);
         break;
@@ -238,12 +243,14 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
       case 0x85: // TUPLE1
         push([pop()]);
         break;
-      case 0x86: { // TUPLE2
+      case 0x86: {
+        // TUPLE2
         const b = pop();
         push([pop(), b]);
         break;
       }
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const c = pop();
         const b = pop();
         push([pop(), b, c]);
@@ -255,12 +262,14 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
       case 0x6c: // LIST
         push(popMark());
         break;
-      case 0x61: { // APPEND
+      case 0x61: {
+        // APPEND
         const item = pop();
         append(top(), [item]);
         break;
       }
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = popMark();
         append(top(), items);
         break;
@@ -268,19 +277,22 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
       case 0x7d: // EMPTY_DICT
         push(new PyDict());
         break;
-      case 0x64: { // DICT
+      case 0x64: {
+        // DICT
         const dict = new PyDict();
         setItems(dict, popMark());
         push(dict);
         break;
       }
-      case 0x73: { // SETITEM
+      case 0x73: {
+        // SETITEM
         const value = pop();
         const key = pop();
         setItems(top(), [key, value]);
         break;
       }
-      case 0x75: { // SETITEMS
+      case 0x75: {
+        // SETITEMS
         const kv = popMark();
         setItems(top(), kv);
         break;
@@ -306,7 +318,8 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
       case 0x8a: // LONG1
         push(toInt(take(u8())));
         break;
-      case 0x8b: { // LONG4
+      case 0x8b: {
+        // LONG4
         const n = i32();
         if (n < 0) throw corrupt('negative LONG4 length');
         if (n > MAX_INT_BYTES) throw tooMuch(`a LONG4 integer of ${n} bytes (at most ${MAX_INT_BYTES} accepted)`);
@@ -327,7 +340,8 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
       case 0x8d: // BINUNICODE8
         push(text(u64()));
         break;
-      case 0x54: { // BINSTRING (Python 2 str)
+      case 0x54: {
+        // BINSTRING (Python 2 str)
         const n = i32();
         if (n < 0) throw corrupt('negative BINSTRING length');
         push(py2str(n));
@@ -355,26 +369,30 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         memoise(memoCount, top());
         break;
       case 0x68: // BINGET
-      case 0x6a: { // LONG_BINGET
+      case 0x6a: {
+        // LONG_BINGET
         const index = op === 0x68 ? u8() : u32();
         const value = index < memo.length ? memo[index] : undefined;
         if (value === undefined) throw corrupt(`memo entry ${index} read before it was written`);
         push(value);
         break;
       }
-      case 0x63: { // GLOBAL "module\nname\n"
+      case 0x63: {
+        // GLOBAL "module\nname\n"
         const module = line();
         push(resolveGlobal(module, line()));
         break;
       }
-      case 0x93: { // STACK_GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') throw corrupt('STACK_GLOBAL needs two strings');
         push(resolveGlobal(module, name));
         break;
       }
-      case 0x52: { // REDUCE
+      case 0x52: {
+        // REDUCE
         const args = pop();
         const callable = pop();
         if (!(callable instanceof PyCallable)) throw corrupt('REDUCE on something that is not a whitelisted callable');
@@ -385,19 +403,25 @@ export function unpickle(input: Uint8Array, start: number, options: UnpickleOpti
         push(callable.call(args));
         break;
       }
-      case 0x62: { // BUILD
+      case 0x62: {
+        // BUILD
         const state = pop();
         const target = top();
         // Only dicts accept state: torch pickles an OrderedDict's `_metadata` (module versions) this way.
         if (!(target instanceof PyDict)) {
-          throw new WeightsError('unsafe-pickle', `${label}${what}: refusing BUILD (object state) on a non-dict object at byte ${opcodePos}`, {
-            file: options.file,
-          });
+          throw new WeightsError(
+            'unsafe-pickle',
+            `${label}${what}: refusing BUILD (object state) on a non-dict object at byte ${opcodePos}`,
+            {
+              file: options.file,
+            },
+          );
         }
         target.attributes = state;
         break;
       }
-      case 0x51: { // BINPERSID
+      case 0x51: {
+        // BINPERSID
         const pid = pop();
         if (options.persistentLoad === undefined) {
           throw new WeightsError('unsafe-pickle', `${label}${what}: unexpected persistent id at byte ${opcodePos}`, { file: options.file });

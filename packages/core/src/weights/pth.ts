@@ -130,8 +130,10 @@ function readAnyPth(bytes: Uint8Array, file: string | undefined, options: ReadPt
       { file },
     );
   }
-  if (bytes.length < 2) throw new WeightsError('truncated', `${fileLabel(file)}${bytes.length} bytes long: empty or truncated checkpoint`, { file });
-  const hint = bytes[0] === 0x7b || (bytes.length > 8 && bytes[8] === 0x7b) ? ' (it looks like safetensors: read it with readSafetensors)' : '';
+  if (bytes.length < 2)
+    throw new WeightsError('truncated', `${fileLabel(file)}${bytes.length} bytes long: empty or truncated checkpoint`, { file });
+  const hint =
+    bytes[0] === 0x7b || (bytes.length > 8 && bytes[8] === 0x7b) ? ' (it looks like safetensors: read it with readSafetensors)' : '';
   throw new WeightsError('not-pth', `${fileLabel(file)}not a PyTorch checkpoint: neither a zip archive nor a pickle${hint}`, { file });
 }
 
@@ -149,7 +151,9 @@ function readZipPth(bytes: Uint8Array, file: string | undefined, options: ReadPt
   const prefix = pickles[0].slice(0, -'data.pkl'.length);
   const byteorder = entries.get(`${prefix}byteorder`);
   if (byteorder !== undefined && new TextDecoder().decode(byteorder.data).trim() !== 'little') {
-    throw new WeightsError('unsupported-format', `${fileLabel(file)}big-endian PyTorch checkpoint; re-save it on a little-endian machine`, { file });
+    throw new WeightsError('unsupported-format', `${fileLabel(file)}big-endian PyTorch checkpoint; re-save it on a little-endian machine`, {
+      file,
+    });
   }
 
   const storages = new Map<string, StorageRef>();
@@ -185,11 +189,17 @@ function readLegacyPth(bytes: Uint8Array, file: string | undefined, options: Rea
   }
   const protocol = unpickle(bytes, magic.end, headerOptions);
   if (protocol.value !== LEGACY_PROTOCOL) {
-    throw new WeightsError('unsupported-format', `${fileLabel(file)}legacy checkpoint protocol ${String(protocol.value)} (expected ${LEGACY_PROTOCOL})`, { file });
+    throw new WeightsError(
+      'unsupported-format',
+      `${fileLabel(file)}legacy checkpoint protocol ${String(protocol.value)} (expected ${LEGACY_PROTOCOL})`,
+      { file },
+    );
   }
   const sysInfo = unpickle(bytes, protocol.end, headerOptions);
   if (sysInfo.value instanceof PyDict && sysInfo.value.items.get('little_endian') === false) {
-    throw new WeightsError('unsupported-format', `${fileLabel(file)}big-endian PyTorch checkpoint; re-save it on a little-endian machine`, { file });
+    throw new WeightsError('unsupported-format', `${fileLabel(file)}big-endian PyTorch checkpoint; re-save it on a little-endian machine`, {
+      file,
+    });
   }
 
   const storages = new Map<string, StorageRef>();
@@ -243,7 +253,11 @@ function readLegacyPth(bytes: Uint8Array, file: string | undefined, options: Rea
 /** Checks a `('storage', StorageType, key, location, numel[, view_metadata])` persistent id. */
 function expectStoragePid(pid: unknown, file: string | undefined): [StorageType, string, number, unknown] {
   if (!Array.isArray(pid) || pid[0] !== 'storage') {
-    throw new WeightsError('unsafe-pickle', `${fileLabel(file)}unsupported persistent id ${describe(pid)}: only tensor storages are allowed`, { file });
+    throw new WeightsError(
+      'unsafe-pickle',
+      `${fileLabel(file)}unsupported persistent id ${describe(pid)}: only tensor storages are allowed`,
+      { file },
+    );
   }
   if (pid.length < 5 || !(pid[1] instanceof StorageType) || typeof pid[2] !== 'string' || !isCount(pid[4])) {
     throw corrupt(file, `malformed storage persistent id ${describe(pid)}`);
@@ -288,7 +302,8 @@ const ORDERED_DICT = new PyCallable('collections.OrderedDict', (args) => {
 // _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks[, metadata]); v1 has the first four.
 const REBUILD_TENSOR = new PyCallable('torch._utils._rebuild_tensor_v2', (args) => {
   const [storage, offset, size, stride] = args;
-  if (!(storage instanceof StorageRef || storage instanceof StorageView)) throw new WeightsError('corrupt', 'tensor rebuilt from something that is not a storage');
+  if (!(storage instanceof StorageRef || storage instanceof StorageView))
+    throw new WeightsError('corrupt', 'tensor rebuilt from something that is not a storage');
   if (!isCount(offset) || !isCountList(size) || !isCountList(stride) || size.length !== stride.length) {
     throw new WeightsError('corrupt', `tensor has malformed offset/size/stride (${describe([offset, size, stride])})`);
   }
@@ -311,7 +326,9 @@ const CODECS_ENCODE = new PyCallable('_codecs.encode', (args) => {
 /** Turns the unpickled top-level object into tensors: a state_dict, or a checkpoint dict holding one. */
 function collect(value: unknown, format: 'zip' | 'legacy', file: string | undefined, options: ReadPthOptions): PthContents {
   if (!(value instanceof PyDict)) {
-    throw new WeightsError('not-pth', `${fileLabel(file)}checkpoint does not hold a state_dict (top-level object is ${describe(value)})`, { file });
+    throw new WeightsError('not-pth', `${fileLabel(file)}checkpoint does not hold a state_dict (top-level object is ${describe(value)})`, {
+      file,
+    });
   }
   let dict = value;
   const hasTensor = (d: PyDict) => [...d.items.values()].some((v) => v instanceof TensorRef);
@@ -392,7 +409,10 @@ function checkExtent(tensor: TensorRef, key: string, file: string | undefined, m
   let last = base;
   for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * stride[d];
   if (last >= limit) {
-    throw corrupt(file, `tensor \`${key}\` [${shape.join(', ')}] with stride [${stride.join(', ')}] and offset ${tensor.offset} reads past its storage of ${limit} elements`);
+    throw corrupt(
+      file,
+      `tensor \`${key}\` [${shape.join(', ')}] with stride [${stride.join(', ')}] and offset ${tensor.offset} reads past its storage of ${limit} elements`,
+    );
   }
   return numel;
 }
@@ -449,7 +469,9 @@ function describe(x: unknown): string {
   if (x instanceof PyCallable) return x.qualifiedName;
   if (x instanceof Uint8Array) return `${x.length} bytes`;
   if (Array.isArray(x)) {
-    const shown = x.slice(0, 6).map((v) => (Array.isArray(v) ? `[${v.length} items]` : typeof v === 'object' && v !== null ? describe(v) : scalar(v)));
+    const shown = x
+      .slice(0, 6)
+      .map((v) => (Array.isArray(v) ? `[${v.length} items]` : typeof v === 'object' && v !== null ? describe(v) : scalar(v)));
     const s = `[${shown.join(', ')}${x.length > 6 ? `, … ${x.length - 6} more` : ''}]`;
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   }

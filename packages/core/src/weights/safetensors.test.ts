@@ -103,12 +103,24 @@ describe('readSafetensors', () => {
 
   it('rejects structural corruption', () => {
     const z = new Uint8Array(16);
-    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, z)))).toBe('corrupt'); // overlap
+    expect(
+      codeOf(() =>
+        readSafetensors(
+          build({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, z),
+        ),
+      ),
+    ).toBe('corrupt'); // overlap
     expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, z)))).toBe('corrupt'); // gap
     expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, z)))).toBe('corrupt'); // trailing bytes
-    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, z.subarray(0, 8))))).toBe('corrupt'); // size ≠ shape
-    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 8] } }, z.subarray(0, 8))))).toBe('corrupt');
-    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, z.subarray(0, 8))))).toBe('corrupt');
+    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, z.subarray(0, 8))))).toBe(
+      'corrupt',
+    ); // size ≠ shape
+    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 8] } }, z.subarray(0, 8))))).toBe(
+      'corrupt',
+    );
+    expect(codeOf(() => readSafetensors(build({ a: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, z.subarray(0, 8))))).toBe(
+      'corrupt',
+    );
     expect(codeOf(() => readSafetensors(build({ __metadata__: { n: 3 } }, new Uint8Array(0))))).toBe('corrupt');
     const badJson = valid();
     badJson[12] = 0x7d; // '}' in the middle of the JSON
@@ -162,8 +174,18 @@ describe('writeSafetensors', () => {
   });
 
   it('is deterministic whatever the insertion order', () => {
-    const a = writeSafetensors(new Map([['x', t([1], [1])], ['y', t([1], [2])]]));
-    const b = writeSafetensors(new Map([['y', t([1], [2])], ['x', t([1], [1])]]));
+    const a = writeSafetensors(
+      new Map([
+        ['x', t([1], [1])],
+        ['y', t([1], [2])],
+      ]),
+    );
+    const b = writeSafetensors(
+      new Map([
+        ['y', t([1], [2])],
+        ['x', t([1], [1])],
+      ]),
+    );
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 

@@ -65,17 +65,23 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
     new WeightsError(code, label + message, { file: options.file });
 
   if (bytes.length < 8) {
-    throw fail('truncated', `${bytes.length} bytes long; a safetensors file starts with an 8-byte header length (truncated or empty file?)`);
+    throw fail(
+      'truncated',
+      `${bytes.length} bytes long; a safetensors file starts with an 8-byte header length (truncated or empty file?)`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const high = view.getUint32(4, true);
   const headerLength = view.getUint32(0, true) + high * 2 ** 32;
   const available = bytes.length - 8;
-  if (high !== 0 || headerLength > MAX_HEADER_BYTES || headerLength < 2 || (available > 0 && bytes[8] !== 0x7b /* { */)) {
+  if (high !== 0 || headerLength > MAX_HEADER_BYTES || headerLength < 2 || (available > 0 && bytes[8] !== 0x7b) /* { */) {
     throw fail('not-safetensors', `not a safetensors file${formatHint(bytes)}`);
   }
   if (headerLength > available) {
-    throw fail('truncated', `header declares ${headerLength} bytes of JSON but only ${available} follow the length prefix (truncated file?)`);
+    throw fail(
+      'truncated',
+      `header declares ${headerLength} bytes of JSON but only ${available} follow the length prefix (truncated file?)`,
+    );
   }
 
   let header: unknown;
@@ -125,7 +131,10 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
     const [begin, end] = offsets as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     if (options.maxTensorElements !== undefined && numel > options.maxTensorElements) {
-      throw fail('limit-exceeded', `tensor \`${name}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises for one tensor (${options.maxTensorElements})`);
+      throw fail(
+        'limit-exceeded',
+        `tensor \`${name}\` [${shape.join(', ')}] has ${numel} elements, more than this reader materialises for one tensor (${options.maxTensorElements})`,
+      );
     }
     const expectedBytes = numel * DTYPE_BYTES[dtype];
     if (end - begin !== expectedBytes) {
@@ -141,8 +150,13 @@ export function readSafetensors(input: Uint8Array | ArrayBuffer, options: ReadSa
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const e of entries) {
-    if (e.begin < cursor) throw fail('corrupt', `tensor \`${e.name}\` overlaps the previous tensor (data_offsets begin ${e.begin} < ${cursor})`);
-    if (e.begin > cursor) throw fail('corrupt', `gap of ${e.begin - cursor} bytes before tensor \`${e.name}\` (data_offsets begin ${e.begin}, expected ${cursor})`);
+    if (e.begin < cursor)
+      throw fail('corrupt', `tensor \`${e.name}\` overlaps the previous tensor (data_offsets begin ${e.begin} < ${cursor})`);
+    if (e.begin > cursor)
+      throw fail(
+        'corrupt',
+        `gap of ${e.begin - cursor} bytes before tensor \`${e.name}\` (data_offsets begin ${e.begin}, expected ${cursor})`,
+      );
     cursor = e.end;
   }
   if (cursor > dataLength) {
@@ -183,9 +197,16 @@ export function writeSafetensors(
     if (name === '__metadata__') throw new WeightsError('corrupt', 'a tensor cannot be named `__metadata__` in safetensors');
     const numel = tensor.shape.reduce((a, b) => a * b, 1);
     if (numel !== tensor.data.length) {
-      throw new WeightsError('corrupt', `tensor \`${name}\` has shape [${tensor.shape.join(', ')}] (${numel} values) but ${tensor.data.length} values`);
+      throw new WeightsError(
+        'corrupt',
+        `tensor \`${name}\` has shape [${tensor.shape.join(', ')}] (${numel} values) but ${tensor.data.length} values`,
+      );
     }
-    header[name] = { dtype: dtype === 'float16' ? 'F16' : 'F32', shape: [...tensor.shape], data_offsets: [offset, offset + numel * elementBytes] };
+    header[name] = {
+      dtype: dtype === 'float16' ? 'F16' : 'F32',
+      shape: [...tensor.shape],
+      data_offsets: [offset, offset + numel * elementBytes],
+    };
     offset += numel * elementBytes;
   }
 

@@ -52,5 +52,4 @@ export type { ComponentName, ModelVariant } from '../architecture.js';
 
 /** Weights of either variant, tagged so code can narrow without inspecting keys. */
 export type ModelWeights =
-  | { readonly variant: 'image'; readonly weights: ImageModelWeights }
-  | { readonly variant: 'video'; readonly weights: VideoModelWeights };
+  { readonly variant: 'image'; readonly weights: ImageModelWeights } | { readonly variant: 'video'; readonly weights: VideoModelWeights };

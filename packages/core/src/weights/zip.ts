@@ -42,7 +42,8 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   const corrupt = (message: string) => new WeightsError('corrupt', `${label}zip archive: ${message}`, { file: options.file });
   const overlap = (a: string, b: string, at: number) =>
     corrupt(`entries \`${a}\` and \`${b}\` overlap (at byte ${at}); an archive whose entries share data is malformed or hostile`);
-  const truncated = (message: string) => new WeightsError('truncated', `${label}zip archive: ${message} (truncated file?)`, { file: options.file });
+  const truncated = (message: string) =>
+    new WeightsError('truncated', `${label}zip archive: ${message} (truncated file?)`, { file: options.file });
   const u64 = (at: number) => {
     const high = view.getUint32(at + 4, true);
     if (high > 0x1fffff) throw corrupt('a 64-bit size or offset is implausibly large');
@@ -74,9 +75,12 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   const directoryEnd = directoryOffset + directorySize;
   if (directoryEnd > bytes.length) throw truncated('central directory lies beyond the end of the file');
   if (count > MAX_ZIP_ENTRIES) {
-    throw new WeightsError('limit-exceeded', `${label}zip archive: ${count} entries, more than this reader accepts (${MAX_ZIP_ENTRIES})`, { file: options.file });
+    throw new WeightsError('limit-exceeded', `${label}zip archive: ${count} entries, more than this reader accepts (${MAX_ZIP_ENTRIES})`, {
+      file: options.file,
+    });
   }
-  if (count * CENTRAL_HEADER_BYTES > directorySize) throw corrupt(`${count} entries cannot fit in a ${directorySize}-byte central directory`);
+  if (count * CENTRAL_HEADER_BYTES > directorySize)
+    throw corrupt(`${count} entries cannot fit in a ${directorySize}-byte central directory`);
 
   interface Located {
     readonly name: string;
@@ -94,7 +98,8 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
   const names = new TextDecoder();
   let at = directoryOffset;
   for (let i = 0; i < count; i++) {
-    if (at + CENTRAL_HEADER_BYTES > directoryEnd || view.getUint32(at, true) !== CENTRAL) throw corrupt(`central directory entry ${i} is malformed`);
+    if (at + CENTRAL_HEADER_BYTES > directoryEnd || view.getUint32(at, true) !== CENTRAL)
+      throw corrupt(`central directory entry ${i} is malformed`);
     const method = view.getUint16(at + 10, true);
     const crc = view.getUint32(at + 16, true);
     let compressedSize = view.getUint32(at + 20, true);
@@ -107,7 +112,9 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
     let extra = nameStart + nameLength;
     const extraEnd = extra + extraLength;
     if (extraEnd + commentLength > directoryEnd) {
-      throw corrupt(`central directory entry ${i}'s name, extra field or comment (${nameLength} + ${extraLength} + ${commentLength} bytes) runs past the directory`);
+      throw corrupt(
+        `central directory entry ${i}'s name, extra field or comment (${nameLength} + ${extraLength} + ${commentLength} bytes) runs past the directory`,
+      );
     }
     const name = names.decode(bytes.subarray(nameStart, extra));
 
@@ -117,7 +124,8 @@ export function readZip(input: Uint8Array, options: { file?: string } = {}): Map
       const id = view.getUint16(extra, true);
       const length = view.getUint16(extra + 2, true);
       const fieldEnd = extra + 4 + length;
-      if (fieldEnd > extraEnd) throw corrupt(`entry \`${name}\` has an extra field of ${length} bytes that runs past its ${extraLength}-byte extra area`);
+      if (fieldEnd > extraEnd)
+        throw corrupt(`entry \`${name}\` has an extra field of ${length} bytes that runs past its ${extraLength}-byte extra area`);
       if (id === 0x0001) {
         let field = extra + 4;
         const next = () => {

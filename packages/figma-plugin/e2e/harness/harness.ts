@@ -45,7 +45,8 @@ function pixelSize(node: FakeNode, settings: ExportSettings | undefined): [numbe
   const constraint = settings !== undefined && 'constraint' in settings ? settings.constraint : undefined;
   const { width, height } = bounds;
   if (constraint === undefined) return [Math.round(width), Math.round(height)];
-  const scale = constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / width : constraint.value / height;
+  const scale =
+    constraint.type === 'SCALE' ? constraint.value : constraint.type === 'WIDTH' ? constraint.value / width : constraint.value / height;
   return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
 }
 
@@ -99,7 +100,12 @@ export async function startHarness(config: HarnessConfig) {
   const styleBitmap = await loadBitmap(config.styleUrl);
   const stylePng = await toPng(drawCover(styleBitmap, 128, 96));
   const { hash } = figma.createImage(stylePng);
-  const styleNode = figma.addNode({ name: 'wave', type: 'RECTANGLE', bounds: { x: 270, y: 0, width: 128, height: 96 }, fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }] });
+  const styleNode = figma.addNode({
+    name: 'wave',
+    type: 'RECTANGLE',
+    bounds: { x: 270, y: 0, width: 128, height: 96 },
+    fills: [{ type: 'IMAGE', imageHash: hash, scaleMode: 'FILL' }],
+  });
   sourceOf.set(styleNode.id, styleBitmap);
   figma.log.length = 0; // the setup's createImage is not the plugin's doing
 
@@ -126,7 +132,12 @@ export async function startHarness(config: HarnessConfig) {
     const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
     ctx.drawImage(bitmap, 0, 0);
     const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { width: bitmap.width, height: bitmap.height, png: bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47, pixels: Array.from(data) };
+    return {
+      width: bitmap.width,
+      height: bitmap.height,
+      png: bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47,
+      pixels: Array.from(data),
+    };
   }
 
   /** Draws the document (originals, the style layer, results) beside the plugin window, for screenshots. */
@@ -134,7 +145,8 @@ export async function startHarness(config: HarnessConfig) {
     document.getElementById('canvas')?.remove();
     const canvas = document.createElement('div');
     canvas.id = 'canvas';
-    canvas.style.cssText = 'position:absolute;left:340px;top:0;right:0;bottom:0;background:#e5e5e5;overflow:hidden;font:11px system-ui;color:#666';
+    canvas.style.cssText =
+      'position:absolute;left:340px;top:0;right:0;bottom:0;background:#e5e5e5;overflow:hidden;font:11px system-ui;color:#666';
     const place = (bytes: Uint8Array, x: number, y: number, w: number, h: number, label: string) => {
       const img = document.createElement('img');
       img.src = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));

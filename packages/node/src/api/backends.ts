@@ -25,15 +25,30 @@ const TFJS = '@tensorflow/tfjs-core@4.22.0';
 
 export const BACKENDS = Object.freeze({
   onnx: { runtime: 'onnx', runtimeName: 'cpu', description: 'ONNX Runtime native on the CPU (fastest without a GPU)', packages: ORT },
-  cuda: { runtime: 'onnx', runtimeName: 'cuda', description: 'ONNX Runtime on an NVIDIA GPU (CUDA 12, cuDNN 9, ORT CUDA libs)', packages: ORT },
+  cuda: {
+    runtime: 'onnx',
+    runtimeName: 'cuda',
+    description: 'ONNX Runtime on an NVIDIA GPU (CUDA 12, cuDNN 9, ORT CUDA libs)',
+    packages: ORT,
+  },
   tensorflow: {
     runtime: 'tfjs',
     runtimeName: 'tensorflow',
     description: 'TensorFlow.js native (libtensorflow); needs @tensorflow/tfjs-node',
     packages: [TFJS, '@tensorflow/tfjs-node@4.22.0'],
   },
-  wasm: { runtime: 'tfjs', runtimeName: 'wasm', description: 'TensorFlow.js WebAssembly (portable, 1 thread in Node)', packages: [TFJS, '@tensorflow/tfjs-backend-wasm@4.22.0'] },
-  cpu: { runtime: 'tfjs', runtimeName: 'cpu', description: 'TensorFlow.js plain JavaScript (very slow; for checks)', packages: [TFJS, '@tensorflow/tfjs-backend-cpu@4.22.0'] },
+  wasm: {
+    runtime: 'tfjs',
+    runtimeName: 'wasm',
+    description: 'TensorFlow.js WebAssembly (portable, 1 thread in Node)',
+    packages: [TFJS, '@tensorflow/tfjs-backend-wasm@4.22.0'],
+  },
+  cpu: {
+    runtime: 'tfjs',
+    runtimeName: 'cpu',
+    description: 'TensorFlow.js plain JavaScript (very slow; for checks)',
+    packages: [TFJS, '@tensorflow/tfjs-backend-cpu@4.22.0'],
+  },
 } as const satisfies Record<string, BackendEntry>);
 
 export type BackendName = keyof typeof BACKENDS;

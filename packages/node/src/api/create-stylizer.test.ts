@@ -106,7 +106,9 @@ describe('createStylizer', () => {
   it('applies the pixel limit to its inputs', async () => {
     const small = await createStylizer({ model: ours, backend: 'wasm', maxPixels: 1000 });
     try {
-      await expect(small.stylize(content, style)).rejects.toThrow(/content image '.*content\.jpg' is 48×30 = 0\.001 MP, over the 0\.001 MP limit/);
+      await expect(small.stylize(content, style)).rejects.toThrow(
+        /content image '.*content\.jpg' is 48×30 = 0\.001 MP, over the 0\.001 MP limit/,
+      );
     } finally {
       await small.dispose();
     }
@@ -124,13 +126,18 @@ describe('createStylizer', () => {
   });
 
   it('names bad options and bad model directories', async () => {
-    await expect(createStylizer({ model: ours, backend: 'gpu' as never })).rejects.toThrow("unknown backend 'gpu'; choose one of auto, onnx, cuda, tensorflow, wasm, cpu");
+    await expect(createStylizer({ model: ours, backend: 'gpu' as never })).rejects.toThrow(
+      "unknown backend 'gpu'; choose one of auto, onnx, cuda, tensorflow, wasm, cpu",
+    );
     await expect(createStylizer({ model: join(dir, 'nope') })).rejects.toThrow(/model directory '.*nope' does not exist/);
     await expect(createStylizer({ model: ours, threads: 0 })).rejects.toThrow(/threads must be a whole number ≥ 1/);
   });
 
   it('names the reason when a forced backend cannot start', async () => {
-    const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+    const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(
+      () => true,
+      () => false,
+    );
     if (hasTfjsNode) return;
     await expect(createStylizer({ model: ours, backend: 'tensorflow' })).rejects.toThrow(
       /^backend 'tensorflow' could not start \(tensorflow: .*@tensorflow\/tfjs-node.*\)$/,

@@ -2,7 +2,13 @@
  * createStylizer(): model directory → core stylizer (image or video model) on the chosen backend, with
  * inputs accepted as file paths, encoded bytes or pixels.
  */
-import { stylizerFromWeights, InvalidArgumentError, StyleFeatures, type AnyStylizer, type RegionPair as CoreRegionPair } from '@adaattn/core';
+import {
+  stylizerFromWeights,
+  InvalidArgumentError,
+  StyleFeatures,
+  type AnyStylizer,
+  type RegionPair as CoreRegionPair,
+} from '@adaattn/core';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from '../io/image.js';
 import { readMask } from '../io/mask.js';
 import { loadModelDir } from '../io/model-dir.js';
@@ -36,7 +42,8 @@ export async function createStylizer(options: CreateStylizerOptions = {}): Promi
   if (!(maxPixels > 0)) throw new InvalidArgumentError(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
   checkBackendChoice(backend);
   checkThreads(threads);
-  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0)) throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
+  if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0))
+    throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
   const started = await startBackend(backend, { threads, memoryBudgetBytes });
@@ -59,7 +66,9 @@ class NodeStylizerImpl implements NodeStylizer {
     checkSize(size);
     signal?.throwIfAborted();
     const inputs = isList(style) ? style : [style];
-    const images = await Promise.all(inputs.map((s, i) => readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) })));
+    const images = await Promise.all(
+      inputs.map((s, i) => readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) })),
+    );
     return this.core.encodeStyle(isList(style) ? images : images[0]!, { attention, seed, signal });
   }
 
@@ -70,7 +79,9 @@ class NodeStylizerImpl implements NodeStylizer {
     const contentImage = await readImage(content, { size, maxPixels: this.maxPixels, label: 'content image' });
     const inputs = isList(style) ? style : [style];
     const styles = await Promise.all(
-      inputs.map((s, i) => (s instanceof StyleFeatures ? s : readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) }))),
+      inputs.map((s, i) =>
+        s instanceof StyleFeatures ? s : readImage(s, { size, maxPixels: this.maxPixels, label: styleLabel(i, inputs.length) }),
+      ),
     );
     // Encoded styles carry their attention mode and seed (core refuses a call asking for others); images
     // take the call's, or the defaults.
@@ -119,6 +130,8 @@ function styleLabel(index: number, count: number): string {
 /** The API's cap is the CLI's: a larger size would only fail after minutes and gigabytes. */
 export function checkSize(size: number): void {
   if (typeof size === 'number' && size > MAX_SIZE) {
-    throw new InvalidArgumentError(`size must be at most ${MAX_SIZE} pixels (the longer side), got ${size}; use 0 to keep an input's own size`);
+    throw new InvalidArgumentError(
+      `size must be at most ${MAX_SIZE} pixels (the longer side), got ${size}; use 0 to keep an input's own size`,
+    );
   }
 }

@@ -126,7 +126,12 @@ export interface NodeStylizer {
   /** The backend actually in use (what `'auto'` resolved to). */
   readonly backend: BackendName;
   /** The loaded model: its directory, layout, name and variant (`'image'`, or `'video'` for the per-frame video model). */
-  readonly model: { readonly dir: string; readonly kind: 'adaattn-model' | 'official'; readonly name: string; readonly variant: ModelVariant };
+  readonly model: {
+    readonly dir: string;
+    readonly kind: 'adaattn-model' | 'official';
+    readonly name: string;
+    readonly variant: ModelVariant;
+  };
   /**
    * Encodes a style image once for reuse (many contents or frames, one style). Several images are pooled
    * into one set of attention positions (style concatenation).

@@ -51,7 +51,9 @@ function notInstalled(entry: BackendEntry): string {
   const install = `npm install ${entry.packages.join(' ')}`;
   if (entry.runtime === 'onnx') {
     // Without the variable, onnxruntime-node's postinstall fetches its CUDA libraries from NuGet on Linux x64.
-    return entry.runtimeName === 'cuda' ? `not installed (run \`${install}\` on Linux x64 with CUDA 12)` : `not installed (run \`ONNXRUNTIME_NODE_INSTALL=skip ${install}\`)`;
+    return entry.runtimeName === 'cuda'
+      ? `not installed (run \`${install}\` on Linux x64 with CUDA 12)`
+      : `not installed (run \`ONNXRUNTIME_NODE_INSTALL=skip ${install}\`)`;
   }
   return `not installed (run \`${install}\`)`;
 }
@@ -92,7 +94,10 @@ export async function startBackend(choice: BackendName | 'auto', options: StartB
   checkThreads(options.threads);
   const threads = capThreads(options.threads);
   try {
-    const { name, backend } = await registry.resolveNamed(candidates(choice), { ...options, ...(threads === undefined ? {} : { threads }) });
+    const { name, backend } = await registry.resolveNamed(candidates(choice), {
+      ...options,
+      ...(threads === undefined ? {} : { threads }),
+    });
     return { name: name as BackendName, backend };
   } catch (err) {
     if (!(err instanceof BackendError) || err.code !== 'backend-unavailable') throw err;

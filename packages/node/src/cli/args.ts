@@ -121,7 +121,12 @@ export function repeated(values: Parsed['values'], name: string, command: string
 }
 
 /** A decimal number within [min, max]. */
-export function decimal(values: Parsed['values'], name: string, command: string, { min, max, what }: { min: number; max: number; what: string }): number | undefined {
+export function decimal(
+  values: Parsed['values'],
+  name: string,
+  command: string,
+  { min, max, what }: { min: number; max: number; what: string },
+): number | undefined {
   const text = optional(values, name, command);
   if (text === undefined) return undefined;
   const n = /^\d*\.?\d+(e[-+]?\d+)?$/i.test(text) ? Number(text) : NaN;

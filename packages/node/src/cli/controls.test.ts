@@ -29,7 +29,9 @@ beforeAll(async () => {
   styleB = join(dir, 'b.jpg');
   await writeJpeg(content, 40, 32);
   await writePng(styleA, 24, 24);
-  await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3050c0' } }).jpeg().toFile(styleB);
+  await sharp({ create: { width: 30, height: 20, channels: 3, background: '#3050c0' } })
+    .jpeg()
+    .toFile(styleB);
   // White-on-transparent masks: transparency must count as outside.
   const mask = (w: number, h: number, inside: (x: number, y: number) => boolean) => {
     const data = Buffer.alloc(w * h * 4);
@@ -44,7 +46,20 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 const stylize = (output: string, style: string, ...extra: string[]) => [
-  'stylize', '--content', content, '--style', style, '--output', join(dir, output), '--model', model, '--backend', 'wasm', '--size', '0', ...extra,
+  'stylize',
+  '--content',
+  content,
+  '--style',
+  style,
+  '--output',
+  join(dir, output),
+  '--model',
+  model,
+  '--backend',
+  'wasm',
+  '--size',
+  '0',
+  ...extra,
 ];
 
 async function pixels(name: string): Promise<Uint8Array | Uint8ClampedArray> {
@@ -73,7 +88,22 @@ describe('adaattn stylize with creative controls', () => {
 
   it('mask pairs, strength and colour preservation run together', async () => {
     const r = await runCli(
-      stylize('all.png', styleA, '--content-mask', left, '--style-mask', top, '--content-mask', top, '--style-mask', left, '--strength', '0.5', '--preserve-color', 'histogram'),
+      stylize(
+        'all.png',
+        styleA,
+        '--content-mask',
+        left,
+        '--style-mask',
+        top,
+        '--content-mask',
+        top,
+        '--style-mask',
+        left,
+        '--strength',
+        '0.5',
+        '--preserve-color',
+        'histogram',
+      ),
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/2 region pairs, strength 0\.5, colour kept by histogram\n/);
@@ -105,16 +135,25 @@ describe('adaattn stylize with creative controls', () => {
       expect(r.stderr).toMatch(message);
       expect(r.code).toBe(2);
     };
-    await usage(stylize('x.png', `${styleA},${styleB}`, '--weights', '1'), /--weights: weights: expected one weight per style \(2\), got 1 \(one per --style file\)/);
+    await usage(
+      stylize('x.png', `${styleA},${styleB}`, '--weights', '1'),
+      /--weights: weights: expected one weight per style \(2\), got 1 \(one per --style file\)/,
+    );
     await usage(stylize('x.png', `${styleA},${styleB}`, '--weights', '0,0'), /not all be 0/);
     await usage(stylize('x.png', `${styleA},${styleB}`, '--weights', 'a,b'), /--weights must be numbers ≥ 0 separated by commas/);
     await usage(stylize('x.png', styleA, '--content-mask', left), /masks come in pairs.*got 1 --content-mask and 0 --style-mask/);
     await usage(stylize('x.png', `${styleA},${styleB}`, '--content-mask', left, '--style-mask', '@2'), /use it with --mix concat/);
-    await usage(stylize('x.png', `${styleA},${styleB}`, '--mix', 'concat', '--content-mask', left, '--style-mask', '@3'), /there are 2 --style files/);
+    await usage(
+      stylize('x.png', `${styleA},${styleB}`, '--mix', 'concat', '--content-mask', left, '--style-mask', '@3'),
+      /there are 2 --style files/,
+    );
     await usage(stylize('x.png', styleA, '--strength', '1.5'), /--strength must be a number from 0/);
     await usage(stylize('x.png', styleA, '--preserve-color', 'yes'), /--preserve-color must be one of luminance, histogram/);
     await usage(stylize('x.png', styleA, '--mix', 'blend'), /--mix must be one of interpolate, concat/);
-    await usage(['stylize', '--content', content, '--style', styleA, '--output', left, '--content-mask', left, '--style-mask', top], /is the mask; write the result/);
+    await usage(
+      ['stylize', '--content', content, '--style', styleA, '--output', left, '--content-mask', left, '--style-mask', top],
+      /is the mask; write the result/,
+    );
     await usage(stylize('x.png', `${styleA},,${styleB}`), /has an empty item/);
   });
 
@@ -132,14 +171,24 @@ describe('createStylizer with controls and the video model', () => {
     await writeTestModelDir(videoModel, randomVideoWeights(3), 'video');
     await using s = await createStylizer({ model: videoModel, backend: 'wasm' });
     expect(s.model.variant).toBe('video');
-    const out = await s.stylize(content, [styleA, styleB], { size: 0, weights: [2, 1], regions: [{ content: left, style: top }], strength: 0.9 });
+    const out = await s.stylize(content, [styleA, styleB], {
+      size: 0,
+      weights: [2, 1],
+      regions: [{ content: left, style: top }],
+      strength: 0.9,
+    });
     expect([out.width, out.height]).toEqual([40, 32]);
     const pooled = await s.encodeStyle([styleA, styleB], { size: 0 });
-    expect(pooled.sources).toEqual([{ width: 24, height: 24 }, { width: 30, height: 20 }]);
+    expect(pooled.sources).toEqual([
+      { width: 24, height: 24 },
+      { width: 30, height: 20 },
+    ]);
     const viaPool = await s.stylize(content, pooled, { size: 0, mix: 'concat', regions: [{ content: left, styleIndex: 1 }] });
     expect(viaPool.width).toBe(40);
     pooled.dispose();
     await writeFile(join(dir, 'not-a-mask.png'), 'nope');
-    await expect(s.stylize(content, styleA, { regions: [{ content: join(dir, 'not-a-mask.png'), style: top }] })).rejects.toThrow(/content mask 1 '.*not-a-mask\.png'/);
+    await expect(s.stylize(content, styleA, { regions: [{ content: join(dir, 'not-a-mask.png'), style: top }] })).rejects.toThrow(
+      /content mask 1 '.*not-a-mask\.png'/,
+    );
   });
 });

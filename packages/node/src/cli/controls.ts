@@ -32,7 +32,8 @@ export interface ParsedControls {
 export function splitList(value: string, name: string, command: string): string[] {
   if (existsSync(value)) return [value];
   const items = value.split(',').map((s) => s.trim());
-  if (items.some((s) => s === '')) throw new UsageError(`--${name} '${value}' has an empty item; separate files with single commas`, command);
+  if (items.some((s) => s === ''))
+    throw new UsageError(`--${name} '${value}' has an empty item; separate files with single commas`, command);
   return items;
 }
 
@@ -48,7 +49,8 @@ export function parseControls(values: Parsed['values'], command: string, styleVa
   const weightsText = optional(values, 'weights', command);
   if (weightsText !== undefined) {
     const weights = weightsText.split(',').map((w) => (/^\s*\d*\.?\d+(e[-+]?\d+)?\s*$/i.test(w) ? Number(w) : NaN));
-    if (weights.some(Number.isNaN)) throw new UsageError(`--weights must be numbers ≥ 0 separated by commas, e.g. 0.7,0.3; got '${weightsText}'`, command);
+    if (weights.some(Number.isNaN))
+      throw new UsageError(`--weights must be numbers ≥ 0 separated by commas, e.g. 0.7,0.3; got '${weightsText}'`, command);
     try {
       normaliseWeights(styles.length, weights, mix);
     } catch (err) {
@@ -80,8 +82,10 @@ export function parseControls(values: Parsed['values'], command: string, styleVa
         return { content, style: styleMask };
       }
       const k = Number(reference[1]);
-      if (mix !== 'concat') throw new UsageError(`--style-mask '${styleMask}' picks one style of a pool: use it with --mix concat`, command);
-      if (!(k >= 1 && k <= styles.length)) throw new UsageError(`--style-mask '${styleMask}': there are ${styles.length} --style files, counted from 1`, command);
+      if (mix !== 'concat')
+        throw new UsageError(`--style-mask '${styleMask}' picks one style of a pool: use it with --mix concat`, command);
+      if (!(k >= 1 && k <= styles.length))
+        throw new UsageError(`--style-mask '${styleMask}': there are ${styles.length} --style files, counted from 1`, command);
       if (reference[2] !== undefined) maskFiles.push(reference[2]);
       return { content, styleIndex: k - 1, ...(reference[2] === undefined ? {} : { style: reference[2] }) };
     });
@@ -92,7 +96,10 @@ export function parseControls(values: Parsed['values'], command: string, styleVa
 /** One line for the start message: the controls in effect, or '' when none. */
 export function describeControls(c: ControlOptions, styleCount: number): string {
   const parts: string[] = [];
-  if (styleCount > 1) parts.push(c.mix === 'concat' ? 'styles concatenated' : `styles interpolated ${(c.weights ?? new Array(styleCount).fill(1)).join(':')}`);
+  if (styleCount > 1)
+    parts.push(
+      c.mix === 'concat' ? 'styles concatenated' : `styles interpolated ${(c.weights ?? new Array(styleCount).fill(1)).join(':')}`,
+    );
   if (c.regions !== undefined) parts.push(`${c.regions.length} region pair${c.regions.length === 1 ? '' : 's'}`);
   if (c.strength !== undefined) parts.push(`strength ${c.strength}`);
   if (c.preserveColor !== undefined) parts.push(`colour kept by ${c.preserveColor}`);

@@ -43,13 +43,18 @@ describe('adaattn convert refuses broken weights before writing anything', () =>
     const output = join(dir, 'nan-out');
     const r = await runCli(['convert', '--from', from, '--output', output]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(/^adaattn: error: .*latest_net_adaattn_3\.pth: tensor `g\.bias` holds NaN at index 7; weights must be finite/);
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^adaattn: error: .*latest_net_adaattn_3\.pth: tensor `g\.bias` holds NaN at index 7; weights must be finite/,
+    );
     expect((await readdir(dir)).filter((n) => n.startsWith('nan-out'))).toEqual([]);
   });
 
   it('a legacy .pth holding -Infinity', async () => {
     const from = await officialDir('inf');
-    await writeFile(join(from, 'latest_net_decoder.pth'), writeTestPth(poisoned(weights.decoder, 'decoder_layer_2.24.bias', 2, -Infinity), 'legacy'));
+    await writeFile(
+      join(from, 'latest_net_decoder.pth'),
+      writeTestPth(poisoned(weights.decoder, 'decoder_layer_2.24.bias', 2, -Infinity), 'legacy'),
+    );
     const output = join(dir, 'inf-out');
     const r = await runCli(['convert', '--from', from, '--output', output, '--dtype', 'float32']);
     expect(r.code).toBe(1);

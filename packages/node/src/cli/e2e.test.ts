@@ -29,7 +29,18 @@ beforeAll(async () => {
 afterAll(() => cleanup());
 
 const stylize = (output: string, ...extra: string[]) => [
-  'stylize', '--content', content, '--style', style, '--output', output, '--model', model, '--backend', 'wasm', ...extra,
+  'stylize',
+  '--content',
+  content,
+  '--style',
+  style,
+  '--output',
+  output,
+  '--model',
+  model,
+  '--backend',
+  'wasm',
+  ...extra,
 ];
 
 /** Names in `dir` other than the fixtures: what a run left behind. */
@@ -121,8 +132,16 @@ describe('adaattn convert (end to end)', () => {
     const converted = join(dir, 'converted');
     const r = await runCli(['convert', '--from', official, '--output', converted, '--dtype', 'float32']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^adaattn: converting the authors' checkpoints in .* to float32\nadaattn: wrote .*converted \(encoder\.safetensors, transformer\.safetensors, adaattn3\.safetensors, decoder\.safetensors, model\.json; [\d.]+ MB\) in [\d.]+ s\n$/);
-    expect((await readdir(converted)).sort()).toEqual(['adaattn3.safetensors', 'decoder.safetensors', 'encoder.safetensors', 'model.json', 'transformer.safetensors']);
+    expect(r.stderr).toMatch(
+      /^adaattn: converting the authors' checkpoints in .* to float32\nadaattn: wrote .*converted \(encoder\.safetensors, transformer\.safetensors, adaattn3\.safetensors, decoder\.safetensors, model\.json; [\d.]+ MB\) in [\d.]+ s\n$/,
+    );
+    expect((await readdir(converted)).sort()).toEqual([
+      'adaattn3.safetensors',
+      'decoder.safetensors',
+      'encoder.safetensors',
+      'model.json',
+      'transformer.safetensors',
+    ]);
     const json = JSON.parse(await readFile(join(converted, 'model.json'), 'utf8'));
     expect(json.files.encoder.dtype).toBe('float32');
     expect(Object.keys(json.provenance.sourceFilesSha256)).toHaveLength(4);

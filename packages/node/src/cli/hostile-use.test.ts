@@ -38,7 +38,20 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
-const stylize = (output: string, ...extra: string[]) => ['stylize', '-c', content, '-s', style, '-o', output, '--model', model, '--backend', 'onnx', ...extra];
+const stylize = (output: string, ...extra: string[]) => [
+  'stylize',
+  '-c',
+  content,
+  '-s',
+  style,
+  '-o',
+  output,
+  '--model',
+  model,
+  '--backend',
+  'onnx',
+  ...extra,
+];
 
 describe('Ctrl-C during a long run (ONNX Runtime)', () => {
   // Pieces are about 0.7 s of work, so an idle machine stops within a second (tools/bench/abort-latency.mjs);
@@ -75,11 +88,13 @@ describe('Ctrl-C during a long run (ONNX Runtime)', () => {
 });
 
 describe('options and files, checked before computing', () => {
-  it('caps --threads at the machine\'s cores, with a message', async () => {
+  it("caps --threads at the machine's cores, with a message", async () => {
     const out = join(dir, 'threads.png');
     const run = startCli(bundle, stylize(out, '--size', '32', '--threads', '1024'));
     const { code } = await run.exited;
-    expect(run.stderr()).toContain(`adaattn: --threads 1024 is more than this machine's ${availableParallelism()} logical cores; using ${availableParallelism()}`);
+    expect(run.stderr()).toContain(
+      `adaattn: --threads 1024 is more than this machine's ${availableParallelism()} logical cores; using ${availableParallelism()}`,
+    );
     expect(code).toBe(0);
   });
 
@@ -101,7 +116,9 @@ describe('options and files, checked before computing', () => {
     const run = startCli(bundle, stylize(join(readOnly, 'out.png'), '--size', '1024'));
     const { code, at } = await run.exited;
     expect(code).toBe(1);
-    expect(run.stderr()).toMatch(/^adaattn: error: cannot write '.*read-only\/out\.png': the directory '.*read-only' cannot be written to \(it is not writable \(permission denied\)\)\n$/);
+    expect(run.stderr()).toMatch(
+      /^adaattn: error: cannot write '.*read-only\/out\.png': the directory '.*read-only' cannot be written to \(it is not writable \(permission denied\)\)\n$/,
+    );
     expect(run.stderr()).not.toContain('stylizing'); // the line printed just before the compute
     expect(at - started).toBeLessThan(10_000); // a process start; the 1024² compute alone takes 25 s or more
   });
@@ -109,7 +126,21 @@ describe('options and files, checked before computing', () => {
   it('--weights 1e308,1e308 is an even mix, as 1,1', async () => {
     const even = join(dir, 'even.png');
     const huge = join(dir, 'huge.png');
-    const args = (out: string, w: string) => ['stylize', '-c', content, '-s', `${style},${style2}`, '-o', out, '--model', model, '--size', '48', '--weights', w];
+    const args = (out: string, w: string) => [
+      'stylize',
+      '-c',
+      content,
+      '-s',
+      `${style},${style2}`,
+      '-o',
+      out,
+      '--model',
+      model,
+      '--size',
+      '48',
+      '--weights',
+      w,
+    ];
     const [a, b] = await Promise.all([startCli(bundle, args(even, '1,1')).exited, startCli(bundle, args(huge, '1e308,1e308')).exited]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const [pa, pb] = await Promise.all([sharp(even).raw().toBuffer(), sharp(huge).raw().toBuffer()]);
@@ -119,7 +150,10 @@ describe('options and files, checked before computing', () => {
   it('refuses SVG input (rendering it can pull in other files), in the CLI and the API', async () => {
     await writePng(join(dir, 'secret.png'), 8, 8);
     const svg = join(dir, 'pic.svg');
-    await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="secret.png" width="64" height="64"/></svg>');
+    await writeFile(
+      svg,
+      '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64"><image xlink:href="secret.png" width="64" height="64"/></svg>',
+    );
     const r = await runCli(['stylize', '-c', svg, '-s', style, '-o', join(dir, 'svg.png'), '--model', model]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/content image '.*pic\.svg' is an SVG, which is refused .*convert it to PNG first/);
@@ -129,7 +163,9 @@ describe('options and files, checked before computing', () => {
       // The API's size cap is the CLI's: refused at once, not after gigabytes.
       await expect(s.stylize(content, style, { size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
       await expect(s.encodeStyle(style, { size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
-      await expect(stylizeVideo(s, { input: dir, output: join(dir, 'video-out'), style, size: 9000 })).rejects.toThrow(/size must be at most 8192 pixels/);
+      await expect(stylizeVideo(s, { input: dir, output: join(dir, 'video-out'), style, size: 9000 })).rejects.toThrow(
+        /size must be at most 8192 pixels/,
+      );
     } finally {
       await s.dispose();
     }

@@ -52,7 +52,19 @@ describe('help and version', () => {
   it('prints help for each command, even next to other mistakes', async () => {
     const s = await runCli(['stylize', '--size', 'abc', '--help']);
     expect(s.code).toBe(0);
-    for (const opt of ['--content', '--style', '--output', '--model', '--size', '--backend', '--attention', '--seed', '--threads', '--quality', '--max-pixels']) {
+    for (const opt of [
+      '--content',
+      '--style',
+      '--output',
+      '--model',
+      '--size',
+      '--backend',
+      '--attention',
+      '--seed',
+      '--threads',
+      '--quality',
+      '--max-pixels',
+    ]) {
       expect(s.stdout).toContain(opt);
     }
     expect(s.stdout).toContain('(default: 512)');
@@ -80,25 +92,53 @@ describe('help and version', () => {
 
 describe('usage errors: exit 2, one line, nothing written', () => {
   const cases: [string, string[], RegExp][] = [
-    ['unknown command', ['paint'], /^adaattn: unknown command 'paint'; commands are stylize, video, convert, worker, batch \(see 'adaattn --help'\)$/],
-    ['unknown option', args('--output', 'o.png', '--sise', '3'), /^adaattn stylize: unknown option '--sise' \(did you mean --size\?\) \(see 'adaattn stylize --help'\)$/],
+    [
+      'unknown command',
+      ['paint'],
+      /^adaattn: unknown command 'paint'; commands are stylize, video, convert, worker, batch \(see 'adaattn --help'\)$/,
+    ],
+    [
+      'unknown option',
+      args('--output', 'o.png', '--sise', '3'),
+      /^adaattn stylize: unknown option '--sise' \(did you mean --size\?\) \(see 'adaattn stylize --help'\)$/,
+    ],
     ['positional argument', ['stylize', 'a.jpg'], /unexpected argument 'a\.jpg'/],
     ['missing --content', ['stylize', '--style', 's.jpg', '--output', 'o.png'], /missing --content <file>/],
     ['missing --output', ['stylize', '--content', 'c.jpg', '--style', 's.jpg'], /missing --output <file>/],
     ['option without value', args('--output', 'o.png', '--size'), /option --size needs a value/],
-    ['value that looks like an option', args('--output', '--size', '5'), /option --output needs a value, but is followed by another option/],
-    ['negative --size', args('--output', 'o.png', '--size=-5'), /--size must be the longer side in pixels, a whole number from 0 \(keep the input size\) to 8192, got '-5'/],
+    [
+      'value that looks like an option',
+      args('--output', '--size', '5'),
+      /option --output needs a value, but is followed by another option/,
+    ],
+    [
+      'negative --size',
+      args('--output', 'o.png', '--size=-5'),
+      /--size must be the longer side in pixels, a whole number from 0 \(keep the input size\) to 8192, got '-5'/,
+    ],
     ['fractional --size', args('--output', 'o.png', '--size', '1.5'), /--size must be .* got '1\.5'/],
     ['text --size', args('--output', 'o.png', '--size', 'big'), /--size must be .* got 'big'/],
     ['huge --size', args('--output', 'o.png', '--size', '100000'), /--size must be .* got '100000'/],
-    ['unknown --backend', args('--output', 'o.png', '--backend', 'gpu'), /--backend must be one of auto, onnx, cuda, tensorflow, wasm, cpu, got 'gpu'/],
+    [
+      'unknown --backend',
+      args('--output', 'o.png', '--backend', 'gpu'),
+      /--backend must be one of auto, onnx, cuda, tensorflow, wasm, cpu, got 'gpu'/,
+    ],
     ['unknown --attention', args('--output', 'o.png', '--attention', 'full'), /--attention must be one of sampled, exact, got 'full'/],
     ['bad --seed', args('--output', 'o.png', '--seed=-1'), /--seed must be a whole number from 0 to 4294967295/],
     ['bad --quality', args('--output', 'o.jpg', '--quality', '0'), /--quality must be a whole number from 1 to 100/],
     ['bad --max-pixels', args('--output', 'o.png', '--max-pixels', 'lots'), /--max-pixels must be a pixel count such as 100000000 or 100M/],
-    ['unknown output extension', args('--output', 'o.bmp'), /output 'o\.bmp' has the extension '\.bmp'; the format is chosen by extension, one of \.png, \.jpg, \.jpeg, \.webp/],
+    [
+      'unknown output extension',
+      args('--output', 'o.bmp'),
+      /output 'o\.bmp' has the extension '\.bmp'; the format is chosen by extension, one of \.png, \.jpg, \.jpeg, \.webp/,
+    ],
     ['convert without --from', ['convert', '--output', 'm'], /^adaattn convert: missing --from <dir>/],
-    ['convert with bad --dtype', ['convert', '--from', 'a', '--output', 'm', '--dtype', 'int8'], /--dtype must be one of float16, float32, got 'int8'/],
+    [
+      'convert with bad --dtype',
+      ['convert', '--from', 'a', '--output', 'm', '--dtype', 'int8'],
+      /--dtype must be one of float16, float32, got 'int8'/,
+    ],
     ['convert with a value on --force', ['convert', '--from', 'a', '--output', 'm', '--force=yes'], /option --force takes no value/],
   ];
   for (const [name, argv, message] of cases) {
@@ -113,7 +153,12 @@ describe('usage errors: exit 2, one line, nothing written', () => {
 
   it('refuses an output that is one of the inputs, by any name', async () => {
     await symlink(content, join(dir, 'alias.jpg'));
-    for (const [output, role] of [[content, 'content'], [style, 'style'], [join(dir, 'alias.jpg'), 'content'], [join(dir, '..', dir.split('/').pop()!, 'style.png'), 'style']] as const) {
+    for (const [output, role] of [
+      [content, 'content'],
+      [style, 'style'],
+      [join(dir, 'alias.jpg'), 'content'],
+      [join(dir, '..', dir.split('/').pop()!, 'style.png'), 'style'],
+    ] as const) {
       const r = await runCli(stylize('--output', output));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`is the ${role} image; write the result to another path`));
@@ -144,11 +189,26 @@ describe('runtime errors: exit 1, one line, no output file', () => {
     const text = join(dir, 'notes.jpg');
     await writeFile(text, 'not an image');
     const truncated = join(dir, 'truncated.jpg');
-    const full = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const full = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
+      .jpeg()
+      .toBuffer();
     await writeFile(truncated, full.subarray(0, full.length >> 1));
     const bomb = join(dir, 'bomb.png');
     await writeBombPng(bomb, 20000, 20000);
-    const run = (c: string, ...extra: string[]) => ['stylize', '--content', c, '--style', style, '--output', out, '--model', fakeModel, ...extra];
+    const run = (c: string, ...extra: string[]) => [
+      'stylize',
+      '--content',
+      c,
+      '--style',
+      style,
+      '--output',
+      out,
+      '--model',
+      fakeModel,
+      ...extra,
+    ];
     await expectFailure(run(join(dir, 'missing.jpg')), /^adaattn: error: content image '.*missing\.jpg' does not exist$/);
     await expectFailure(run(empty), /^adaattn: error: content image '.*empty\.jpg' is empty \(0 bytes\)$/);
     await expectFailure(run(text), /content image '.*notes\.jpg' is not an image format that can be read/);
@@ -165,22 +225,33 @@ describe('runtime errors: exit 1, one line, no output file', () => {
   });
 
   it('names a missing output directory before doing any work', async () => {
-    await expectFailure(stylize('--output', join(dir, 'no-such-dir', 'o.png'), '--model', fakeModel), /the directory '.*no-such-dir' does not exist/);
+    await expectFailure(
+      stylize('--output', join(dir, 'no-such-dir', 'o.png'), '--model', fakeModel),
+      /the directory '.*no-such-dir' does not exist/,
+    );
   });
 
   it('names a missing or wrong model directory and says how to pass one', async () => {
-    await expectFailure(stylize('--output', join(dir, 'o.png'), '--model', join(dir, 'no-model')), /model directory '.*no-model' does not exist; pass --model <dir>/);
+    await expectFailure(
+      stylize('--output', join(dir, 'o.png'), '--model', join(dir, 'no-model')),
+      /model directory '.*no-model' does not exist; pass --model <dir>/,
+    );
     const wrong = join(dir, 'wrong-model');
     await mkdir(wrong);
     await writeFile(join(wrong, 'readme.txt'), 'hi');
     await writeFile(join(wrong, 'latest_net_decoder.pth'), 'x');
-    await expectFailure(stylize('--output', join(dir, 'o.png'), '--model', wrong), /has only some of the authors' files: missing vgg_normalised\.pth, latest_net_transformer\.pth, latest_net_adaattn_3\.pth/);
+    await expectFailure(
+      stylize('--output', join(dir, 'o.png'), '--model', wrong),
+      /has only some of the authors' files: missing vgg_normalised\.pth, latest_net_transformer\.pth, latest_net_adaattn_3\.pth/,
+    );
   });
 
   it('explains a default model directory (from ADAATTN_MODEL) that does not exist', async () => {
     const r = await runCli(stylize('--output', join(dir, 'o.png')), { env: { ADAATTN_MODEL: join(dir, 'gone') } });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no model given and the default model directory '.*gone' \(from ADAATTN_MODEL\) does not exist; pass --model <dir>/);
+    expect(r.stderr).toMatch(
+      /no model given and the default model directory '.*gone' \(from ADAATTN_MODEL\) does not exist; pass --model <dir>/,
+    );
     expectOneLine(r.stderr);
   });
 

@@ -42,26 +42,42 @@ describe('exported model parity: adaattn stylize vs the PyTorch model', () => {
   afterAll(() => cleanup());
 
   // The default backend (auto: ONNX Runtime here) and the portable one.
-  it.each(['auto', 'wasm'])('packages/model-image through the CLI (--backend %s) matches expected.png within 1 level per value', async (backend) => {
-    const info = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as { contentSize: [number, number] };
-    const output = join(dir, `out-${backend}.png`);
-    const run = await runCli([
-      'stylize', '--content', join(FIXTURES, 'content.png'), '--style', join(FIXTURES, 'style.png'),
-      '--output', output, '--model', MODEL, '--size', '0', '--backend', backend,
-    ]);
-    expect(run.code, run.stderr).toBe(0);
-    const got = await rawPixels(output);
-    const want = await rawPixels(join(FIXTURES, 'expected.png'));
-    expect([got.height, got.width]).toEqual(info.contentSize);
-    expect([got.width, got.height, got.channels]).toEqual([want.width, want.height, want.channels]);
-    let worst = 0;
-    let differing = 0;
-    for (let i = 0; i < want.data.length; i++) {
-      const d = Math.abs((got.data[i] as number) - (want.data[i] as number));
-      worst = Math.max(worst, d);
-      if (d > 0) differing++;
-    }
-    console.log(`exported-model parity (--backend ${backend}; ${run.stderr.match(/ on ([\w-]+),/)?.[1] ?? '?'}): max ${worst} level(s), ${differing} of ${want.data.length} 8-bit values differ`);
-    expect(worst).toBeLessThanOrEqual(1);
-  });
+  it.each(['auto', 'wasm'])(
+    'packages/model-image through the CLI (--backend %s) matches expected.png within 1 level per value',
+    async (backend) => {
+      const info = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as { contentSize: [number, number] };
+      const output = join(dir, `out-${backend}.png`);
+      const run = await runCli([
+        'stylize',
+        '--content',
+        join(FIXTURES, 'content.png'),
+        '--style',
+        join(FIXTURES, 'style.png'),
+        '--output',
+        output,
+        '--model',
+        MODEL,
+        '--size',
+        '0',
+        '--backend',
+        backend,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const got = await rawPixels(output);
+      const want = await rawPixels(join(FIXTURES, 'expected.png'));
+      expect([got.height, got.width]).toEqual(info.contentSize);
+      expect([got.width, got.height, got.channels]).toEqual([want.width, want.height, want.channels]);
+      let worst = 0;
+      let differing = 0;
+      for (let i = 0; i < want.data.length; i++) {
+        const d = Math.abs((got.data[i] as number) - (want.data[i] as number));
+        worst = Math.max(worst, d);
+        if (d > 0) differing++;
+      }
+      console.log(
+        `exported-model parity (--backend ${backend}; ${run.stderr.match(/ on ([\w-]+),/)?.[1] ?? '?'}): max ${worst} level(s), ${differing} of ${want.data.length} 8-bit values differ`,
+      );
+      expect(worst).toBeLessThanOrEqual(1);
+    },
+  );
 });

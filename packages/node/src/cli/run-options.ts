@@ -18,7 +18,6 @@ export const RUN_OPTIONS = {
   'max-pixels': { type: 'string' },
 } as const satisfies OptionSpec;
 
-
 export interface RunOptions {
   readonly model: string | undefined;
   readonly size: number;

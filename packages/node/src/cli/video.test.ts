@@ -24,13 +24,30 @@ beforeAll(async () => {
   frames = join(dir, 'frames');
   await mkdir(frames);
   // Named so that only natural order is right (2 before 10).
-  for (const n of [1, 2, 3, 10]) await rawRgb(36 + n, 20).resize(36, 20, { fit: 'fill' }).png().toFile(join(frames, `f${n}.png`));
+  for (const n of [1, 2, 3, 10])
+    await rawRgb(36 + n, 20)
+      .resize(36, 20, { fit: 'fill' })
+      .png()
+      .toFile(join(frames, `f${n}.png`));
   style = join(dir, 'style.png');
   await writePng(style, 24, 24);
 });
 afterAll(() => cleanup());
 
-const video = (input: string, output: string, ...extra: string[]) => ['video', '--input', input, '--style', style, '--output', output, '--model', model, '--backend', 'wasm', ...extra];
+const video = (input: string, output: string, ...extra: string[]) => [
+  'video',
+  '--input',
+  input,
+  '--style',
+  style,
+  '--output',
+  output,
+  '--model',
+  model,
+  '--backend',
+  'wasm',
+  ...extra,
+];
 
 /** Entries in the test directory besides the fixtures: what a run left behind (temporaries included). */
 async function leftovers(): Promise<string[]> {
@@ -74,12 +91,34 @@ describe('adaattn video', () => {
 
   it.runIf(hasFfmpeg)('reads and writes video files through ffmpeg', async () => {
     const clip = join(dir, 'clip.mp4');
-    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=48x32:rate=5', '-t', '1', '-pix_fmt', 'yuv420p', clip]);
+    const made = spawnSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=48x32:rate=5',
+      '-t',
+      '1',
+      '-pix_fmt',
+      'yuv420p',
+      clip,
+    ]);
     expect(made.status).toBe(0);
     const out = join(dir, 'out.mp4');
     const r = await runCli(video(clip, out, '--size', '0'));
     expect(r.code).toBe(0);
-    const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'csv=p=0', out]);
+    const probe = spawnSync('ffprobe', [
+      '-v',
+      'error',
+      '-count_frames',
+      '-show_entries',
+      'stream=width,height,nb_read_frames',
+      '-of',
+      'csv=p=0',
+      out,
+    ]);
     expect(probe.stdout.toString().trim()).toBe('48,32,5');
     const framesOut = join(dir, 'clip-frames');
     expect((await runCli(video(clip, framesOut, '--size', '24'))).code).toBe(0);
@@ -90,7 +129,9 @@ describe('adaattn video', () => {
     const env = { ADAATTN_FFMPEG: join(dir, 'no-such-ffmpeg') };
     const r = await runCli(video(frames, join(dir, 'needs.mp4')), { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/writing the video '.*needs\.mp4' needs ffmpeg, and '.*no-such-ffmpeg' is not installed .*apt-get install ffmpeg.*directory of frames/);
+    expect(r.stderr).toMatch(
+      /writing the video '.*needs\.mp4' needs ffmpeg, and '.*no-such-ffmpeg' is not installed .*apt-get install ffmpeg.*directory of frames/,
+    );
     const ok = await runCli(video(frames, join(dir, 'no-ffmpeg-frames'), '--size', '16'), { env });
     expect(ok.code).toBe(0);
     expect(await leftovers()).toContain('no-ffmpeg-frames');

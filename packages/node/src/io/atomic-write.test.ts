@@ -70,9 +70,7 @@ describe('writeFileAtomic', () => {
   });
 
   it('names a missing output directory, and a directory at the target', async () => {
-    await expect(writeFileAtomic(join(dir, 'no', 'out.png'), Buffer.from('x'))).rejects.toThrow(
-      /the directory '.*no' does not exist/,
-    );
+    await expect(writeFileAtomic(join(dir, 'no', 'out.png'), Buffer.from('x'))).rejects.toThrow(/the directory '.*no' does not exist/);
     await mkdir(join(dir, 'd.png'));
     await expect(writeFileAtomic(join(dir, 'd.png'), Buffer.from('x'))).rejects.toThrow(/it is a directory/);
   });

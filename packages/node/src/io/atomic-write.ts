@@ -91,7 +91,12 @@ export async function assertParentDirectory(target: string): Promise<void> {
     await access(parent, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'it is not writable (permission denied)' : (code ?? String(err));
+    const why =
+      code === 'EROFS'
+        ? 'it is on a read-only file system'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'it is not writable (permission denied)'
+          : (code ?? String(err));
     throw new OutputError(`cannot write '${target}': the directory '${parent}' cannot be written to (${why})`);
   }
 }

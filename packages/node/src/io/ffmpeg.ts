@@ -79,29 +79,45 @@ function rate(text: string | undefined): number | undefined {
 }
 
 export async function probeVideo(tools: FfmpegTools, path: string, signal?: AbortSignal): Promise<VideoInfo> {
-  const json = await run(tools.ffprobe, ['-v', 'error', '-show_entries', 'stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration', '-of', 'json', path], signal).catch(
-    (err: Error) => {
-      throw new InputError(`'${path}' could not be read as a video (${err.message.replace(/^\S+ failed: /, '')})`);
-    },
-  );
-  const streams = ((JSON.parse(json) as { streams?: Record<string, string | number>[] }).streams ?? []);
+  const json = await run(
+    tools.ffprobe,
+    ['-v', 'error', '-show_entries', 'stream=codec_type,width,height,avg_frame_rate,r_frame_rate,nb_frames,duration', '-of', 'json', path],
+    signal,
+  ).catch((err: Error) => {
+    throw new InputError(`'${path}' could not be read as a video (${err.message.replace(/^\S+ failed: /, '')})`);
+  });
+  const streams = (JSON.parse(json) as { streams?: Record<string, string | number>[] }).streams ?? [];
   const video = streams.find((s) => s['codec_type'] === 'video');
   if (video === undefined) throw new InputError(`'${path}' has no video stream`);
   const fps = rate(String(video['avg_frame_rate'])) ?? rate(String(video['r_frame_rate'])) ?? 25;
   const counted = Number(video['nb_frames']);
   const duration = Number(video['duration']);
-  const frames = Number.isInteger(counted) && counted > 0 ? counted : Number.isFinite(duration) && duration > 0 ? Math.round(duration * fps) : undefined;
-  return { width: Number(video['width']), height: Number(video['height']), fps, frames, hasAudio: streams.some((s) => s['codec_type'] === 'audio') };
+  const frames =
+    Number.isInteger(counted) && counted > 0 ? counted : Number.isFinite(duration) && duration > 0 ? Math.round(duration * fps) : undefined;
+  return {
+    width: Number(video['width']),
+    height: Number(video['height']),
+    fps,
+    frames,
+    hasAudio: streams.some((s) => s['codec_type'] === 'audio'),
+  };
 }
 
 /** A child whose failure is reported with its stderr's last line, and which is killed if left behind. */
-function child(command: string, args: readonly string[], stdin: 'pipe' | 'ignore', signal?: AbortSignal): { proc: ChildProcess; done: Promise<void> } {
+function child(
+  command: string,
+  args: readonly string[],
+  stdin: 'pipe' | 'ignore',
+  signal?: AbortSignal,
+): { proc: ChildProcess; done: Promise<void> } {
   const proc = spawn(command, args, { stdio: [stdin, 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
   let err = '';
   proc.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const done = new Promise<void>((resolve, reject) => {
     proc.on('error', reject);
-    proc.on('close', (code, sig) => (code === 0 ? resolve() : reject(new Error(`ffmpeg ${sig ? `was stopped (${sig})` : `failed: ${lastLine(err) || `exit ${code}`}`}`))));
+    proc.on('close', (code, sig) =>
+      code === 0 ? resolve() : reject(new Error(`ffmpeg ${sig ? `was stopped (${sig})` : `failed: ${lastLine(err) || `exit ${code}`}`}`)),
+    );
   });
   done.catch(() => undefined); // observed by the caller; never an unhandled rejection
   return { proc, done };
@@ -109,7 +125,12 @@ function child(command: string, args: readonly string[], stdin: 'pipe' | 'ignore
 
 /** Decodes the first video stream of `path` into RGB frames at its own size, one at a time. */
 export async function* decodeFrames(tools: FfmpegTools, path: string, info: VideoInfo, signal?: AbortSignal): AsyncGenerator<PixelImage> {
-  const { proc, done } = child(tools.ffmpeg, ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], 'ignore', signal);
+  const { proc, done } = child(
+    tools.ffmpeg,
+    ['-v', 'error', '-nostdin', '-i', path, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    'ignore',
+    signal,
+  );
   const frameBytes = info.width * info.height * 3;
   let pending: Buffer[] = [];
   let have = 0;
@@ -132,7 +153,11 @@ export async function* decodeFrames(tools: FfmpegTools, path: string, info: Vide
 
 /** ffmpeg's muxer, codec arguments and audio codec for each output extension we write. */
 export const VIDEO_OUTPUTS: Readonly<Record<string, { muxer: string; video: readonly string[]; audio: string | null }>> = Object.freeze({
-  '.mp4': { muxer: 'mp4', video: ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'], audio: 'aac' },
+  '.mp4': {
+    muxer: 'mp4',
+    video: ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
+    audio: 'aac',
+  },
   '.mov': { muxer: 'mov', video: ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p'], audio: 'aac' },
   '.mkv': { muxer: 'matroska', video: ['-c:v', 'libx264', '-preset', 'medium', '-crf', '18', '-pix_fmt', 'yuv420p'], audio: 'aac' },
   '.webm': { muxer: 'webm', video: ['-c:v', 'libvpx-vp9', '-b:v', '0', '-crf', '31', '-pix_fmt', 'yuv420p'], audio: 'libopus' },
@@ -160,8 +185,23 @@ export interface FrameEncoder {
 
 export function encodeFrames(tools: FfmpegTools, path: string, options: EncoderOptions): FrameEncoder {
   const out = VIDEO_OUTPUTS[options.extension];
-  if (out === undefined) throw new OutputError(`cannot write '${options.extension}' video; choose one of ${Object.keys(VIDEO_OUTPUTS).join(', ')}`);
-  const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${options.width}x${options.height}`, '-r', String(options.fps), '-i', '-'];
+  if (out === undefined)
+    throw new OutputError(`cannot write '${options.extension}' video; choose one of ${Object.keys(VIDEO_OUTPUTS).join(', ')}`);
+  const args = [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-s',
+    `${options.width}x${options.height}`,
+    '-r',
+    String(options.fps),
+    '-i',
+    '-',
+  ];
   const audio = options.audioFrom !== undefined && out.audio !== null;
   if (audio) args.push('-i', options.audioFrom!, '-map', '0:v:0', '-map', '1:a:0?', '-c:a', out.audio!, '-shortest');
   // yuv420p needs even sides: drop the last row/column of an odd frame rather than resample it.
@@ -173,7 +213,9 @@ export function encodeFrames(tools: FfmpegTools, path: string, options: EncoderO
   return {
     async write(frame) {
       if (frame.width !== options.width || frame.height !== options.height || frame.channels !== 3) {
-        throw new OutputError(`frame is ${frame.width}×${frame.height}×${frame.channels}, but the video is ${options.width}×${options.height} RGB`);
+        throw new OutputError(
+          `frame is ${frame.width}×${frame.height}×${frame.channels}, but the video is ${options.width}×${options.height} RGB`,
+        );
       }
       const ok = stdin.write(frame.data);
       if (!ok) await Promise.race([new Promise((r) => stdin.once('drain', r)), done]);

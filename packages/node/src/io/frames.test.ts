@@ -20,7 +20,10 @@ describe('frame directories', () => {
   it('reads image files in natural order, skipping hidden and other files', async () => {
     const frames = join(dir, 'in');
     await mkdir(frames);
-    for (const n of [10, 2, 1, 3]) await sharp(solid(n).data, { raw: { width: 4, height: 2, channels: 3 } }).png().toFile(join(frames, `f${n}.PNG`));
+    for (const n of [10, 2, 1, 3])
+      await sharp(solid(n).data, { raw: { width: 4, height: 2, channels: 3 } })
+        .png()
+        .toFile(join(frames, `f${n}.PNG`));
     await writeFile(join(frames, 'notes.txt'), 'not a frame');
     await writeFile(join(frames, '.f0.png'), 'hidden');
     const source = await openFrames(frames, tools, { maxPixels: 1e6 });
@@ -38,11 +41,15 @@ describe('frame directories', () => {
     const out = join(dir, 'out');
     const before = await readdir(dir);
     await expect(
-      writeFrames(out, async (sink) => {
-        await sink(solid(5));
-        await sink(solid(6));
-        throw new Error('stopped');
-      }, { tools, fps: 25 }),
+      writeFrames(
+        out,
+        async (sink) => {
+          await sink(solid(5));
+          await sink(solid(6));
+          throw new Error('stopped');
+        },
+        { tools, fps: 25 },
+      ),
     ).rejects.toThrow('stopped');
     expect(await readdir(dir)).toEqual(before);
     expect(await writeFrames(out, async (sink) => sink(solid(7)), { tools, fps: 25 })).toBe(1);

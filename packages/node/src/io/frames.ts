@@ -30,7 +30,11 @@ export interface FrameSource {
 /** Natural order, so that frame2.png comes before frame10.png. */
 const naturally = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-export async function openFrames(input: string, tools: FfmpegTools, options: { maxPixels: number; signal?: AbortSignal }): Promise<FrameSource> {
+export async function openFrames(
+  input: string,
+  tools: FfmpegTools,
+  options: { maxPixels: number; signal?: AbortSignal },
+): Promise<FrameSource> {
   let info;
   try {
     info = await stat(input);
@@ -38,7 +42,9 @@ export async function openFrames(input: string, tools: FfmpegTools, options: { m
     throw new InputError(`input '${input}' does not exist`);
   }
   if (info.isDirectory()) {
-    const names = (await readdir(input)).filter((n) => !n.startsWith('.') && FRAME_EXTENSIONS.includes(extname(n).toLowerCase())).sort(naturally.compare);
+    const names = (await readdir(input))
+      .filter((n) => !n.startsWith('.') && FRAME_EXTENSIONS.includes(extname(n).toLowerCase()))
+      .sort(naturally.compare);
     if (names.length === 0) throw new InputError(`input directory '${input}' holds no frames (${FRAME_EXTENSIONS.join(', ')} files)`);
     return {
       kind: 'directory',
@@ -52,8 +58,15 @@ export async function openFrames(input: string, tools: FfmpegTools, options: { m
   }
   await requireFfmpeg(tools, `reading the video '${input}'`);
   const video = await probeVideo(tools, input, options.signal);
-  if (video.width * video.height > options.maxPixels) throw new InputError(`video '${input}' is ${video.width}×${video.height}, over the pixel limit (--max-pixels)`);
-  return { kind: 'video', count: video.frames, fps: video.fps, hasAudio: video.hasAudio, frames: (signal) => decodeFrames(tools, input, video, signal) };
+  if (video.width * video.height > options.maxPixels)
+    throw new InputError(`video '${input}' is ${video.width}×${video.height}, over the pixel limit (--max-pixels)`);
+  return {
+    kind: 'video',
+    count: video.frames,
+    fps: video.fps,
+    hasAudio: video.hasAudio,
+    frames: (signal) => decodeFrames(tools, input, video, signal),
+  };
 }
 
 export type OutputKind = 'directory' | 'video';
@@ -85,7 +98,11 @@ export interface WriteFramesOptions {
 export type FrameSink = (frame: PixelImage) => Promise<void>;
 
 /** Fails now, before any work, if `output` could not be written at the end. */
-export async function checkFramesOutput(output: string, tools: FfmpegTools, options: Pick<WriteFramesOptions, 'force' | 'protect'>): Promise<OutputKind> {
+export async function checkFramesOutput(
+  output: string,
+  tools: FfmpegTools,
+  options: Pick<WriteFramesOptions, 'force' | 'protect'>,
+): Promise<OutputKind> {
   const kind = outputKind(output);
   if (kind === 'directory') await assertDirectoryWritable(output, options.force ?? false);
   else {
@@ -99,7 +116,11 @@ export async function checkFramesOutput(output: string, tools: FfmpegTools, opti
  * Runs `produce`, which hands frames to the sink, and makes `output` from them atomically: nothing appears
  * at `output` unless `produce` finishes and every frame is written.
  */
-export async function writeFrames(output: string, produce: (sink: FrameSink) => Promise<void>, options: WriteFramesOptions): Promise<number> {
+export async function writeFrames(
+  output: string,
+  produce: (sink: FrameSink) => Promise<void>,
+  options: WriteFramesOptions,
+): Promise<number> {
   let count = 0;
   if (outputKind(output) === 'directory') {
     await writeDirectoryAtomic(

@@ -30,7 +30,9 @@ describe('readImage', () => {
     const rgba = Buffer.alloc(4 * 4 * 4);
     for (let i = 0; i < 16; i++) rgba.set(i < 8 ? [255, 0, 0, 255] : [0, 0, 0, 0], i * 4);
     const path = join(dir, 'alpha.png');
-    await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } }).png().toFile(path);
+    await sharp(rgba, { raw: { width: 4, height: 4, channels: 4 } })
+      .png()
+      .toFile(path);
     const img = await readImage(path);
     expect(img.channels).toBe(3);
     expect(px(img, 0, 0)).toEqual([255, 0, 0]); // opaque row kept
@@ -40,7 +42,10 @@ describe('readImage', () => {
   it('expands a single-channel greyscale PNG to RGB', async () => {
     const grey = Buffer.alloc(8 * 8, 77);
     const path = join(dir, 'grey.png');
-    await sharp(grey, { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('b-w').png().toFile(path);
+    await sharp(grey, { raw: { width: 8, height: 8, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toFile(path);
     expect((await sharp(path).metadata()).channels).toBe(1);
     const img = await readImage(path);
     expect(img.channels).toBe(3);
@@ -49,7 +54,10 @@ describe('readImage', () => {
 
   it('reduces a 16-bit PNG to 8 bits', async () => {
     const path = join(dir, 'deep.png');
-    await sharp({ create: { width: 5, height: 5, channels: 3, background: '#808080' } }).toColourspace('rgb16').png().toFile(path);
+    await sharp({ create: { width: 5, height: 5, channels: 3, background: '#808080' } })
+      .toColourspace('rgb16')
+      .png()
+      .toFile(path);
     expect((await sharp(path).metadata()).depth).toBe('ushort');
     const img = await readImage(path);
     expect(img.channels).toBe(3);
@@ -67,7 +75,9 @@ describe('readImage', () => {
   });
 
   it('reads WebP and encoded bytes from a Buffer', async () => {
-    const webp = await sharp(gradient(16, 8), { raw: { width: 16, height: 8, channels: 3 } }).webp({ lossless: true }).toBuffer();
+    const webp = await sharp(gradient(16, 8), { raw: { width: 16, height: 8, channels: 3 } })
+      .webp({ lossless: true })
+      .toBuffer();
     const img = await readImage(webp);
     expect([img.width, img.height, img.channels]).toEqual([16, 8, 3]);
     expect(Buffer.from(img.data)).toEqual(gradient(16, 8));
@@ -98,7 +108,9 @@ describe('readImage', () => {
   });
 
   it('names a truncated JPEG as corrupt or truncated', async () => {
-    const full = await sharp({ create: { width: 128, height: 128, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    const full = await sharp({
+      create: { width: 128, height: 128, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
       .jpeg()
       .toBuffer();
     for (const fraction of [0.05, 0.6]) {
@@ -151,7 +163,9 @@ describe('outputFormatForPath', () => {
     expect(outputFormatForPath('b.webp')).toBe('webp');
   });
   it('names the unknown extension and the known ones', () => {
-    expect(() => outputFormatForPath('out.bmp')).toThrow("output 'out.bmp' has the extension '.bmp'; the format is chosen by extension, one of .png, .jpg, .jpeg, .webp");
+    expect(() => outputFormatForPath('out.bmp')).toThrow(
+      "output 'out.bmp' has the extension '.bmp'; the format is chosen by extension, one of .png, .jpg, .jpeg, .webp",
+    );
     expect(() => outputFormatForPath('out')).toThrow(/has no extension/);
   });
 });

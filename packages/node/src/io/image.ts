@@ -57,7 +57,17 @@ export interface EncodeOptions {
   quality?: number;
 }
 
-const FORMAT_NAMES: Record<string, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', tiff: 'TIFF', gif: 'GIF', svg: 'SVG', heif: 'AVIF/HEIF', jp2k: 'JPEG 2000', jxl: 'JPEG XL' };
+const FORMAT_NAMES: Record<string, string> = {
+  jpeg: 'JPEG',
+  png: 'PNG',
+  webp: 'WebP',
+  tiff: 'TIFF',
+  gif: 'GIF',
+  svg: 'SVG',
+  heif: 'AVIF/HEIF',
+  jp2k: 'JPEG 2000',
+  jxl: 'JPEG XL',
+};
 
 /** Formats the installed sharp can decode, for error messages (the prebuilt libvips varies by platform). */
 function readableFormats(): string {
@@ -97,9 +107,7 @@ function validatePixelImage(image: PixelImage, label: string): void {
     throw new InvalidArgumentError(`${label}: channels must be 1, 3 or 4, got ${channels}`);
   }
   if (data.length !== width * height * channels) {
-    throw new InputError(
-      `${label}: data has ${data.length} bytes but ${width}×${height}×${channels} needs ${width * height * channels}`,
-    );
+    throw new InputError(`${label}: data has ${data.length} bytes but ${width}×${height}×${channels} needs ${width * height * channels}`);
   }
 }
 
@@ -153,7 +161,9 @@ async function checkPath(path: string, label: string): Promise<void> {
     await access(path, constants.R_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`${label} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`);
+    throw new InputError(
+      `${label} cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(err))})`,
+    );
   }
 }
 

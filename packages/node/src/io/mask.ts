@@ -9,5 +9,10 @@ import type { PixelImage } from '../types.js';
 import { DEFAULT_MAX_PIXELS, readImage, type ImageInput } from './image.js';
 
 export function readMask(input: ImageInput, options: { maxPixels?: number; label?: string } = {}): Promise<PixelImage> {
-  return readImage(input, { size: 0, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, label: options.label ?? 'mask', background: '#000000' });
+  return readImage(input, {
+    size: 0,
+    maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    label: options.label ?? 'mask',
+    background: '#000000',
+  });
 }

@@ -59,11 +59,10 @@ describe('inspectModelDir', () => {
     expect(err).toBeInstanceOf(WeightsError);
     expect((err as ModelNotFoundError).code).toBe('missing-file');
     expect((err as Error).message).toBe(
-      "no video model: @adaattn/model-video is not installed (run `npm install @adaattn/model-video`), " +
+      'no video model: @adaattn/model-video is not installed (run `npm install @adaattn/model-video`), ' +
         "or set ADAATTN_VIDEO_MODEL=<dir>, or pass --model <dir> (API: the 'model' option)",
     );
   });
-
 });
 
 describe('directoryReader', () => {

@@ -105,7 +105,9 @@ export async function inspectModelDir(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     if (isDefault) {
-      throw new InputError(`no model given and the default model directory '${abs}' (from ${MODEL_ENV[variant]}) does not exist; ${HOW_TO_PASS}`);
+      throw new InputError(
+        `no model given and the default model directory '${abs}' (from ${MODEL_ENV[variant]}) does not exist; ${HOW_TO_PASS}`,
+      );
     }
     throw new InputError(`model directory '${abs}' does not exist; ${HOW_TO_PASS}`);
   }

@@ -15,7 +15,15 @@ const BUNDLE = join(here, '../../node_modules/.cache/adaattn-test-cli/adaattn.mj
 
 export async function bundleCli(): Promise<string> {
   await mkdir(dirname(BUNDLE), { recursive: true });
-  await build({ entryPoints: [join(here, '../cli/main.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: BUNDLE, logLevel: 'silent' });
+  await build({
+    entryPoints: [join(here, '../cli/main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: BUNDLE,
+    logLevel: 'silent',
+  });
   return BUNDLE;
 }
 
@@ -33,7 +41,11 @@ export interface CliProcess {
 }
 
 export function startCli(bundle: string, argv: readonly string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, [bundle, ...argv], { env: { PATH: process.env['PATH'] ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...RUNS_AS });
+  const child = spawn(process.execPath, [bundle, ...argv], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...RUNS_AS,
+  });
   let err = '';
   const waiters: { test: string | RegExp; resolve: () => void }[] = [];
   const seen = (t: string | RegExp) => (typeof t === 'string' ? err.includes(t) : t.test(err));

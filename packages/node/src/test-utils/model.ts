@@ -18,7 +18,11 @@ import {
 // One source of random weights for every package's tests (core's, with the same official shapes).
 export { randomImageWeights, randomVideoWeights } from '@adaattn/core/testing';
 
-export async function writeTestModelDir(dir: string, weights: ImageModelWeights | VideoModelWeights, variant: ModelVariant = 'image'): Promise<void> {
+export async function writeTestModelDir(
+  dir: string,
+  weights: ImageModelWeights | VideoModelWeights,
+  variant: ModelVariant = 'image',
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const name = variant === 'image' ? 'test-random' : 'test-random-video';
   const files = await writeModel(weights, { name, variant }, { dtype: 'float16' });

@@ -72,7 +72,11 @@ function renderPreview(): void {
  * Size of an image in the vault, and how far it is from another, both decoded by the plugin's own codec at
  * `maxSide`: mean and largest absolute difference (0..255) and the image's standard deviation.
  */
-async function compare(path: string, referencePath: string, maxSide: number): Promise<{ width: number; height: number; meanAbsDiff: number; maxAbsDiff: number; stdDev: number }> {
+async function compare(
+  path: string,
+  referencePath: string,
+  maxSide: number,
+): Promise<{ width: number; height: number; meanAbsDiff: number; maxAbsDiff: number; stdDev: number }> {
   const h = current();
   const codec = new CanvasCodec();
   const out = await codec.decode(await h.app.vault.adapter.readBinary(path), maxSide);
@@ -91,7 +95,13 @@ async function compare(path: string, referencePath: string, maxSide: number): Pr
     sum += v;
     sumSq += v * v;
   }
-  return { width: out.width, height: out.height, meanAbsDiff: diff / n, maxAbsDiff: maxDiff, stdDev: Math.sqrt(sumSq / n - (sum / n) ** 2) };
+  return {
+    width: out.width,
+    height: out.height,
+    meanAbsDiff: diff / n,
+    maxAbsDiff: maxDiff,
+    stdDev: Math.sqrt(sumSq / n - (sum / n) ** 2),
+  };
 }
 
 const api = {
@@ -116,7 +126,8 @@ const api = {
     await (h.plugin.load() as unknown as Promise<void>);
   },
   /** Changes settings as the settings tab would (without the tab). */
-  setSettings: (patch: Record<string, unknown>) => Object.assign((current().plugin as unknown as { settings: Record<string, unknown> }).settings, patch),
+  setSettings: (patch: Record<string, unknown>) =>
+    Object.assign((current().plugin as unknown as { settings: Record<string, unknown> }).settings, patch),
 };
 
 export type PageApi = typeof api;

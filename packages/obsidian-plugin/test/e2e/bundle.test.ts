@@ -36,7 +36,13 @@ if (!haveChromium && process.env.CI === 'true') throw new Error(`${CHROMIUM} is 
 
 /** The output side of the test images: small, so a run takes seconds on wasm. */
 const SIDE = 96;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.jpg': 'image/jpeg' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.jpg': 'image/jpeg',
+};
 
 declare global {
   interface Window {
@@ -107,7 +113,9 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
       const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
       if (range === null) return void res.writeHead(200, { 'content-type': type }).end(bytes);
       const [from, to] = [Number(range[1]), Math.min(Number(range[2]), bytes.length - 1)];
-      res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${from}-${to}/${bytes.length}` }).end(bytes.subarray(from, to + 1));
+      res
+        .writeHead(206, { 'content-type': type, 'content-range': `bytes ${from}-${to}/${bytes.length}` })
+        .end(bytes.subarray(from, to + 1));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -115,7 +123,16 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     // A new, empty profile each run (Playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(join(outdir, 'profile'), {
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 960, height: 540 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -143,7 +160,10 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
       // `|` marks the caret (the harness removes it): right after the embed.
       note: { path: 'Trip.md', text: 'A bird at the lake:\n![[bird.jpg]]|\nStylized with AdaAttN.' },
     } satisfies SetupConfig);
-    const saved = (name: string) => page.waitForFunction((n) => window.adaattn.notices().some((t) => t === `Saved ${n}` || t.startsWith('Stylize failed')), name, { timeout: 90_000 });
+    const saved = (name: string) =>
+      page.waitForFunction((n) => window.adaattn.notices().some((t) => t === `Saved ${n}` || t.startsWith('Stylize failed')), name, {
+        timeout: 90_000,
+      });
     const failures = async () => (await page.evaluate(() => window.adaattn.notices())).filter((t) => t.startsWith('Stylize failed'));
 
     // 1. The command on the embed, runtime 'auto'. Headless Chromium's WebGL is software (SwiftShader), so
@@ -171,8 +191,9 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     timings.push(`auto run, incl. model load: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(consoleLines.some((l) => l.includes('running on tfjs-wasm'))).toBe(true);
 
-
-    expect(await page.evaluate(() => window.adaattn.noteText())).toBe('A bird at the lake:\n![[bird.jpg]] ![[bird.stylized-wave.png]]\nStylized with AdaAttN.');
+    expect(await page.evaluate(() => window.adaattn.noteText())).toBe(
+      'A bird at the lake:\n![[bird.jpg]] ![[bird.stylized-wave.png]]\nStylized with AdaAttN.',
+    );
     const stats = await page.evaluate((side) => window.adaattn.compare('photos/bird.stylized-wave.png', 'photos/bird.jpg', side), SIDE);
     expect([stats.width, stats.height]).toEqual([SIDE, SIDE]);
     // Stylized, not copied and not blank: far from the photo, and with structure of its own.
@@ -212,7 +233,9 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     await runPicker('tfjs-webgl', 'photos/bird.stylized-wave-2.png');
     timings.push(`WebGL (software) run at 48 px, incl. model reload: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     expect(consoleLines.some((l) => l.includes('running on tfjs-webgl'))).toBe(true);
-    const agreement = await page.evaluate(() => window.adaattn.compare('photos/bird.stylized-wave-2.png', 'photos/bird.stylized-wave-1.png', 48));
+    const agreement = await page.evaluate(() =>
+      window.adaattn.compare('photos/bird.stylized-wave-2.png', 'photos/bird.stylized-wave-1.png', 48),
+    );
     timings.push(`WebGL vs wasm |diff| mean ${agreement.meanAbsDiff.toFixed(3)}, max ${agreement.maxAbsDiff} (of 255)`);
     expect(agreement.width).toBe(48);
     expect(agreement.meanAbsDiff).toBeLessThan(2);

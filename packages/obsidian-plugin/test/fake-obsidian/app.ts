@@ -41,7 +41,8 @@ export class Commands {
   isAvailable(id: string): boolean {
     const c = this.commands.get(id);
     const view = this.workspace.activeView;
-    if (c?.editorCheckCallback) return view !== null && c.editorCheckCallback(true, view.editor as unknown as O.Editor, view as unknown as O.MarkdownView) === true;
+    if (c?.editorCheckCallback)
+      return view !== null && c.editorCheckCallback(true, view.editor as unknown as O.Editor, view as unknown as O.MarkdownView) === true;
     return c !== undefined;
   }
 }
@@ -60,7 +61,10 @@ export class App {
   }
 }
 
-export class Plugin implements Pick<O.Plugin, 'addCommand' | 'registerEvent' | 'register' | 'addSettingTab' | 'loadData' | 'saveData' | 'onload' | 'onunload'> {
+export class Plugin implements Pick<
+  O.Plugin,
+  'addCommand' | 'registerEvent' | 'register' | 'addSettingTab' | 'loadData' | 'saveData' | 'onload' | 'onunload'
+> {
   private readonly cleanups: (() => unknown)[] = [];
 
   constructor(

@@ -11,7 +11,12 @@ interface ElInfo {
   placeholder?: string;
 }
 
-function createEl<K extends keyof HTMLElementTagNameMap>(this: Node, tag: K, info?: ElInfo | string, callback?: (el: HTMLElementTagNameMap[K]) => void): HTMLElementTagNameMap[K] {
+function createEl<K extends keyof HTMLElementTagNameMap>(
+  this: Node,
+  tag: K,
+  info?: ElInfo | string,
+  callback?: (el: HTMLElementTagNameMap[K]) => void,
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   const o: ElInfo = typeof info === 'string' ? { cls: info } : (info ?? {});
   if (o.cls !== undefined) el.className = Array.isArray(o.cls) ? o.cls.join(' ') : o.cls;

@@ -4,7 +4,23 @@
  */
 import type * as O from 'obsidian';
 
-type Used = 'getValue' | 'setValue' | 'getLine' | 'lineCount' | 'lastLine' | 'getRange' | 'replaceRange' | 'getCursor' | 'setCursor' | 'setSelection' | 'getSelection' | 'somethingSelected' | 'listSelections' | 'posToOffset' | 'offsetToPos' | 'replaceSelection';
+type Used =
+  | 'getValue'
+  | 'setValue'
+  | 'getLine'
+  | 'lineCount'
+  | 'lastLine'
+  | 'getRange'
+  | 'replaceRange'
+  | 'getCursor'
+  | 'setCursor'
+  | 'setSelection'
+  | 'getSelection'
+  | 'somethingSelected'
+  | 'listSelections'
+  | 'posToOffset'
+  | 'offsetToPos'
+  | 'replaceSelection';
 
 export class Editor implements Pick<O.Editor, Used> {
   private text: string;
@@ -55,7 +71,9 @@ export class Editor implements Pick<O.Editor, Used> {
   }
 
   getCursor(side: 'from' | 'to' | 'head' | 'anchor' = 'head'): O.EditorPosition {
-    const offset = { from: Math.min(this.anchor, this.head), to: Math.max(this.anchor, this.head), head: this.head, anchor: this.anchor }[side];
+    const offset = { from: Math.min(this.anchor, this.head), to: Math.max(this.anchor, this.head), head: this.head, anchor: this.anchor }[
+      side
+    ];
     return this.offsetToPos(offset);
   }
 

@@ -11,7 +11,8 @@ export async function requestUrl(request: O.RequestUrlParam | string): Promise<O
   const response = await fetch(r.url, { method: r.method ?? 'GET', ...(r.headers ? { headers: r.headers } : {}) });
   const arrayBuffer = await response.arrayBuffer();
   requestLog.push({ url: r.url, range: r.headers?.['Range'], status: response.status });
-  if (r.throw !== false && response.status >= 400) throw Object.assign(new Error(`Request failed, status ${response.status}`), { status: response.status });
+  if (r.throw !== false && response.status >= 400)
+    throw Object.assign(new Error(`Request failed, status ${response.status}`), { status: response.status });
   const text = () => new TextDecoder().decode(arrayBuffer);
   return {
     status: response.status,

@@ -44,7 +44,9 @@ function enoent(path: string): Error {
 }
 
 function toBuffer(data: ArrayBuffer | Uint8Array): ArrayBuffer {
-  return data instanceof ArrayBuffer ? data.slice(0) : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
+  return data instanceof ArrayBuffer
+    ? data.slice(0)
+    : (data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
 }
 
 let clock = 1_700_000_000_000;
@@ -79,7 +81,8 @@ class Adapter implements Pick<O.DataAdapter, 'exists' | 'readBinary' | 'writeBin
   }
 
   async writeBinary(normalizedPath: string, data: ArrayBuffer): Promise<void> {
-    if (!this.isHidden(normalizedPath)) throw new Error(`the fake adapter writes only under ${this.vault.configDir}/ (got ${normalizedPath})`);
+    if (!this.isHidden(normalizedPath))
+      throw new Error(`the fake adapter writes only under ${this.vault.configDir}/ (got ${normalizedPath})`);
     const parent = normalizedPath.slice(0, normalizedPath.lastIndexOf('/'));
     if (!this.hiddenFolders.has(parent)) throw enoent(normalizedPath);
     this.hidden.set(normalizedPath, data.slice(0));
@@ -107,7 +110,23 @@ class Adapter implements Pick<O.DataAdapter, 'exists' | 'readBinary' | 'writeBin
   }
 }
 
-export class Vault extends Events implements Pick<O.Vault, 'configDir' | 'getAbstractFileByPath' | 'getFiles' | 'readBinary' | 'createBinary' | 'read' | 'cachedRead' | 'modify' | 'process' | 'getResourcePath'> {
+export class Vault
+  extends Events
+  implements
+    Pick<
+      O.Vault,
+      | 'configDir'
+      | 'getAbstractFileByPath'
+      | 'getFiles'
+      | 'readBinary'
+      | 'createBinary'
+      | 'read'
+      | 'cachedRead'
+      | 'modify'
+      | 'process'
+      | 'getResourcePath'
+    >
+{
   readonly adapter = new Adapter(this);
   readonly configDir = '.obsidian';
   /** Simulates a case-insensitive disk for adapter.exists. */

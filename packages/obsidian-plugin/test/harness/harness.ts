@@ -68,7 +68,10 @@ export class Harness {
   async clickButton(text: string): Promise<void> {
     const modal = await this.waitForModal();
     const button = [...modal.querySelectorAll<HTMLButtonElement>('button')].find((b) => b.textContent === text);
-    if (button === undefined) throw new Error(`no button "${text}" in the modal (buttons: ${[...modal.querySelectorAll('button')].map((b) => b.textContent).join(', ')})`);
+    if (button === undefined)
+      throw new Error(
+        `no button "${text}" in the modal (buttons: ${[...modal.querySelectorAll('button')].map((b) => b.textContent).join(', ')})`,
+      );
     if (button.disabled) throw new Error(`button "${text}" is disabled`);
     button.click();
   }
@@ -79,7 +82,10 @@ export class Harness {
     const input = modal.querySelector('input') as HTMLInputElement;
     input.value = query;
     input.dispatchEvent(new Event('input'));
-    const item = await this.waitFor(() => [...modal.querySelectorAll<HTMLElement>('.suggestion-item')].find((el) => el.textContent === text) ?? null, `suggestion "${text}"`);
+    const item = await this.waitFor(
+      () => [...modal.querySelectorAll<HTMLElement>('.suggestion-item')].find((el) => el.textContent === text) ?? null,
+      `suggestion "${text}"`,
+    );
     item.click();
   }
 

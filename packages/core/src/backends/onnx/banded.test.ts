@@ -3,8 +3,18 @@ import { bandRanges, sliceAxis } from './banded.js';
 
 describe('band helpers', () => {
   it('splits rows into bands aligned to 16 when they are long enough, else into single rows', () => {
-    expect(bandRanges(100, 3, 16)).toEqual([[0, 48], [48, 96], [96, 100]]);
-    expect(bandRanges(5, 8, 16)).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+    expect(bandRanges(100, 3, 16)).toEqual([
+      [0, 48],
+      [48, 96],
+      [96, 100],
+    ]);
+    expect(bandRanges(5, 8, 16)).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+    ]);
     expect(bandRanges(10, 1)).toEqual([[0, 10]]);
   });
 

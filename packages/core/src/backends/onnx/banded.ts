@@ -169,13 +169,21 @@ export class BandedRunner {
     if (streamed.length === 0) return;
     await this.computeWholes(cls);
 
-    const stats = streamed.map((x) => ({ x, channels: (x.shape[0] as number) * (x.shape[1] as number), n: 0, mean: new Float64Array(0), m2: new Float64Array(0) }));
+    const stats = streamed.map((x) => ({
+      x,
+      channels: (x.shape[0] as number) * (x.shape[1] as number),
+      n: 0,
+      mean: new Float64Array(0),
+      m2: new Float64Array(0),
+    }));
     for (const s of stats) {
       s.mean = new Float64Array(s.channels);
       s.m2 = new Float64Array(s.channels);
     }
-    const parts = this.bandCount(cls, streamed.map((x) => ({ value: x, axis: 2, range: [0, x.shape[2] as number] as Range })), (count) =>
-      streamed.map((x) => bandRanges(x.shape[2] as number, count)),
+    const parts = this.bandCount(
+      cls,
+      streamed.map((x) => ({ value: x, axis: 2, range: [0, x.shape[2] as number] as Range })),
+      (count) => streamed.map((x) => bandRanges(x.shape[2] as number, count)),
     );
     for (let k = 0; k < parts.count; k++) {
       const roots = streamed.flatMap((x, i) => {
@@ -240,14 +248,22 @@ export class BandedRunner {
    * The fewest bands whose graphs fit the budget: start from the whole graph's estimate, and double until
    * the largest band's graph fits (or bands are one row).
    */
-  private bandCount(cls: Classification, whole: readonly BandRoot[], split: (count: number) => Range[][], minCount = 2): { count: number; ranges: Range[][] } {
+  private bandCount(
+    cls: Classification,
+    whole: readonly BandRoot[],
+    split: (count: number) => Range[][],
+    minCount = 2,
+  ): { count: number; ranges: Range[][] } {
     const full = this.bandPlanSize(cls, whole);
     let count = Math.max(minCount, Math.ceil(full / this.budget));
     let bands = 0;
     for (;;) {
       const ranges = split(count);
       const longest = Math.max(...ranges.map((r) => r.length));
-      const widest = whole.map((root, i) => ({ ...root, range: (ranges[i] as Range[]).reduce((w, r) => (r[1] - r[0] > w[1] - w[0] ? r : w)) }));
+      const widest = whole.map((root, i) => ({
+        ...root,
+        range: (ranges[i] as Range[]).reduce((w, r) => (r[1] - r[0] > w[1] - w[0] ? r : w)),
+      }));
       // Done when the widest band fits, or when more bands are no longer possible.
       if (longest === bands || this.bandPlanSize(cls, widest) <= this.budget) return { count: longest, ranges };
       bands = longest;
@@ -291,7 +307,10 @@ export class BandedRunner {
   }
 
   /** The ranges each banded value must cover for `roots`, and what each operation needs of its inputs. */
-  private bandRanges(cls: Classification, roots: readonly BandRoot[]): { ranges: Map<LazyValue, Range>; needs: Map<LazyValue, readonly InputNeed[]> } {
+  private bandRanges(
+    cls: Classification,
+    roots: readonly BandRoot[],
+  ): { ranges: Map<LazyValue, Range>; needs: Map<LazyValue, readonly InputNeed[]> } {
     const ranges = new Map<LazyValue, Range>();
     const needs = new Map<LazyValue, readonly InputNeed[]>();
     for (const r of roots) ranges.set(r.value, hull(ranges.get(r.value), r.range));
@@ -313,10 +332,14 @@ export class BandedRunner {
   private bandPlanSize(cls: Classification, roots: readonly BandRoot[]): number {
     const { ranges } = this.bandRanges(cls, roots);
     const values = cls.order.filter((v) => ranges.has(v));
-    return estimatePeakBytes(values, roots.map((r) => r.value), (v) => {
-      const r = ranges.get(v) as Range;
-      return (wholeBytes(v) / (v.shape[cls.axes.get(v) as number] as number)) * (r[1] - r[0]);
-    });
+    return estimatePeakBytes(
+      values,
+      roots.map((r) => r.value),
+      (v) => {
+        const r = ranges.get(v) as Range;
+        return (wholeBytes(v) / (v.shape[cls.axes.get(v) as number] as number)) * (r[1] - r[0]);
+      },
+    );
   }
 
   /** One band graph: the roots' bands ('value') or their per-channel band mean and M2 ('stats'). */
@@ -335,7 +358,12 @@ export class BandedRunner {
       const have = ranges.get(input) as Range;
       let name: string;
       if (input.op === null) {
-        name = leafBands.get(input) ?? g.feed(sliceAxis(input.data as Float32Array, input.shape, need.axis, have), input.shape.map((d, i) => (i === need.axis ? have[1] - have[0] : d)));
+        name =
+          leafBands.get(input) ??
+          g.feed(
+            sliceAxis(input.data as Float32Array, input.shape, need.axis, have),
+            input.shape.map((d, i) => (i === need.axis ? have[1] - have[0] : d)),
+          );
         leafBands.set(input, name);
       } else {
         name = names.get(input) as string;
@@ -359,9 +387,15 @@ export class BandedRunner {
         outputs.push({ name: band, dims });
       } else {
         const channels = dims.slice(0, 2).concat([1, 1]);
-        const mean = g.node('ReduceMean', [band], { axes: { kind: 'ints', value: [2, 3] }, keepdims: { kind: 'int', value: 1 } })[0] as string;
+        const mean = g.node('ReduceMean', [band], {
+          axes: { kind: 'ints', value: [2, 3] },
+          keepdims: { kind: 'int', value: 1 },
+        })[0] as string;
         const centred = g.node('Sub', [band, mean])[0] as string;
-        const m2 = g.node('ReduceSumSquare', [centred], { axes: { kind: 'ints', value: [2, 3] }, keepdims: { kind: 'int', value: 1 } })[0] as string;
+        const m2 = g.node('ReduceSumSquare', [centred], {
+          axes: { kind: 'ints', value: [2, 3] },
+          keepdims: { kind: 'int', value: 1 },
+        })[0] as string;
         outputs.push({ name: mean, dims: channels }, { name: m2, dims: channels });
       }
     }

@@ -61,7 +61,8 @@ const stats = new WeakMap<Backend, () => OnnxStats>();
 
 export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOptions = {}): Backend {
   const capacity = options.sessionCacheSize ?? 8;
-  if (!Number.isInteger(capacity) || capacity < 1) throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
   const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 37;
   if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);

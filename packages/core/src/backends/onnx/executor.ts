@@ -100,7 +100,13 @@ export class Executor {
    * `pieces.flops`: work per piece of a watched read; with `ramp`, the first read uses a quarter of it and
    * each later one twice the last: a first call (a CLI run) stops quickly, later calls run faster.
    */
-  constructor(runtime: OnnxRuntime, cache: SessionCache, memoryBudgetBytes: number, pieces: { flops: number; ramp: boolean }, onRun?: (info: GraphRunInfo) => void) {
+  constructor(
+    runtime: OnnxRuntime,
+    cache: SessionCache,
+    memoryBudgetBytes: number,
+    pieces: { flops: number; ramp: boolean },
+    onRun?: (info: GraphRunInfo) => void,
+  ) {
     this.runtime = runtime;
     this.cache = cache;
     this.onRun = onRun;
@@ -180,16 +186,21 @@ export class Executor {
     const banded = kind !== 'whole';
     this.stats.largestGraphBytes = Math.max(this.stats.largestGraphBytes, plan.peakBytes);
     let sessionMs = 0;
-    const lease = (kind === 'band' ? this.bandCache : this.cache).acquire(plan.key, plan.constants, async () => {
-      const start = performance.now();
-      try {
-        return await this.runtime.createSession(encodeModel(plan.graph), { peakBytes: plan.peakBytes });
-      } finally {
-        sessionMs = performance.now() - start;
-        this.stats.sessionsCreated++;
-        this.stats.sessionMs += sessionMs;
-      }
-    }, this.unitsOf(plan));
+    const lease = (kind === 'band' ? this.bandCache : this.cache).acquire(
+      plan.key,
+      plan.constants,
+      async () => {
+        const start = performance.now();
+        try {
+          return await this.runtime.createSession(encodeModel(plan.graph), { peakBytes: plan.peakBytes });
+        } finally {
+          sessionMs = performance.now() - start;
+          this.stats.sessionsCreated++;
+          this.stats.sessionMs += sessionMs;
+        }
+      },
+      this.unitsOf(plan),
+    );
     const feeds: Record<string, RuntimeTensor> = {};
     try {
       const session = await lease.session;

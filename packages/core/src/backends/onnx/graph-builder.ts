@@ -85,11 +85,19 @@ export class GraphBuilder implements Emitter {
   }
 
   int64(values: readonly number[]): string {
-    return this.constant(`i[${values.join(',')}]`, () => ({ dataType: 'int64', dims: [values.length], data: BigInt64Array.from(values, (v) => BigInt(v)) }));
+    return this.constant(`i[${values.join(',')}]`, () => ({
+      dataType: 'int64',
+      dims: [values.length],
+      data: BigInt64Array.from(values, (v) => BigInt(v)),
+    }));
   }
 
   scalar(value: number): string {
-    return this.constant(`f${Object.is(value, -0) ? '-0' : String(value)}`, () => ({ dataType: 'float32', dims: [], data: Float32Array.of(value) }));
+    return this.constant(`f${Object.is(value, -0) ? '-0' : String(value)}`, () => ({
+      dataType: 'float32',
+      dims: [],
+      data: Float32Array.of(value),
+    }));
   }
 
   floats(values: readonly number[]): string {
@@ -105,7 +113,11 @@ export class GraphBuilder implements Emitter {
   }
 
   /** The finished plan, with `outputs` (node output names and their shapes) as the graph's outputs. */
-  finish(outputs: readonly { name: string; dims: readonly number[] }[], peakBytes = 0, work: PlanWork = { cost: 0, label: undefined }): Plan {
+  finish(
+    outputs: readonly { name: string; dims: readonly number[] }[],
+    peakBytes = 0,
+    work: PlanWork = { cost: 0, label: undefined },
+  ): Plan {
     const infos: OnnxValueInfo[] = outputs.map((o) => ({ name: o.name, dataType: 'float32', dims: o.dims }));
     this.keyParts.push(`->${infos.map((o) => o.name).join(',')}`);
     return {

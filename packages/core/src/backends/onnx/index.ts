@@ -6,6 +6,13 @@
  * `@adaattn/core/backends/onnx/web` onnxruntime-web; anything else that looks like their API can be
  * adapted with `createOnnxBackendFrom`.
  */
-export { createOnnxBackendFrom, DEFAULT_GRAPH_MEMORY_BYTES, onnxStats, type GraphRunInfo, type OnnxGraphOptions, type OnnxStats } from './create.js';
+export {
+  createOnnxBackendFrom,
+  DEFAULT_GRAPH_MEMORY_BYTES,
+  onnxStats,
+  type GraphRunInfo,
+  type OnnxGraphOptions,
+  type OnnxStats,
+} from './create.js';
 export type { OnnxRuntime, RuntimeSession, RuntimeTensor } from './runtime.js';
 export { encodeModel, OPSET, type OnnxGraph } from './onnx-model.js';

@@ -71,7 +71,9 @@ function rowwise(inputs: readonly In[], outShape: Shape, lower: Lower, bandable:
   return {
     need: (axis, range) => {
       if (!bandable(axis)) return undefined;
-      return inputs.map((x): InputNeed => (x.shape.length !== outShape.length ? 'whole' : x.shape[axis] === 1 && outShape[axis] !== 1 ? 'whole' : { axis, range }));
+      return inputs.map((x): InputNeed =>
+        x.shape.length !== outShape.length ? 'whole' : x.shape[axis] === 1 && outShape[axis] !== 1 ? 'whole' : { axis, range },
+      );
     },
     lower: (e, names) => lower(e, names),
   };
@@ -173,7 +175,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
     };
     const band: BandRule = {
       // A valid convolution: output rows [a, b) read input rows [a, b + kh − 1).
-      need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [a, b + kh - 1] }, ...inputs.slice(1).map((): InputNeed => 'whole')]),
+      need: (axis, [a, b]) =>
+        axis !== 2 ? undefined : [{ axis, range: [a, b + kh - 1] }, ...inputs.slice(1).map((): InputNeed => 'whole')],
       lower: (e, names) => lower(e, names),
     };
     const cost = 2 * n * o * (h - kh + 1) * (wd - kw + 1) * (w.shape[1] as number) * kh * kw;
@@ -204,7 +207,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   maxPool2x2Ceil(x: In): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    const lower: Lower = (e, [a]) => single(e, 'MaxPool', [a as string], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) });
+    const lower: Lower = (e, [a]) =>
+      single(e, 'MaxPool', [a as string], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) });
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [2 * a, Math.min(2 * b, h)] }]),
       lower: (e, names) => lower(e, names),
@@ -228,9 +232,13 @@ export class OnnxKernels implements Kernels<LazyValue> {
         return out === y ? single(e, 'Identity', [out]) : out;
       },
     };
-    return this.op([n, c, h + top + bottom, w + left + right], `pad ${top} ${bottom} ${left} ${right}`, [x], (e, [a]) =>
-      single(e, 'Pad', [a as string, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
-    { band });
+    return this.op(
+      [n, c, h + top + bottom, w + left + right],
+      `pad ${top} ${bottom} ${left} ${right}`,
+      [x],
+      (e, [a]) => single(e, 'Pad', [a as string, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
+      { band },
+    );
   }
 
   resizeNearest(x: In, outH: number, outW: number): LazyValue {
@@ -245,7 +253,9 @@ export class OnnxKernels implements Kernels<LazyValue> {
         return lowerNearest(e, picked, [b - a, w], [b - a, outW]);
       },
     };
-    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]), { band });
+    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]), {
+      band,
+    });
   }
 
   concat(xs: readonly In[], axis: number): LazyValue {
@@ -274,18 +284,30 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   spatialMean(x: In): LazyValue {
     const [n, c] = x.shape as [number, number];
-    return this.op([n, c, 1, 1], 'mean', [x], (e, [a]) => single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) }), { reduction: 'mean' });
+    return this.op(
+      [n, c, 1, 1],
+      'mean',
+      [x],
+      (e, [a]) => single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) }),
+      { reduction: 'mean' },
+    );
   }
 
   spatialVariance(x: In): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
-    return this.op([n, c, 1, 1], `var ${h * w}`, [x], (e, [a]) => {
-      const mean = single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) });
-      const centred = single(e, 'Sub', [a as string, mean]);
-      const squares = single(e, 'ReduceSumSquare', [centred], { axes: attr.ints([2, 3]), keepdims: attr.int(1) });
-      // N − 1 = 0 gives 0/0 = NaN for a single position, as PyTorch.
-      return single(e, 'Div', [squares, e.scalar(h * w - 1)]);
-    }, { reduction: 'variance' });
+    return this.op(
+      [n, c, 1, 1],
+      `var ${h * w}`,
+      [x],
+      (e, [a]) => {
+        const mean = single(e, 'ReduceMean', [a as string], { axes: attr.ints([2, 3]), keepdims: attr.int(1) });
+        const centred = single(e, 'Sub', [a as string, mean]);
+        const squares = single(e, 'ReduceSumSquare', [centred], { axes: attr.ints([2, 3]), keepdims: attr.int(1) });
+        // N − 1 = 0 gives 0/0 = NaN for a single position, as PyTorch.
+        return single(e, 'Div', [squares, e.scalar(h * w - 1)]);
+      },
+      { reduction: 'variance' },
+    );
   }
 
   matmul(a: In, b: In, transposeA: boolean, transposeB: boolean): LazyValue {
@@ -307,13 +329,25 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   softmax(x: In): LazyValue {
     const last = x.shape.length - 1;
-    return this.rowOp(x.shape, 'softmax', [x], (e, [a]) => single(e, 'Softmax', [a as string], { axis: attr.int(-1) }), (axis) => axis !== last);
+    return this.rowOp(
+      x.shape,
+      'softmax',
+      [x],
+      (e, [a]) => single(e, 'Softmax', [a as string], { axis: attr.int(-1) }),
+      (axis) => axis !== last,
+    );
   }
 
   rowMax(x: In): LazyValue {
     const last = x.shape.length - 1;
     const shape = x.shape.map((d, i) => (i === last ? 1 : d));
-    return this.rowOp(shape, 'row-max', [x], (e, [a]) => rowMaxNode(e, a as string), (axis) => axis !== last);
+    return this.rowOp(
+      shape,
+      'row-max',
+      [x],
+      (e, [a]) => rowMaxNode(e, a as string),
+      (axis) => axis !== last,
+    );
   }
 
   gather(x: In, indices: Int32Array, axis: number): LazyValue {
@@ -321,12 +355,24 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const copy = indices.slice();
     const lower: Lower = (e, [a]) => single(e, 'Gather', [a as string, e.feedInt64(copy, [copy.length])], { axis: attr.int(axis) });
     const band: BandRule = {
-      need: (along, range) => (along !== axis ? [{ axis: along, range }] : [{ axis, range: bounds([...copy.subarray(range[0], range[1])]) }]),
+      need: (along, range) =>
+        along !== axis ? [{ axis: along, range }] : [{ axis, range: bounds([...copy.subarray(range[0], range[1])]) }],
       lower: (e, [a], along, [start, end]) => {
         if (along !== axis) return lower(e, [a as string]);
         const picked = copy.subarray(start, end);
         const lo = bounds([...picked])[0];
-        return single(e, 'Gather', [a as string, e.feedInt64(picked.map((i) => i - lo), [picked.length])], { axis: attr.int(axis) });
+        return single(
+          e,
+          'Gather',
+          [
+            a as string,
+            e.feedInt64(
+              picked.map((i) => i - lo),
+              [picked.length],
+            ),
+          ],
+          { axis: attr.int(axis) },
+        );
       },
     };
     return this.op(shape, `gather ${axis} ${indices.length}`, [x], lower, { band });
@@ -339,7 +385,12 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   transpose(x: In, perm: readonly number[]): LazyValue {
     const p = [...perm];
-    return this.op(p.map((i) => x.shape[i] as number), `transpose ${p.join(',')}`, [x], (e, [a]) => single(e, 'Transpose', [a as string], { perm: attr.ints(p) }));
+    return this.op(
+      p.map((i) => x.shape[i] as number),
+      `transpose ${p.join(',')}`,
+      [x],
+      (e, [a]) => single(e, 'Transpose', [a as string], { perm: attr.ints(p) }),
+    );
   }
 
   slice(x: In, begin: readonly number[], size: readonly number[]): LazyValue {
@@ -404,7 +455,9 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const cost = batch * n * positions * (2 * keyChannels + 4 * c + 5);
     const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, lower, { band, cost }, this.cell));
     const p = { handle: products, shape: products.shape };
-    const m = this.rowOp([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) => single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]));
+    const m = this.rowOp([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) =>
+      single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]),
+    );
     const s = this.rowOp([batch, n, c], `attention-std ${c}`, [p, { handle: m, shape: m.shape }], (e, [pn, mn]) => {
       const squares = single(e, 'Slice', [pn as string, e.int64([c]), e.int64([2 * c]), e.int64([2])]);
       const variance = single(e, 'Sub', [squares, single(e, 'Mul', [mn as string, mn as string])]);
@@ -417,7 +470,16 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const cached = this.valuePairs.get(v.handle);
     if (cached !== undefined && cached.vSquared === vSquared.handle) return cached.both;
     const [batch, ns, c] = v.shape as [number, number, number];
-    const both = hidden(record([batch, ns, 2 * c], 'value-pair', [v, vSquared], (e, names) => single(e, 'Concat', names, { axis: attr.int(2) }), {}, this.cell));
+    const both = hidden(
+      record(
+        [batch, ns, 2 * c],
+        'value-pair',
+        [v, vSquared],
+        (e, names) => single(e, 'Concat', names, { axis: attr.int(2) }),
+        {},
+        this.cell,
+      ),
+    );
     this.valuePairs.set(v.handle, { vSquared: vSquared.handle, both });
     return both;
   }

@@ -18,7 +18,11 @@ const OVERHEAD = 1.5;
  * `history` in dependency order (plan.ts `recordedHistory`); `outputs` stay alive to the end; `bytesOf`
  * sizes a value (default: all of it; banded graphs hold only a band).
  */
-export function estimatePeakBytes(history: readonly LazyValue[], outputs: readonly LazyValue[], bytesOf: (v: LazyValue) => number = wholeBytes): number {
+export function estimatePeakBytes(
+  history: readonly LazyValue[],
+  outputs: readonly LazyValue[],
+  bytesOf: (v: LazyValue) => number = wholeBytes,
+): number {
   const lastUse = new Map<LazyValue, number>();
   history.forEach((v, i) => v.op?.inputs.forEach((input) => lastUse.set(input, i)));
   for (const o of outputs) lastUse.set(o, history.length);

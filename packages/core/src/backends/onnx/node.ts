@@ -36,14 +36,17 @@ async function loadOrt(): Promise<typeof OrtNode> {
   try {
     return (await importOptional(PACKAGE)) as typeof OrtNode;
   } catch (error) {
-    throw new Error(`${PACKAGE} could not be loaded (${reasonOf(error)}); install it with \`npm install ${PACKAGE}@1.30.0\`, or use a tfjs backend`);
+    throw new Error(
+      `${PACKAGE} could not be loaded (${reasonOf(error)}); install it with \`npm install ${PACKAGE}@1.30.0\`, or use a tfjs backend`,
+    );
   }
 }
 
 /** The session options every onnx-node session is created with (exported for its test). */
 export function onnxNodeSessionOptions(options: OnnxNodeOptions): OrtNode.InferenceSession.SessionOptions {
   const threads = options.threads;
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new InvalidArgumentError(`threads must be a positive integer, got ${threads}`);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1))
+    throw new InvalidArgumentError(`threads must be a positive integer, got ${threads}`);
   return {
     executionProviders: options.device === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     // 'all' includes the layout pass that turns convolutions with constant weights into NCHWc kernels.
@@ -68,7 +71,8 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     const settings = onnxNodeSessionOptions(options);
     const runtime: OnnxRuntime = {
       name,
-      createSession: async (model, hints) => (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
+      createSession: async (model, hints) =>
+        (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
       tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
     };
     if (options.device === 'cuda') await probeCuda(ort, settings);

@@ -97,11 +97,7 @@ function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
 }
 
 function tensorProto(t: OnnxInitializer): Message {
-  return new Message()
-    .packedVarints(1, t.dims)
-    .varint(2, DATA_TYPE[t.dataType])
-    .string(8, t.name)
-    .bytes(9, littleEndianBytes(t.data));
+  return new Message().packedVarints(1, t.dims).varint(2, DATA_TYPE[t.dataType]).string(8, t.name).bytes(9, littleEndianBytes(t.data));
 }
 
 function valueInfoProto(v: OnnxValueInfo): Message {

@@ -7,13 +7,17 @@ import { describe, expect, it } from 'vitest';
 import { createOnnxNodeBackend, onnxNodeSessionOptions } from './node.js';
 
 describe('onnx-node flushes subnormals', () => {
-  it('asks ORT to flush in every session, keeping the caller\'s other config entries', () => {
+  it("asks ORT to flush in every session, keeping the caller's other config entries", () => {
     expect(onnxNodeSessionOptions({}).extra).toEqual({ session: { set_denormal_as_zero: '1' } });
-    const theirs = onnxNodeSessionOptions({ sessionOptions: { enableProfiling: true, extra: { session: { intra_op_thread_affinities: '1' }, optimization: { x: '1' } } } });
+    const theirs = onnxNodeSessionOptions({
+      sessionOptions: { enableProfiling: true, extra: { session: { intra_op_thread_affinities: '1' }, optimization: { x: '1' } } },
+    });
     expect(theirs.enableProfiling).toBe(true);
     expect(theirs.extra).toEqual({ session: { set_denormal_as_zero: '1', intra_op_thread_affinities: '1' }, optimization: { x: '1' } });
     // A caller may still turn it off explicitly.
-    expect(onnxNodeSessionOptions({ sessionOptions: { extra: { session: { set_denormal_as_zero: '0' } } } }).extra).toEqual({ session: { set_denormal_as_zero: '0' } });
+    expect(onnxNodeSessionOptions({ sessionOptions: { extra: { session: { set_denormal_as_zero: '0' } } } }).extra).toEqual({
+      session: { set_denormal_as_zero: '0' },
+    });
   });
 
   it('returns 0 where a product would be subnormal, and normal products unchanged', async () => {

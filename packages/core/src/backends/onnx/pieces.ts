@@ -124,7 +124,9 @@ export function cutPieces(history: readonly LazyValue[], targets: readonly LazyV
 
   const pieceOf = new Int32Array(n);
   ranges.forEach(([a, b], p) => pieceOf.fill(p, a, b + 1));
-  const handedOn = history.map((v, i) => targets.includes(v) || (lastUse[i] as number) > (ranges[pieceOf[i] as number] as [number, number, boolean])[1]);
+  const handedOn = history.map(
+    (v, i) => targets.includes(v) || (lastUse[i] as number) > (ranges[pieceOf[i] as number] as [number, number, boolean])[1],
+  );
   return ranges.map(([a, b, heavy]) => ({
     outputs: history.slice(a, b + 1).filter((_, i) => handedOn[a + i]),
     heavy: heavy ? (history[b] as LazyValue) : undefined,

@@ -4,14 +4,51 @@ import { Message } from './protobuf.js';
 describe('protobuf writer', () => {
   it('writes varints, negative int64s, floats, strings and nested messages in wire format', () => {
     const inner = new Message().varint(1, 300);
-    const bytes = new Message().varint(1, 1).varint(2, -1).float(3, 1.5).string(4, 'hi').message(5, inner).packedVarints(6, [1, 2 ** 40]).encode();
+    const bytes = new Message()
+      .varint(1, 1)
+      .varint(2, -1)
+      .float(3, 1.5)
+      .string(4, 'hi')
+      .message(5, inner)
+      .packedVarints(6, [1, 2 ** 40])
+      .encode();
     expect([...bytes]).toEqual([
-      0x08, 1, // field 1 varint 1
-      0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, // field 2: −1 as 10-byte two's complement
-      0x1d, 0, 0, 0xc0, 0x3f, // field 3 fixed32 1.5
-      0x22, 2, 0x68, 0x69, // field 4 'hi'
-      0x2a, 3, 0x08, 0xac, 0x02, // field 5: { 1: 300 }
-      0x32, 7, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, // field 6 packed [1, 2^40]
+      0x08,
+      1, // field 1 varint 1
+      0x10,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x01, // field 2: −1 as 10-byte two's complement
+      0x1d,
+      0,
+      0,
+      0xc0,
+      0x3f, // field 3 fixed32 1.5
+      0x22,
+      2,
+      0x68,
+      0x69, // field 4 'hi'
+      0x2a,
+      3,
+      0x08,
+      0xac,
+      0x02, // field 5: { 1: 300 }
+      0x32,
+      7,
+      1,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x80,
+      0x20, // field 6 packed [1, 2^40]
     ]);
   });
 

@@ -10,8 +10,7 @@ const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
 type Part =
-  | { kind: 'bytes'; tag: Uint8Array; data: Uint8Array }
-  | { kind: 'message'; tag: Uint8Array; message: Message; length: Uint8Array };
+  { kind: 'bytes'; tag: Uint8Array; data: Uint8Array } | { kind: 'message'; tag: Uint8Array; message: Message; length: Uint8Array };
 
 const textEncoder = new TextEncoder();
 

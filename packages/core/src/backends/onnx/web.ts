@@ -61,7 +61,8 @@ export async function createOnnxWebBackend(options: OnnxWebOptions = {}): Promis
     };
     const runtime: OnnxRuntime = {
       name,
-      createSession: async (model, hints) => (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
+      createSession: async (model, hints) =>
+        (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
       tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
     };
     return createOnnxBackendFrom(runtime, options);

@@ -168,7 +168,8 @@ export class ReferenceKernels implements Kernels<Float32Array> {
     const out = new Float32Array(planes * oh * ow);
     for (let p = 0; p < planes; p++) {
       for (let y = 0; y < oh; y++) {
-        for (let xx = 0; xx < ow; xx++) out[(p * oh + y) * ow + xx] = src[(p * h + (rows[y] as number)) * w + (cols[xx] as number)] as number;
+        for (let xx = 0; xx < ow; xx++)
+          out[(p * oh + y) * ow + xx] = src[(p * h + (rows[y] as number)) * w + (cols[xx] as number)] as number;
       }
     }
     return out;

@@ -58,11 +58,12 @@ async function loadTensorflow(): Promise<void> {
     }
   }
   if (tf.engine().registryFactory['tensorflow'] === undefined) {
-    const why = reasons.length === NODE_BINDINGS.length
-      ? `neither ${NODE_BINDINGS.join(' nor ')} could be imported (${reasons.join('; ')}); install one with ` +
-        `\`npm install @tensorflow/tfjs-node@${tf.version_core}\`, or use 'wasm'`
-      : `the tfjs-node package loaded but registered no 'tensorflow' backend with this copy of @tensorflow/tfjs-core; ` +
-        `install it at the same version (${tf.version_core}) so npm shares one tfjs-core`;
+    const why =
+      reasons.length === NODE_BINDINGS.length
+        ? `neither ${NODE_BINDINGS.join(' nor ')} could be imported (${reasons.join('; ')}); install one with ` +
+          `\`npm install @tensorflow/tfjs-node@${tf.version_core}\`, or use 'wasm'`
+        : `the tfjs-node package loaded but registered no 'tensorflow' backend with this copy of @tensorflow/tfjs-core; ` +
+          `install it at the same version (${tf.version_core}) so npm shares one tfjs-core`;
     throw new Error(why);
   }
 }
@@ -76,11 +77,15 @@ export async function createTfjsBackend(options: TfjsBackendOptions = {}): Promi
     else if (name === 'tensorflow') await loadTensorflow();
     if (tf.engine().registryFactory[name] === undefined) {
       const known = ['wasm', 'cpu', 'tensorflow', ...Object.keys(tf.engine().registryFactory)];
-      throw new Error(`tfjs has no backend '${name}'; use one of ${[...new Set(known)].join(', ')} (import the package of any other first)`);
+      throw new Error(
+        `tfjs has no backend '${name}'; use one of ${[...new Set(known)].join(', ')} (import the package of any other first)`,
+      );
     }
     if (!(await tf.setBackend(name))) throw new Error(`tfjs could not initialise its '${name}' backend (see the tfjs warning above)`);
   } catch (error) {
-    throw new BackendError('backend-unavailable', `tfjs-${name}: ${reasonOf(error)}`, [{ name: `tfjs-${name}`, reason: reasonOf(error) }], { cause: error });
+    throw new BackendError('backend-unavailable', `tfjs-${name}: ${reasonOf(error)}`, [{ name: `tfjs-${name}`, reason: reasonOf(error) }], {
+      cause: error,
+    });
   }
   return createBackend(new TfjsKernels(name));
 }

@@ -139,7 +139,18 @@ export class TfjsKernels implements Kernels<tf.Tensor> {
   }
 
   reflectPad(x: In, [top, bottom, left, right]: Pads): tf.Tensor {
-    return this.run([x], () => tf.mirrorPad(x.handle, [[0, 0], [top, bottom], [left, right], [0, 0]], 'reflect'));
+    return this.run([x], () =>
+      tf.mirrorPad(
+        x.handle,
+        [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        'reflect',
+      ),
+    );
   }
 
   resizeNearest(x: In, outH: number, outW: number): tf.Tensor {
@@ -158,7 +169,12 @@ export class TfjsKernels implements Kernels<tf.Tensor> {
 
   concat(xs: readonly In[], axis: number): tf.Tensor {
     const rank = (xs[0] as In).shape.length;
-    return this.run(xs, () => tf.concat(xs.map((x) => x.handle), axisOf(rank, axis)));
+    return this.run(xs, () =>
+      tf.concat(
+        xs.map((x) => x.handle),
+        axisOf(rank, axis),
+      ),
+    );
   }
 
   spatialMean(x: In): tf.Tensor {
@@ -205,7 +221,13 @@ export class TfjsKernels implements Kernels<tf.Tensor> {
 
   slice(x: In, begin: readonly number[], size: readonly number[]): tf.Tensor {
     if (x.shape.length !== 4) return this.run([x], () => tf.slice(x.handle, [...begin], [...size]));
-    return this.run([x], () => tf.slice(x.handle, TO_NHWC.map((k) => begin[k] as number), TO_NHWC.map((k) => size[k] as number)));
+    return this.run([x], () =>
+      tf.slice(
+        x.handle,
+        TO_NHWC.map((k) => begin[k] as number),
+        TO_NHWC.map((k) => size[k] as number),
+      ),
+    );
   }
 
   toPositions(x: In): tf.Tensor {

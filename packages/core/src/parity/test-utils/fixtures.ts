@@ -47,7 +47,9 @@ export interface ParityCase {
   readonly attention: 'exact' | 'subset';
   readonly sampleIndices?: Readonly<Record<AttentionLevel, readonly number[]>>;
   readonly tensors: Readonly<Record<CaseTensorName, ExpectedTensor>>;
-  readonly attentionStats: Readonly<Record<AttentionLevel, { maxAbsLogit: number; logitStd: number; meanMaxAttention: number; stylePositions: number }>>;
+  readonly attentionStats: Readonly<
+    Record<AttentionLevel, { maxAbsLogit: number; logitStd: number; meanMaxAttention: number; stylePositions: number }>
+  >;
 }
 
 export interface ParityManifest {
@@ -106,7 +108,9 @@ export function parityExpected(c: ParityCase, tensor: CaseTensorName): HostTenso
 }
 
 export function sha256OfFloats(data: Float32Array): string {
-  return createHash('sha256').update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex');
 }
 
 /**
@@ -115,11 +119,17 @@ export function sha256OfFloats(data: Float32Array): string {
  */
 export function seededWeights(): ImageModelWeights {
   const { seed, tensors } = parityManifest().weightSets.seeded;
-  const maps: Record<string, Map<string, WeightTensor>> = { encoder: new Map(), transformer: new Map(), adaattn3: new Map(), decoder: new Map() };
+  const maps: Record<string, Map<string, WeightTensor>> = {
+    encoder: new Map(),
+    transformer: new Map(),
+    adaattn3: new Map(),
+    decoder: new Map(),
+  };
   for (const spec of tensors) {
     const t = seededTensor(spec, seed);
     const got = sha256OfFloats(t.data);
-    if (got !== spec.sha256) throw new Error(`seeded ${spec.component}/${spec.key}: sha256 ${got} ≠ ${spec.sha256} from the Python generator`);
+    if (got !== spec.sha256)
+      throw new Error(`seeded ${spec.component}/${spec.key}: sha256 ${got} ≠ ${spec.sha256} from the Python generator`);
     (maps[spec.component] as Map<string, WeightTensor>).set(spec.key, t);
   }
   return maps as unknown as ImageModelWeights;
@@ -145,7 +155,8 @@ export function strideChannels(t: HostTensor, stride: number): HostTensor {
   const plane = h * w;
   const out = new Float32Array(n * kept * plane);
   for (let b = 0; b < n; b++) {
-    for (let k = 0; k < kept; k++) out.set(t.data.subarray((b * c + k * stride) * plane, (b * c + k * stride + 1) * plane), (b * kept + k) * plane);
+    for (let k = 0; k < kept; k++)
+      out.set(t.data.subarray((b * c + k * stride) * plane, (b * c + k * stride + 1) * plane), (b * kept + k) * plane);
   }
   return { shape: [n, kept, h, w], data: out };
 }

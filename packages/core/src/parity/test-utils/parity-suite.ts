@@ -67,7 +67,8 @@ export const DEFAULT_BOUNDS: Readonly<Record<WeightSetName, ParityBounds>> = {
 };
 
 /** ADAATTN_PARITY_FULL=1: slow backends run every case too (their test files decide). */
-export const FULL_PARITY = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['ADAATTN_PARITY_FULL'] === '1';
+export const FULL_PARITY =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.['ADAATTN_PARITY_FULL'] === '1';
 
 /** Cases whose content is padded also run with a tiny attention budget, so every level is split into many chunks. */
 const SMALL_BUDGET_BYTES = 32 * 1024;
@@ -92,7 +93,10 @@ export async function runParityCase(stylizer: Stylizer, c: ParityCase): Promise<
   const sampleIndices =
     c.sampleIndices === undefined
       ? undefined
-      : (Object.fromEntries(ATTENTION_LEVELS.map((l) => [l, Int32Array.from(c.sampleIndices?.[l] ?? [])])) as Record<AttentionLevel, Int32Array>);
+      : (Object.fromEntries(ATTENTION_LEVELS.map((l) => [l, Int32Array.from(c.sampleIndices?.[l] ?? [])])) as Record<
+          AttentionLevel,
+          Int32Array
+        >);
   const result = await stylizer.stylizeFloat(parityInput(c.content), parityInput(c.style), {
     attention: 'exact',
     capture: true,
@@ -104,8 +108,14 @@ export async function runParityCase(stylizer: Stylizer, c: ParityCase): Promise<
   if (captured === undefined) throw new Error('stylizeFloat returned no captured features');
   const features: Record<string, number> = {};
   const got: Record<Exclude<CaseTensorName, 'output'>, HostTensor> = {
-    ...(Object.fromEntries(LEVELS.map((l) => [`content.${l}`, captured.content[l]])) as Record<`content.${(typeof LEVELS)[number]}`, HostTensor>),
-    ...(Object.fromEntries(ATTENTION_LEVELS.map((l) => [`adaattn.${l}`, captured.adaattn[l]])) as Record<`adaattn.${AttentionLevel}`, HostTensor>),
+    ...(Object.fromEntries(LEVELS.map((l) => [`content.${l}`, captured.content[l]])) as Record<
+      `content.${(typeof LEVELS)[number]}`,
+      HostTensor
+    >),
+    ...(Object.fromEntries(ATTENTION_LEVELS.map((l) => [`adaattn.${l}`, captured.adaattn[l]])) as Record<
+      `adaattn.${AttentionLevel}`,
+      HostTensor
+    >),
     transformer: captured.transformer,
   };
   for (const [name, tensor] of Object.entries(got) as [Exclude<CaseTensorName, 'output'>, HostTensor][]) {
@@ -121,7 +131,8 @@ export function describeParity(label: string, createBackend: () => Promise<Backe
   const cases = parityManifest().cases.filter(options.cases ?? (() => true));
   const sets = [...new Set(cases.map((c) => c.weights))];
   if (cases.length === 0) {
-    describe(`parity with the PyTorch reference: ${label}`, () => it.skip('no case selected (ADAATTN_PARITY_FULL=1 runs them all)', () => undefined));
+    describe(`parity with the PyTorch reference: ${label}`, () =>
+      it.skip('no case selected (ADAATTN_PARITY_FULL=1 runs them all)', () => undefined));
     return;
   }
   describe(`parity with the PyTorch reference: ${label}`, () => {
@@ -133,7 +144,8 @@ export function describeParity(label: string, createBackend: () => Promise<Backe
     });
     afterAll(() => {
       stylizers.forEach((s) => s.dispose());
-      if (report.length > 0) console.log(`parity ${label} (output: max abs error; features: max abs error / max |reference|)\n${report.join('\n')}`);
+      if (report.length > 0)
+        console.log(`parity ${label} (output: max abs error; features: max abs error / max |reference|)\n${report.join('\n')}`);
     });
 
     for (const set of sets) {
@@ -147,10 +159,13 @@ export function describeParity(label: string, createBackend: () => Promise<Backe
             const before = backend.memory().tensors;
             const errors = await runParityCase(stylizers.get(set) as Stylizer, c);
             expect(backend.memory().tensors, 'live tensors after the run').toBe(before);
-            const fmt = (name: CaseTensorName, v: number) => `${name} ${v.toExponential(1)} (torch f32 ${c.tensors[name].torchFloat32Error.toExponential(1)})`;
+            const fmt = (name: CaseTensorName, v: number) =>
+              `${name} ${v.toExponential(1)} (torch f32 ${c.tensors[name].torchFloat32Error.toExponential(1)})`;
             report.push(
               `  ${c.name}: ${fmt('output', errors.output)}; ` +
-                Object.entries(errors.features).map(([k, v]) => fmt(k as CaseTensorName, v)).join(', '),
+                Object.entries(errors.features)
+                  .map(([k, v]) => fmt(k as CaseTensorName, v))
+                  .join(', '),
             );
             expect(errors.output, `${c.name}: final image max abs error`).toBeLessThanOrEqual(bounds.output);
             for (const [name, error] of Object.entries(errors.features)) {

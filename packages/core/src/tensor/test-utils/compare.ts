@@ -38,6 +38,8 @@ export function expectClose(got: HostTensor, want: HostTensor, tol: number, labe
     }
   }
   if (worstErr > tol) {
-    expect.fail(`${label}: element ${worst} of ${formatShape(want.shape)} is ${got.data[worst]}, expected ${want.data[worst]} (relative error ${worstErr.toExponential(2)} > ${tol})`);
+    expect.fail(
+      `${label}: element ${worst} of ${formatShape(want.shape)} is ${got.data[worst]}, expected ${want.data[worst]} (relative error ${worstErr.toExponential(2)} > ${tol})`,
+    );
   }
 }

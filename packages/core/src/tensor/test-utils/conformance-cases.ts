@@ -7,9 +7,31 @@
 import type { HostTensor } from '../types.js';
 
 export type OpName =
-  | 'conv2d' | 'relu' | 'sqrt' | 'add' | 'sub' | 'mul' | 'div' | 'affine' | 'maxPool2x2Ceil' | 'reflectPad'
-  | 'resizeNearest' | 'concat' | 'spatialMean' | 'spatialVariance' | 'matmul' | 'softmax' | 'rowMax' | 'gather'
-  | 'reshape' | 'transpose' | 'slice' | 'toPositions' | 'fromPositions' | 'attentionStats' | 'mvn';
+  | 'conv2d'
+  | 'relu'
+  | 'sqrt'
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'affine'
+  | 'maxPool2x2Ceil'
+  | 'reflectPad'
+  | 'resizeNearest'
+  | 'concat'
+  | 'spatialMean'
+  | 'spatialVariance'
+  | 'matmul'
+  | 'softmax'
+  | 'rowMax'
+  | 'gather'
+  | 'reshape'
+  | 'transpose'
+  | 'slice'
+  | 'toPositions'
+  | 'fromPositions'
+  | 'attentionStats'
+  | 'mvn';
 
 export interface OpCase {
   readonly name: string;
@@ -391,6 +413,9 @@ export const OP_CASES: readonly OpCase[] = [
     name: 'mvn uses unbiased variance + 1e-5',
     op: 'mvn',
     inputs: [t([1, 1, 2, 2], [1, 2, 3, 4])],
-    expected: t([1, 1, 2, 2], [-1.5, -0.5, 0.5, 1.5].map((v) => v / Math.sqrt(5 / 3 + 1e-5))),
+    expected: t(
+      [1, 1, 2, 2],
+      [-1.5, -0.5, 0.5, 1.5].map((v) => v / Math.sqrt(5 / 3 + 1e-5)),
+    ),
   },
 ];

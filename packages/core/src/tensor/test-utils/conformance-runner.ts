@@ -82,7 +82,12 @@ export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], att
 async function runCase(b: Backend, op: OpCase['op'], inputs: readonly HostTensor[], attrs?: Attrs): Promise<HostTensor[]> {
   const before = b.memory().tensors;
   const outs = b.scope(() => {
-    const r = applyOp(b, op, inputs.map((i) => b.fromHost(i)), attrs);
+    const r = applyOp(
+      b,
+      op,
+      inputs.map((i) => b.fromHost(i)),
+      attrs,
+    );
     return Array.isArray(r) ? r : [r];
   });
   const hosts: HostTensor[] = [];
@@ -96,7 +101,12 @@ async function runCase(b: Backend, op: OpCase['op'], inputs: readonly HostTensor
 function randomCases(seed: number): { name: string; op: OpCase['op']; inputs: HostTensor[]; attrs?: Attrs }[] {
   const r = (shape: number[], k: number, scale = 1) => randomTensor(shape, seed * 101 + k, scale);
   return [
-    { name: 'conv2d 3×3, 5→4 channels, batch 2, 7×6', op: 'conv2d', inputs: [r([2, 5, 7, 6], 1), r([4, 5, 3, 3], 2), r([4], 3)], attrs: { relu: true } },
+    {
+      name: 'conv2d 3×3, 5→4 channels, batch 2, 7×6',
+      op: 'conv2d',
+      inputs: [r([2, 5, 7, 6], 1), r([4, 5, 3, 3], 2), r([4], 3)],
+      attrs: { relu: true },
+    },
     { name: 'conv2d 1×1, 3→3', op: 'conv2d', inputs: [r([1, 3, 4, 5], 4), r([3, 3, 1, 1], 5), r([3], 6)] },
     { name: 'maxPool 5×7', op: 'maxPool2x2Ceil', inputs: [r([1, 3, 5, 7], 7)] },
     { name: 'reflectPad [2,1,3,1]', op: 'reflectPad', inputs: [r([2, 3, 4, 5], 8)], attrs: { pads: [2, 1, 3, 1] } },
@@ -260,7 +270,7 @@ export function describeConformance(label: string, createBackend: () => Promise<
         const [q, k, v] = [b.fromHost(host([1, 23, 5], 1)), b.fromHost(host([1, 5, 11], 2)), b.fromHost(host([1, 11, 3], 3))];
         const vv = b.mul(v, v);
         // Every content row in region 0, 1 or both (union); style regions overlap too.
-        const regions = new Float32Array(23 * 2).map((_, i) => ((i >> 1) % 3 === 0 ? (i & 1) : (i >> 1) % 3 === 1 ? 1 - (i & 1) : 1));
+        const regions = new Float32Array(23 * 2).map((_, i) => ((i >> 1) % 3 === 0 ? i & 1 : (i >> 1) % 3 === 1 ? 1 - (i & 1) : 1));
         const inside = new Float32Array(2 * 11).map((_, i) => (i % 4 === 1 ? 0 : i % 3 === 0 ? 1 : 0));
         const mask = { content: b.upload(regions, [1, 23, 2]), styleInside: b.upload(inside, [1, 2, 11]) };
         const start = b.memory().tensors;
@@ -319,7 +329,11 @@ export function describeConformance(label: string, createBackend: () => Promise<
         const vv = b.mul(v, v);
         const content = b.upload(new Float32Array(5).fill(1), [1, 5, 1]);
         const styleInside = b.upload(Float32Array.from([1, 1, 1, 0, 1, 1]), [1, 1, 6]);
-        const [m, s] = await chunkedAttentionStats(b, q, k, v, vv, { kind: 'cosine', mask: { content, styleInside }, memoryBudgetBytes: 2 * 6 * 4 * 3 });
+        const [m, s] = await chunkedAttentionStats(b, q, k, v, vv, {
+          kind: 'cosine',
+          mask: { content, styleInside },
+          memoryBudgetBytes: 2 * 6 * 4 * 3,
+        });
         const norm = (x: number[]) => Math.hypot(...x) + 1e-5;
         const wantM = new Float32Array(10);
         const wantS = new Float32Array(10);

@@ -25,7 +25,18 @@ const int = (rand: Rand, n: number) => Math.floor(rand() * n);
 
 /** Values that break length arithmetic: saturated, sign-flipping, just past the file, huge. */
 function hostileLength(rand: Rand, fileLength: number): number {
-  const menu = [0xffffffff, 0x7fffffff, 0x80000000, fileLength, fileLength + 1, fileLength * 2, 0x10000, 0xffff, 1 << 30, int(rand, 2 ** 32)];
+  const menu = [
+    0xffffffff,
+    0x7fffffff,
+    0x80000000,
+    fileLength,
+    fileLength + 1,
+    fileLength * 2,
+    0x10000,
+    0xffff,
+    1 << 30,
+    int(rand, 2 ** 32),
+  ];
   return menu[int(rand, menu.length)] >>> 0;
 }
 
@@ -129,7 +140,17 @@ export function inflateJsonNumber(text: string, rand: Rand): string {
   const numbers = [...text.matchAll(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi)];
   if (numbers.length === 0) return text;
   const pick = numbers[int(rand, numbers.length)];
-  const menu = ['4294967295', '9007199254740993', '1e308', '-1', '0.5', '1073741824', '0', String(int(rand, 2 ** 31)), `${'['.repeat(1e4)}${']'.repeat(1e4)}`];
+  const menu = [
+    '4294967295',
+    '9007199254740993',
+    '1e308',
+    '-1',
+    '0.5',
+    '1073741824',
+    '0',
+    String(int(rand, 2 ** 31)),
+    `${'['.repeat(1e4)}${']'.repeat(1e4)}`,
+  ];
   return text.slice(0, pick.index) + menu[int(rand, menu.length)] + text.slice(pick.index! + pick[0].length);
 }
 
@@ -137,7 +158,13 @@ export function inflateJsonNumber(text: string, rand: Rand): string {
  * Mutates the bytes of one zip entry in place (same length) with `mutate`, then rewrites its CRC-32 in the
  * local and central headers, so the damage reaches the parser behind the CRC check (data.pkl's unpickler).
  */
-export function resealedZipEntry(bytes: Uint8Array, rand: Rand, name: RegExp, mutate: Mutation, crc32: (data: Uint8Array) => number): Uint8Array {
+export function resealedZipEntry(
+  bytes: Uint8Array,
+  rand: Rand,
+  name: RegExp,
+  mutate: Mutation,
+  crc32: (data: Uint8Array) => number,
+): Uint8Array {
   const out = bytes.slice();
   const view = new DataView(out.buffer);
   const names = new TextDecoder();

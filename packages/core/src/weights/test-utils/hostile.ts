@@ -43,7 +43,10 @@ export function pickleAppends(items = 300_000): Uint8Array {
 
 /** A legacy .pth of one 1-element storage and `count` stride-0 tensors of `elements` elements each. */
 export function pthStrideZero(elements = 2 ** 30, count = 2): Uint8Array {
-  const items = Array.from({ length: count }, (_, i) => [`w${i}`, { size: [elements], stride: [0], offset: 0, storage: ['k', 1] }] as const);
+  const items = Array.from(
+    { length: count },
+    (_, i) => [`w${i}`, { size: [elements], stride: [0], offset: 0, storage: ['k', 1] }] as const,
+  );
   return legacyPth(items, [['k', [1]]]);
 }
 

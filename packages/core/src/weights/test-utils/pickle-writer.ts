@@ -142,16 +142,33 @@ export function stateDictPickle(items: ReadonlyArray<readonly [string, TensorSpe
   const w = new PickleWriter().proto().global('collections', 'OrderedDict').emptyTuple().reduce().mark();
   for (const [key, t] of items) {
     w.str(key).global('torch._utils', '_rebuild_tensor_v2');
-    w.mark().mark().str('storage').global('torch', t.type ?? 'FloatStorage').str(t.storage[0]).str('cpu').int(t.storage[1]);
+    w.mark()
+      .mark()
+      .str('storage')
+      .global('torch', t.type ?? 'FloatStorage')
+      .str(t.storage[0])
+      .str('cpu')
+      .int(t.storage[1]);
     if (format === 'legacy') w.none();
     w.tuple().binpersid();
-    w.int(t.offset).ints([...t.size]).ints([...t.stride]).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce().tuple().reduce();
+    w.int(t.offset)
+      .ints([...t.size])
+      .ints([...t.stride])
+      .bool(false)
+      .global('collections', 'OrderedDict')
+      .emptyTuple()
+      .reduce()
+      .tuple()
+      .reduce();
   }
   return w.setitems().stop().bytes();
 }
 
 /** A legacy (torch < 1.6) .pth: header, state_dict, key list, then each float32 storage. */
-export function legacyPth(items: ReadonlyArray<readonly [string, TensorSpec]>, storages: ReadonlyArray<readonly [string, readonly number[]]>): Uint8Array {
+export function legacyPth(
+  items: ReadonlyArray<readonly [string, TensorSpec]>,
+  storages: ReadonlyArray<readonly [string, readonly number[]]>,
+): Uint8Array {
   const keys = new PickleWriter().proto().mark();
   for (const [key] of storages) keys.str(key);
   return concat(

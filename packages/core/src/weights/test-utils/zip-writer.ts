@@ -43,8 +43,21 @@ export function storedZip(entries: readonly ZipWriterEntry[], options: ZipWriter
     const crc = crc32(entry.data);
     const offset = here();
     // Local header with 3 bytes of padding in its extra field, as PyTorch pads for alignment.
-    u32(0x04034b50); u16(20); u16(0); u16(0); u16(0); u16(0); u32(crc); u32(entry.data.length); u32(entry.data.length);
-    u16(name.length); u16(7); raw(name); u16(0xcafe); u16(3); small.push(0, 0, 0);
+    u32(0x04034b50);
+    u16(20);
+    u16(0);
+    u16(0);
+    u16(0);
+    u16(0);
+    u32(crc);
+    u32(entry.data.length);
+    u32(entry.data.length);
+    u16(name.length);
+    u16(7);
+    raw(name);
+    u16(0xcafe);
+    u16(3);
+    small.push(0, 0, 0);
     raw(entry.data);
     records.push({ name, crc, size: entry.data.length, offset });
   }
@@ -54,9 +67,23 @@ export function storedZip(entries: readonly ZipWriterEntry[], options: ZipWriter
   const directoryOffset = here();
   records.forEach((r, i) => {
     const extra = options.centralExtra?.(i);
-    u32(0x02014b50); u16(45); u16(45); u16(0); u16(0); u16(0); u16(0); u32(r.crc);
-    u32(zip64 ? 0xffffffff : r.size); u32(zip64 ? 0xffffffff : r.size);
-    u16(r.name.length); u16(extra?.length ?? (zip64 ? 28 : 0)); u16(0); u16(0); u16(0); u32(0); u32(zip64 ? 0xffffffff : r.offset);
+    u32(0x02014b50);
+    u16(45);
+    u16(45);
+    u16(0);
+    u16(0);
+    u16(0);
+    u16(0);
+    u32(r.crc);
+    u32(zip64 ? 0xffffffff : r.size);
+    u32(zip64 ? 0xffffffff : r.size);
+    u16(r.name.length);
+    u16(extra?.length ?? (zip64 ? 28 : 0));
+    u16(0);
+    u16(0);
+    u16(0);
+    u32(0);
+    u32(zip64 ? 0xffffffff : r.offset);
     raw(r.name);
     if (extra !== undefined) raw(extra);
     else if (zip64) {
@@ -71,12 +98,30 @@ export function storedZip(entries: readonly ZipWriterEntry[], options: ZipWriter
   const count = records.length;
   if (zip64) {
     const record = here();
-    u32(0x06064b50); u64(44); u16(45); u16(45); u32(0); u32(0); u64(count); u64(count); u64(directorySize); u64(directoryOffset);
-    u32(0x07064b50); u32(0); u64(record); u32(1);
+    u32(0x06064b50);
+    u64(44);
+    u16(45);
+    u16(45);
+    u32(0);
+    u32(0);
+    u64(count);
+    u64(count);
+    u64(directorySize);
+    u64(directoryOffset);
+    u32(0x07064b50);
+    u32(0);
+    u64(record);
+    u32(1);
   }
   const comment = encoder.encode(options.comment ?? '');
-  u32(0x06054b50); u16(0); u16(0); u16(zip64 ? 0xffff : count); u16(zip64 ? 0xffff : count);
-  u32(zip64 ? 0xffffffff : directorySize); u32(zip64 ? 0xffffffff : directoryOffset); u16(comment.length);
+  u32(0x06054b50);
+  u16(0);
+  u16(0);
+  u16(zip64 ? 0xffff : count);
+  u16(zip64 ? 0xffff : count);
+  u32(zip64 ? 0xffffffff : directorySize);
+  u32(zip64 ? 0xffffffff : directoryOffset);
+  u16(comment.length);
   raw(comment);
   flush();
   const out = new Uint8Array(length);

@@ -38,7 +38,11 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   } catch (err) {
     throw new UsageError((err as Error).message, COMMAND);
   }
-  const inputs: [string, string][] = [['content image', content], ...styles.map((s): [string, string] => ['style image', s]), ...maskFiles.map((m): [string, string] => ['mask', m])];
+  const inputs: [string, string][] = [
+    ['content image', content],
+    ...styles.map((s): [string, string] => ['style image', s]),
+    ...maskFiles.map((m): [string, string] => ['mask', m]),
+  ];
   for (const [role, input] of inputs) {
     if (await isSameFile(output, input)) {
       throw new UsageError(`--output '${output}' is the ${role}; write the result to another path`, COMMAND);
@@ -85,5 +89,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
 
 /** The style images, each resized like the content (where the pixel limit applies). */
 export function readStyles(styles: readonly string[], size: number, maxPixels: number): Promise<PixelImage[]> {
-  return Promise.all(styles.map((s, i) => readImage(s, { size, maxPixels, label: styles.length > 1 ? `style image ${i + 1}` : 'style image' })));
+  return Promise.all(
+    styles.map((s, i) => readImage(s, { size, maxPixels, label: styles.length > 1 ? `style image ${i + 1}` : 'style image' })),
+  );
 }

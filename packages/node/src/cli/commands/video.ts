@@ -41,7 +41,8 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   const fps = decimal(values, 'fps', COMMAND, { min: 0.01, max: 1000, what: 'frames per second, e.g. 25 or 29.97' });
   const force = values['force'] === true;
   for (const path of [input, ...styles, ...maskFiles]) {
-    if (await isSameFile(output, path)) throw new UsageError(`--output '${output}' is the input '${path}'; write the result to another path`, COMMAND);
+    if (await isSameFile(output, path))
+      throw new UsageError(`--output '${output}' is the input '${path}'; write the result to another path`, COMMAND);
   }
   let kind;
   try {
@@ -78,7 +79,9 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
     });
     progress.clear();
     const perFrame = (result.seconds / result.frames).toFixed(2);
-    ctx.stderr.write(`adaattn: wrote ${output} (${result.frames} frames, ${result.width}×${result.height}) in ${result.seconds.toFixed(1)} s, ${perFrame} s a frame\n`);
+    ctx.stderr.write(
+      `adaattn: wrote ${output} (${result.frames} frames, ${result.width}×${result.height}) in ${result.seconds.toFixed(1)} s, ${perFrame} s a frame\n`,
+    );
   } finally {
     progress.clear();
     await stylizer.dispose();
