@@ -17,6 +17,9 @@ Usage:
   adaattn stylize --content <file> --style <file>[,<file>…] --output <file> [options]
   adaattn video --input <video|dir> --style <file> --output <video|dir> [options]
   adaattn convert --from <dir> --output <dir> [options]
+  adaattn worker --queue redis://host:port [options]            (with @adaattn/queue)
+  adaattn batch --queue redis://host:port --input <dir|files> --style <file> --output <dir> [options]
+  adaattn video --queue redis://host:port --input <video> --style <file> --output <video> [options]
   adaattn <command> --help
   adaattn --help | --version
 
@@ -24,6 +27,8 @@ Commands:
   stylize   render a content image in the style of one or more style images
   video     stylize every frame of a video or a directory of frames (the video model by default)
   convert   turn the authors' released .pth files into a model directory (model.json + safetensors)
+  worker    take stylize jobs from a Redis queue (npm install @adaattn/queue; see its README)
+  batch     queue one job per image for the workers and wait for every output
 
 Exit status: 0 success, 1 failure (bad input file, model or IO error), 2 wrong command line, 130 interrupted.
 Set ADAATTN_DEBUG=1 to print stack traces.
@@ -36,9 +41,9 @@ export function stylizeHelp(): string {
     .join('\n');
   return `Usage: adaattn stylize --content <file> --style <file>[,<file>…] --output <file> [options]
 
-Render the content image in the style of the style image. Inputs may be JPEG, PNG, WebP, AVIF, TIFF, GIF
-(first frame) or SVG; EXIF orientation is applied, greyscale is expanded, transparency is composited over
-white. The output format follows the extension of --output.
+Render the content image in the style of the style image. Inputs may be JPEG, PNG, WebP, AVIF, TIFF or GIF
+(first frame); SVG is refused (rendering it can read files beside it: convert it to PNG first). EXIF
+orientation is applied, greyscale is expanded, transparency is composited over white. The output format follows the extension of --output.
 
 Required:
   -c, --content <file>    the image whose layout is kept
@@ -104,6 +109,8 @@ stylized independently (no optical flow); the video model (cosine attention) kee
 steadier than the image model (docs/CONTROLS.md). Video files are read and written with ffmpeg, which must
 be installed (Debian/Ubuntu: apt-get install ffmpeg; or set ADAATTN_FFMPEG); directories of frames need no
 ffmpeg. Progress and the time left are shown on stderr; Ctrl-C stops the job and leaves no output.
+With --queue redis://host:port (and @adaattn/queue installed) the frames are split over the queue's workers;
+\`adaattn video --queue x --help\` has the details.
 
 Required:
   -i, --input <path>      a video file, or a directory of frames in natural order (frame2 before frame10):
