@@ -77,7 +77,7 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     workers.push(a, b);
 
     const run = adaattn(batchArgs('q', input, output, style));
-    expect(await run.exited).toBe(1);
+    expect(await run.exited, run.output()).toBe(1); // on failure, the CLI's own words
     expect(run.output()).toMatch(/adaattn batch: 7 images queued/);
     expect(run.output()).toMatch(/adaattn batch: failed: \S+broken\.png: content image .*is not an image format that can be read/);
     expect(run.output()).toMatch(/6 written, 0 skipped, 1 failed/);
@@ -90,7 +90,7 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
 
     // The same batch again: the six outputs are skipped, the corrupt image is tried once more and fails again.
     const again = adaattn(batchArgs('q', input, output, style));
-    expect(await again.exited).toBe(1);
+    expect(await again.exited, again.output()).toBe(1); // on failure, the CLI's own words
     expect(again.output()).toMatch(/1 image queued .* 6 skipped \(output exists/);
     expect([...written(a.output()), ...written(b.output())]).toHaveLength(6);
     const queue = new Queue('q', { connection: redisOptions(redis.url) });
@@ -118,7 +118,7 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     a.proc.kill('SIGKILL');
     await a.exited;
 
-    expect(await run.exited).toBe(0);
+    expect(await run.exited, run.output()).toBe(0); // on failure, the CLI's own words
     expect(run.output()).toMatch(/all 3 outputs are in .* \(3 written, 0 skipped, 0 failed/);
     expect(written(a.output())).toHaveLength(before.a);
     expect(written(b.output()).slice(before.b).sort()).toEqual([0, 1, 2].map((i) => join(output, `img${i}.png`)));
@@ -155,7 +155,7 @@ describe.runIf(hasRedis)('adaattn batch over adaattn worker', () => {
     const run = adaattn(batchArgs('idle', input, output, style));
     await run.waitFor(/no worker is connected to this queue yet; .* adaattn worker --queue redis:\/\/127\.0\.0\.1:\d+ --queue-name idle\n/);
     run.proc.kill('SIGINT');
-    expect(await run.exited).toBe(130);
+    expect(await run.exited, run.output()).toBe(130); // on failure, the CLI's own words
     expect(run.output()).toMatch(/adaattn batch: cancelled \(0 written, 0 skipped, 0 failed, 3 cancelled, in \d+ s/);
     const queue = new Queue('idle', { connection: redisOptions(redis.url) });
     try {
