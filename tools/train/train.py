@@ -132,12 +132,14 @@ def training_extras(args, gen, device):
     return {"alpha": alpha, "identity_k": min(args.identity_batch, args.batch)}
 
 
-def strength_terms(lam, c, cf, sf, of, out, targets, alpha):
-    """Global and local losses against the targets blended by α, plus the pixel term that asks α = 0 for the
-    photo itself."""
+def style_terms(lam, c, cf, sf, of, out, targets, alpha):
+    """The paper's global and local losses; with a strength α (None: full strength, as the paper trains), against
+    the targets blended by α, plus the pixel term that asks α = 0 for the photo itself."""
+    if alpha is not None:
+        targets = blend_targets(targets, cf, alpha)
     parts = {"global": lam["global"] * global_style_loss(of, sf, cf, alpha),
-             "local": lam["local"] * local_feature_loss(of, blend_targets(targets, cf, alpha))}
-    if lam["zero_pixel"]:
+             "local": lam["local"] * local_feature_loss(of, targets)}
+    if alpha is not None and lam["zero_pixel"]:
         w = (1 - alpha).pow(2)
         parts["zeroPixel"] = lam["zero_pixel"] * (w * (out.float() - c.float()).pow(2)).mean()
     return parts
@@ -160,11 +162,7 @@ def image_losses(model, enc, c, s, gen, lam, alpha=None, identity_k=0):
         targets = local_feature_targets(cf, sf, gen)
     out = stylize(model, cf, sf, gen, alpha)
     of = enc(out)
-    if alpha is None:
-        parts = {"global": lam["global"] * global_style_loss(of, sf),
-                 "local": lam["local"] * local_feature_loss(of, targets)}
-    else:
-        parts = strength_terms(lam, c, cf, sf, of, out, targets, alpha)
+    parts = style_terms(lam, c, cf, sf, of, out, targets, alpha)
     parts.update(identity_terms(model, enc, c, s, cf, sf, gen, lam, identity_k))
     return parts, out
 
@@ -177,11 +175,7 @@ def video_losses(model, enc, frames, s, gen, lam, alpha=None, identity_k=0):
     outa = stylize(model, cfa, sf, gen, alpha)
     outb = stylize(model, cfb, sf, gen, alpha)
     ofa, ofb = enc(outa), enc(outb)
-    if alpha is None:
-        parts = {"global": lam["global"] * global_style_loss(ofa, sf),
-                 "local": lam["local"] * local_feature_loss(ofa, targets)}
-    else:
-        parts = strength_terms(lam, fa, cfa, sf, ofa, outa, targets, alpha)
+    parts = style_terms(lam, fa, cfa, sf, ofa, outa, targets, alpha)
     parts["is"] = lam["is"] * image_similarity_loss(cfa[3], cfb[3], ofa[3], ofb[3])
     parts.update(identity_terms(model, enc, fa, s, cfa, sf, gen, lam, identity_k))
     return parts, outa
