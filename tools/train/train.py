@@ -70,6 +70,9 @@ def parse_args(argv=None):
     ap.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=True,
                     help="NHWC memory format for the convolutions (faster on both CPU and GPU here)")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--flush-denormal", action=argparse.BooleanOptionalAction, default=True,
+                    help="flush subnormal floats to zero on the CPU: the near-one-hot attention is full of them and "
+                         "Intel cores handle them in microcode (iteration timings in tools/train/README.md)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="folder with transformer/adaattn3/decoder.safetensors (an export/ or a model "
                     "directory such as packages/model-image) to start from instead of N(0, 0.02)")
@@ -275,6 +278,8 @@ def main(argv=None):
                           ("cpu" if args.device == "auto" else args.device))
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.flush_denormal and device.type == "cpu":
+        torch.set_flush_denormal(True)  # a no-op (returns False) on CPUs without SSE3
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True

@@ -51,21 +51,19 @@ export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: s
 };
 
 /**
- * Starts runtimes at most once per plugin load (a runtime that failed is not retried: WebGL missing now
- * is missing until restart) and hands back the first of `choice`'s order that starts. Rows in 'auto' are
- * registered a second time as `auto:<name>`, since 'auto' may decline what an explicit choice accepts.
+ * Starts runtimes at most once per plugin load and purpose (a runtime that failed is not retried: WebGL
+ * missing now is missing until restart) and hands back the first of `choice`'s order that starts. The
+ * purpose is the registry's reuse key, since 'auto' may decline what an explicit choice accepts; failures
+ * under 'auto' are reported as `auto:<name>`.
  */
 export class Runtimes {
-  private readonly registry = new BackendRegistry();
+  private readonly registry = new BackendRegistry<StartPurpose>((purpose) => (purpose === 'auto' ? 'auto' : ''));
 
   constructor(rows: Readonly<Record<string, Pick<RuntimeRow, 'auto' | 'start'>>> = RUNTIMES) {
-    for (const [name, row] of Object.entries(rows)) {
-      this.registry.register(name, () => row.start('chosen'));
-      if (row.auto) this.registry.register(`auto:${name}`, () => row.start('auto'));
-    }
+    for (const [name, row] of Object.entries(rows)) this.registry.register(name, (purpose) => row.start(purpose));
   }
 
   resolve(choice: BackendChoice): Promise<Backend> {
-    return this.registry.resolve(choice === 'auto' ? BACKEND_CHOICES.auto.order.map((n) => `auto:${n}`) : BACKEND_CHOICES[choice].order);
+    return this.registry.resolve(BACKEND_CHOICES[choice].order, choice === 'auto' ? 'auto' : 'chosen');
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors.js';
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.js';
 import { loadModelFromFiles, shardModelFile, writeModel, type ModelFile } from './model-files.js';
 import { parseModelJson } from './model-json.js';
@@ -193,7 +194,7 @@ describe('sharded model files (CDN per-file limits)', () => {
     const out = await shardModelFile(entry, bytes, 10);
     expect(out.entry).toEqual(entry);
     expect(out.files.map((f) => f.path)).toEqual(['a.safetensors']);
-    await expect(shardModelFile(entry, bytes, 0)).rejects.toThrow(RangeError);
+    await expect(shardModelFile(entry, bytes, 0)).rejects.toThrow(InvalidArgumentError);
   });
 
   it('a corrupted shard is checksum-mismatch naming that shard', async () => {

@@ -3,6 +3,7 @@
  * the bytes of a new one. The caller does the I/O (Node writes files atomically, a browser stores blobs).
  */
 import { fileLabel, WeightsError } from './errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import {
   defaultArchitecture,
   MODEL_FORMAT,
@@ -126,7 +127,8 @@ export async function shardModelFile(
   bytes: Uint8Array,
   maxBytes: number = CDN_MAX_FILE_BYTES,
 ): Promise<{ readonly entry: ModelFileEntry; readonly files: ModelFile[] }> {
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0)
+    throw new InvalidArgumentError(`maxBytes must be a positive integer, got ${maxBytes}`);
   if (bytes.length <= maxBytes) return { entry, files: [{ path: entry.path, bytes }] };
   const count = Math.ceil(bytes.length / maxBytes);
   const size = Math.ceil(bytes.length / count);
