@@ -73,6 +73,7 @@ const CORE_NODE_ONLY = [
   'packages/core/src/**/test-utils/**',
   'packages/core/vitest.config.ts',
   'packages/core/src/backends/onnx/node.ts',
+  'packages/core/src/backends/onnx/node-thread.ts',
 ];
 
 export default tseslint.config(

@@ -54,9 +54,10 @@ const stylize = (output: string, ...extra: string[]) => [
 ];
 
 describe('Ctrl-C during a long run (ONNX Runtime)', () => {
-  // Pieces are about 0.7 s of work, so an idle machine stops within a second (tools/bench/abort-latency.mjs);
-  // the bounds leave room for a machine shared with other jobs, where a piece can take several times longer.
-  it('one SIGINT stops the compute within a piece: exit 130, no output, nothing left behind', async () => {
+  // ONNX Runtime runs on a thread of its own: the abort rejects at once and the process dies by the
+  // interrupt without waiting for the piece in flight (tools/bench/abort-latency.mjs: 0.06 s at 1024² idle).
+  // The bound leaves room for a machine shared with other jobs.
+  it('one SIGINT stops at once: exit 130, no output, nothing left behind', async () => {
     const out = join(dir, 'interrupted.png');
     const run = startCli(bundle, stylize(out, '--size', '1024'));
     await run.waitFor('adaattn: stylizing');
@@ -67,7 +68,7 @@ describe('Ctrl-C during a long run (ONNX Runtime)', () => {
     expect(code).toBe(130);
     expect(run.stderr()).toContain('adaattn: cancelling (Ctrl-C again to quit at once)');
     expect(run.stderr()).toContain('adaattn: cancelled; no output was written');
-    expect(at - sent).toBeLessThan(2000); // 1024² ran 23 s after Ctrl-C before pieces
+    expect(at - sent).toBeLessThan(1000); // 1024² ran 23 s after Ctrl-C before pieces
     expect((await readdir(dir)).filter((n) => n.startsWith('interrupted') || n.includes('.tmp'))).toEqual([]);
   });
 
@@ -82,7 +83,7 @@ describe('Ctrl-C during a long run (ONNX Runtime)', () => {
     run.child.kill('SIGINT');
     const { code, at } = await run.exited;
     expect(code).toBe(130);
-    expect(at - sent).toBeLessThan(2000);
+    expect(at - sent).toBeLessThan(1000);
     expect((await readdir(dir)).filter((n) => n.startsWith('twice'))).toEqual([]);
   });
 });

@@ -103,8 +103,7 @@ export async function runAsProgram(): Promise<void> {
       process.stderr.write('\nadaattn: cancelling (Ctrl-C again to quit at once)\n');
       controller.abort();
     } else {
-      removePendingTemporariesSync();
-      process.exit(EXIT_CANCELLED);
+      dieByInterrupt();
     }
   });
   // Whatever path the process leaves by, no temporary output stays behind.
@@ -115,6 +114,20 @@ export async function runAsProgram(): Promise<void> {
     env: process.env,
     signal: controller.signal,
   });
+  // A cancelled job has cleaned up; the piece ONNX Runtime's thread is still computing must not hold the
+  // process open until it ends.
+  if (controller.signal.aborted) dieByInterrupt();
+}
+
+/**
+ * Ends the process at once as an interrupt's default action does, after removing temporaries: the shell
+ * sees 130 (128 + SIGINT), and a parent learns it was interrupted. A plain process.exit would first stop
+ * ONNX Runtime's worker thread, which waits for the run in flight (core's node-thread.ts).
+ */
+function dieByInterrupt(): void {
+  removePendingTemporariesSync();
+  process.removeAllListeners('SIGINT');
+  process.kill(process.pid, 'SIGINT');
 }
 
 function isEntryPoint(): boolean {

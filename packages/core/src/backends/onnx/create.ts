@@ -26,14 +26,14 @@ export interface OnnxGraphOptions {
   /** Called after each graph run (progress of long banded runs, profiling). */
   readonly onGraphRun?: (info: GraphRunInfo) => void;
   /**
-   * Estimated floating-point operations per piece of a read. ONNX Runtime blocks its thread while it runs,
-   * so a read made with an AbortSignal or a progress callback runs in pieces; between them the event loop
-   * turns, the signal is checked and progress is reported (a read with neither runs as one graph).
-   * Default: PIECE_FLOPS for the runtime (about 0.7 s of work on an idle machine), reached in steps: the
-   * first watched read uses a quarter of it, the next half (a first call, e.g. a CLI run, also makes
-   * every session, and stops sooner in smaller pieces).
-   * `Infinity` runs each read as one graph: faster (pieces cost ~14 % at 512², see PIECE_FLOPS), but it
-   * cannot be cancelled and reports no progress.
+   * Estimated floating-point operations per piece of a read. A read made with an AbortSignal or a progress
+   * callback runs in pieces; between them the signal is checked and progress is reported (a read with
+   * neither runs as one graph).
+   * Default: PIECE_FLOPS for the runtime. On a runtime that blocks its caller's thread (the event loop
+   * turns only between pieces) it is reached in steps: the first watched read uses a quarter of it, the
+   * next half (a first call, e.g. a CLI run, also makes every session, and stops sooner in smaller pieces).
+   * Off the caller's thread it is OFF_THREAD_PIECE_FACTOR times larger, from the first read.
+   * `Infinity` runs each read as one graph: it cannot be cancelled (before it ends) and reports no progress.
    */
   readonly pieceFlops?: number;
 }
@@ -54,6 +54,15 @@ export const PIECE_FLOPS: Readonly<Record<string, number>> = {
   'onnx-web-wasm': 2 ** 32,
 };
 
+/**
+ * How much larger the pieces are on a runtime that runs off the caller's thread (onnxruntime-node's worker,
+ * node-thread.ts). There an abort rejects at once whatever the piece size; the size bounds only the work that
+ * goes on after it and how often progress moves. Pieces cost throughput where they are small: at 512² on an
+ * idle Intel Xeon (tools/bench/abort-latency.mjs), 2^37 ran ~1.3× one graph's time, 2^38 and 2^39 within
+ * the noise of it.
+ */
+export const OFF_THREAD_PIECE_FACTOR = 2;
+
 /** What `onnxStats` reports: counts and times of session creations and runs. */
 export type OnnxStats = Readonly<ExecutorStats> & { readonly cachedSessions: number };
 
@@ -64,9 +73,10 @@ export function createOnnxBackendFrom(runtime: OnnxRuntime, options: OnnxGraphOp
   if (!Number.isInteger(capacity) || capacity < 1)
     throw new InvalidArgumentError(`sessionCacheSize must be a positive integer, got ${capacity}`);
   const cache = new SessionCache(capacity);
-  const pieceFlops = options.pieceFlops ?? PIECE_FLOPS[runtime.name] ?? 2 ** 37;
+  const offThread = runtime.blocksCaller === false;
+  const pieceFlops = options.pieceFlops ?? (PIECE_FLOPS[runtime.name] ?? 2 ** 37) * (offThread ? OFF_THREAD_PIECE_FACTOR : 1);
   if (!(pieceFlops > 0)) throw new InvalidArgumentError(`pieceFlops must be a positive number (or Infinity), got ${pieceFlops}`);
-  const pieces = { flops: pieceFlops, ramp: options.pieceFlops === undefined };
+  const pieces = { flops: pieceFlops, ramp: options.pieceFlops === undefined && !offThread };
   const executor = new Executor(runtime, cache, options.memoryBudgetBytes ?? DEFAULT_GRAPH_MEMORY_BYTES, pieces, options.onGraphRun);
   const backend = createBackend(new OnnxKernels(runtime.name, executor));
   stats.set(backend, () => ({ ...executor.stats, cachedSessions: executor.cachedSessions }));

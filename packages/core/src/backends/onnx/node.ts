@@ -5,11 +5,13 @@
  * onnxruntime-node is an optional peer dependency, loaded when the backend is created. Importing this
  * module registers 'onnx-node' with the core registry, ahead of every tfjs backend.
  */
+import { createRequire } from 'node:module';
 import type * as OrtNode from 'onnxruntime-node';
 import { BackendError, InvalidArgumentError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
+import { OrtThread, type PlainTensor } from './node-thread.js';
 import { arenaFor, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxNodeOptions extends OnnxGraphOptions {
@@ -21,6 +23,12 @@ export interface OnnxNodeOptions extends OnnxGraphOptions {
   readonly device?: 'cpu' | 'cuda';
   /** Threads for one operation (ORT intraOpNumThreads). Default: ONNX Runtime's (one per physical core). */
   readonly threads?: number;
+  /**
+   * Where ONNX Runtime runs on the CPU: 'worker' (default), a thread of its own, so the caller's event loop
+   * keeps turning, an abort rejects at once and a second Ctrl-C exits; or 'main', the calling thread (each
+   * run then blocks it until the piece is done). The CUDA provider always runs on the calling thread.
+   */
+  readonly thread?: 'worker' | 'main';
   /** Further ONNX Runtime session options, applied over ours (e.g. `enableProfiling` to find where time goes). */
   readonly sessionOptions?: OrtNode.InferenceSession.SessionOptions;
 }
@@ -69,17 +77,38 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
   try {
     const ort = await loadOrt();
     const settings = onnxNodeSessionOptions(options);
-    const runtime: OnnxRuntime = {
-      name,
-      createSession: async (model, hints) =>
-        (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
-      tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
-    };
+    const runtime =
+      options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : mainRuntime(ort, name, settings);
     if (options.device === 'cuda') await probeCuda(ort, settings);
     return createOnnxBackendFrom(runtime, options);
   } catch (error) {
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
   }
+}
+
+function mainRuntime(ort: typeof OrtNode, name: string, settings: OrtNode.InferenceSession.SessionOptions): OnnxRuntime {
+  return {
+    name,
+    blocksCaller: true,
+    createSession: async (model, hints) =>
+      (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
+    tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+  };
+}
+
+/** The same package, loaded again on a worker thread (node-thread.ts); started on the first session. */
+function threadRuntime(name: string, settings: OrtNode.InferenceSession.SessionOptions): OnnxRuntime {
+  const ortPath = createRequire(import.meta.url).resolve(PACKAGE);
+  let thread: OrtThread | undefined;
+  return {
+    name,
+    blocksCaller: false,
+    createSession: (model, hints) => {
+      if (thread === undefined || thread.closed) thread = new OrtThread(ortPath);
+      return thread.createSession(model, arenaFor(settings, hints.peakBytes));
+    },
+    tensor: (type, data, dims): PlainTensor => ({ type, data, dims }),
+  };
 }
 
 /** Fails early, with ORT's reason, when the CUDA provider cannot start (rather than at the first read). */

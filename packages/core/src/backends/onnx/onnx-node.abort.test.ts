@@ -1,7 +1,9 @@
 /**
- * Cancellation and progress on ONNX Runtime, whose runs block the thread: a read runs in pieces (pieces.ts),
- * so an abort fired while a piece runs rejects right after it, with nothing leaked and nothing corrupted,
- * and progress comes from the work completed. Small pieces make a small image take many of them.
+ * Cancellation and progress on ONNX Runtime: a watched read runs in pieces (pieces.ts), so progress comes
+ * from the work completed and an abort stops the work at the next piece, with nothing leaked and nothing
+ * corrupted. Small pieces make a small image take many of them. By default ORT runs on a worker thread
+ * (node-thread.ts): the caller's event loop turns while a run computes and an abort rejects at once; on the
+ * calling thread ('main') it rejects when the piece in flight ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError } from '../../errors.js';
@@ -94,6 +96,40 @@ describe('cancel and progress on onnx-node', { timeout: 120_000 }, () => {
     // Values computed before the abort stay valid: the next call gives the same image.
     const again = await stylizer.stylize(content, style);
     expect(Buffer.from(again.data).equals(Buffer.from(expected.data))).toBe(true);
+  });
+
+  it('off the calling thread, the event loop turns during one long graph and an abort rejects at once', async () => {
+    const big = testPixels(320, 320, 3, 3);
+    const offThread = Stylizer.create(await createOnnxNodeBackend({ threads: 2, pieceFlops: Infinity }), randomImageWeights(5));
+    try {
+      await offThread.stylize(big, style); // sessions made
+      let ticks = 0;
+      let worstGap = 0;
+      let last = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        worstGap = Math.max(worstGap, now - last);
+        last = now;
+        ticks++;
+      }, 5);
+      const t0 = performance.now();
+      await offThread.stylize(big, style);
+      const whole = performance.now() - t0;
+      clearInterval(timer);
+      expect(whole).toBeGreaterThan(100); // long enough that a blocked loop would show
+      expect(ticks).toBeGreaterThan(whole / 5 / 4);
+      expect(worstGap).toBeLessThan(Math.max(100, whole / 2));
+
+      const controller = new AbortController();
+      const call = offThread.stylize(big, style, { signal: controller.signal });
+      await new Promise((r) => setTimeout(r, whole / 3)); // inside the one graph's run
+      const abortedAt = performance.now();
+      controller.abort();
+      await expect(call).rejects.toBeInstanceOf(AbortError);
+      expect(performance.now() - abortedAt).toBeLessThan(50);
+    } finally {
+      offThread.dispose();
+    }
   });
 
   it('an abort while the call waits for another one rejects at once', async () => {

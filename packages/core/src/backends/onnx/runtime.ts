@@ -18,6 +18,13 @@ export interface RuntimeSession {
 export interface OnnxRuntime {
   /** Shown as the backend's name, e.g. 'onnx-node' or 'onnx-web-webgpu'. */
   readonly name: string;
+  /**
+   * Whether a run blocks the caller's thread (onnxruntime-node on the main thread, onnxruntime-web's wasm
+   * without a proxy worker). A read is cut into pieces either way, for cancel and progress; a runtime that
+   * blocks needs them small (the event loop turns only between them), one that does not can take them
+   * larger, which costs less (create.ts).
+   */
+  readonly blocksCaller?: boolean;
   /** `hints.peakBytes`: the graph's estimated peak of intermediate values (to size memory arenas). */
   createSession(model: Uint8Array, hints: { readonly peakBytes: number }): Promise<RuntimeSession>;
   tensor(type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): RuntimeTensor;
