@@ -2,7 +2,8 @@
 // (packages/core/src/backends/onnx/pieces.ts) costs in throughput, side by side in one process:
 //
 //   node tools/bench/abort-latency.mjs [--sizes 512,1024,2048] [--at 0.5,2,5] [--repeats 3] [--threads 2]
-//                                      [--thread worker|main] [--throughput-size 512] [--no-throughput]
+//                                      [--thread worker|main] [--backend onnx-node|tfjs-wasm|tfjs-cpu]
+//                                      [--throughput-size 512] [--no-throughput]
 //
 // For each size, calls are aborted `--at` seconds after they start (the first one while ONNX Runtime still
 // makes its sessions); latency = from the moment the abort was due to the call's rejection. The event loop's longest stall is
@@ -15,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Stylizer } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { createTfjsBackend } from '@adaattn/core/backends/tfjs';
 import { randomImageWeights, testPixels } from '@adaattn/core/testing';
 
 const { values } = parseArgs({
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     thread: { type: 'string', default: 'worker' },
+    backend: { type: 'string', default: 'onnx-node' },
     'throughput-size': { type: 'string', default: '512' },
     'no-throughput': { type: 'boolean', default: false },
   },
@@ -71,12 +74,15 @@ async function abortOnce(stylizer, content, style, atSeconds) {
 }
 
 console.log(
-  `CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} logical cores; onnxruntime-node, ${threads} threads, on the ${values.thread} thread; Node ${process.version}; load average ${loadavg()[0].toFixed(1)}`,
+  `CPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} logical cores; ${values.backend === 'onnx-node' ? `onnxruntime-node, ${threads} threads, on the ${values.thread} thread` : values.backend}; Node ${process.version}; load average ${loadavg()[0].toFixed(1)}`,
 );
 console.log('| content = style | abort after | abort → rejection | longest event-loop stall |');
 console.log('|---|---|---|---|');
 for (const size of values.sizes.split(',').map(Number)) {
-  const backend = await createOnnxNodeBackend({ threads, thread: values.thread });
+  const backend =
+    values.backend === 'onnx-node'
+      ? await createOnnxNodeBackend({ threads, thread: values.thread })
+      : await createTfjsBackend({ name: values.backend.replace(/^tfjs-/, '') });
   const stylizer = Stylizer.create(backend, weights);
   const content = testPixels(size, size, 3, 1);
   const style = testPixels(size, size, 3, 2);

@@ -12,7 +12,7 @@
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
-import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
+import { conv3x3, conv3x3InBands, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
 import { DECODER_HEAD, DECODER_STEPS, VIDEO_DECODER_STEPS, type DecoderStep } from '../architecture.js';
 
 export type AfterLayer = (done: number, total: number) => Promise<void>;
@@ -51,10 +51,9 @@ export class ConvStack {
       for (const [i, conv] of this.convs.entries()) {
         const step = conv.spec as DecoderStep;
         const prev = y;
-        y = b.scope(() => {
-          const out = conv3x3(b, prev, conv, step.relu);
-          return step.up ? up2(b, out) : out;
-        });
+        const out = await conv3x3InBands(b, prev, conv, step.relu, (f) => afterLayer(i + f));
+        y = step.up ? b.scope(() => up2(b, out)) : out;
+        if (y !== out) out.dispose();
         if (prev !== x || consume) prev.dispose();
         await afterLayer(i + 1);
       }

@@ -5,7 +5,7 @@
 import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
-import { conv3x3, disposeLayer, uploadConv, type Conv } from './layers.js';
+import { conv3x3InBands, disposeLayer, uploadConv, type Conv } from './layers.js';
 import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep, type Level } from '../architecture.js';
 
 export class Encoder {
@@ -50,7 +50,12 @@ export class Encoder {
         const conv = this.convs[i] as Conv;
         const step = conv.spec as EncoderStep;
         const prev = h;
-        h = b.scope(() => conv3x3(b, step.pool ? b.maxPool2x2Ceil(prev) : prev, conv, true));
+        const input = step.pool ? b.maxPool2x2Ceil(prev) : prev;
+        try {
+          h = await conv3x3InBands(b, input, conv, true, (f) => afterLayer(i + f, this.convs.length));
+        } finally {
+          if (input !== prev) input.dispose();
+        }
         if (!taps.includes(prev)) prev.dispose();
         if (step.tap !== undefined) taps.push(h);
         await afterLayer(i + 1, this.convs.length);

@@ -55,6 +55,47 @@ export function conv3x3(b: Backend, x: Tensor, conv: Conv, relu: boolean): Tenso
   return b.scope(() => b.conv2d(b.reflectPad(x, [1, 1, 1, 1]), conv.weight, conv.bias, relu));
 }
 
+/**
+ * Work (FLOPs) above which an eager backend computes a 3×3 conv in bands of output rows. tfjs runs each op
+ * to its end before anything else can happen, and a full-resolution conv at 1024² is ~77 GFLOP: 4.5 s of
+ * tfjs-wasm during which an abort waited (tools/bench/abort-latency.mjs --backend tfjs-wasm). 2^33 is about
+ * half a second of wasm. Deferred backends (ONNX) cut their own pieces and bands (backends/onnx/pieces.ts).
+ */
+export const EAGER_BAND_FLOPS = 2 ** 33;
+
+/**
+ * conv3x3 that, on an eager backend and above `maxFlops`, computes bands of output rows (each from its rows
+ * of the padded input, 2 rows of halo) and awaits `betweenBands(fraction done)` after each but the last:
+ * the caller's progress and abort check. The result equals conv3x3's (each output row sees the same inputs).
+ */
+export async function conv3x3InBands(
+  b: Backend,
+  x: Tensor,
+  conv: Conv,
+  relu: boolean,
+  betweenBands: (fraction: number) => Promise<void>,
+  maxFlops = EAGER_BAND_FLOPS,
+): Promise<Tensor> {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const flops = 2 * n * (conv.weight.shape[0] as number) * c * 9 * h * w;
+  const bands = Math.min(h, Math.ceil(flops / maxFlops));
+  if (b.deferred || bands <= 1) return conv3x3(b, x, conv, relu);
+  const padded = b.reflectPad(x, [1, 1, 1, 1]);
+  const parts: Tensor[] = [];
+  try {
+    for (let k = 0; k < bands; k++) {
+      const top = Math.floor((k * h) / bands);
+      const rows = Math.floor(((k + 1) * h) / bands) - top;
+      parts.push(b.scope(() => b.conv2d(b.slice(padded, [0, 0, top, 0], [n, c, rows + 2, w + 2]), conv.weight, conv.bias, relu)));
+      if (k < bands - 1) await betweenBands((k + 1) / bands);
+    }
+    return b.concat(parts, 2);
+  } finally {
+    padded.dispose();
+    parts.forEach((t) => t.dispose());
+  }
+}
+
 /** A 1×1 conv applied to positions x [B,N,I] → [B,N,O]. */
 export function project(b: Backend, x: Tensor, p: Projection): Tensor {
   return b.scope(() => b.add(b.matmul(x, p.weight), p.bias));
