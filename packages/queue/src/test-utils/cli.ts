@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { defaultVideoModelDir } from '@adaattn/node';
@@ -19,7 +19,7 @@ export interface Proc {
   /** Resolves once the output matches; rejects if the process ends first or after `ms`. */
   waitFor(pattern: RegExp, ms?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (a signal's name if killed). */
-  exited: Promise<number | string>;
+  exited: Promise<number>;
 }
 
 export function adaattn(args: readonly string[], env: Record<string, string> = {}): Proc {
@@ -32,7 +32,10 @@ export function adaattn(args: readonly string[], env: Record<string, string> = {
   };
   proc.stdout!.on('data', append);
   proc.stderr!.on('data', append);
-  const exited = new Promise<number | string>((resolve) => proc.once('close', (code, signal) => resolve(code ?? signal ?? -1)));
+  // A process ended by a signal reports it as a shell does, 128 + its number (the CLI dies by SIGINT on Ctrl-C: 130).
+  const exited = new Promise<number>((resolve) =>
+    proc.once('close', (code, signal) => resolve(code ?? (signal === null ? -1 : 128 + (constants.signals[signal] ?? 0)))),
+  );
   void exited.then(() => listeners.forEach((l) => l()));
   return {
     proc,
