@@ -43,15 +43,16 @@ export class ConvStack {
   /**
    * Runs every layer on x and returns a new tensor, owned by the caller. With `consume`, x is freed as soon
    * as the first layer has used it (a decoder's input is its largest activation); otherwise it stays the
-   * caller's. `afterLayer(i + 1)` is awaited after layer i.
+   * caller's. `afterLayer(i + 1)` is awaited after layer i, and with `inBands` between bands of a large
+   * convolution (conv3x3InBands).
    */
-  async run(b: Backend, x: Tensor, afterLayer: (done: number) => Promise<void>, consume = false): Promise<Tensor> {
+  async run(b: Backend, x: Tensor, afterLayer: (done: number) => Promise<void>, consume = false, inBands = false): Promise<Tensor> {
     let y = x;
     try {
       for (const [i, conv] of this.convs.entries()) {
         const step = conv.spec as DecoderStep;
         const prev = y;
-        const out = await conv3x3InBands(b, prev, conv, step.relu, (f) => afterLayer(i + f));
+        const out = await conv3x3InBands(b, prev, conv, step.relu, inBands ? (f) => afterLayer(i + f) : undefined);
         y = step.up ? b.scope(() => up2(b, out)) : out;
         if (y !== out) out.dispose();
         if (prev !== x || consume) prev.dispose();
@@ -97,7 +98,7 @@ export class Decoder {
    * features [1,512,H/8,W/8], skip [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. One scope per layer;
    * `afterLayer` (progress, cancellation) is awaited between layers.
    */
-  async decode(b: Backend, features: Tensor, skip: Tensor, afterLayer: AfterLayer): Promise<Tensor> {
+  async decode(b: Backend, features: Tensor, skip: Tensor, afterLayer: AfterLayer, inBands = false): Promise<Tensor> {
     const total = this.stack.length + 1;
     const x = b.scope(() => b.concat([up2(b, conv3x3(b, features, this.head, true)), skip], 1));
     try {
@@ -106,7 +107,7 @@ export class Decoder {
       x.dispose();
       throw error;
     }
-    return this.stack.run(b, x, (done) => afterLayer(done + 1, total), true);
+    return this.stack.run(b, x, (done) => afterLayer(done + 1, total), true, inBands);
   }
 
   dispose(): void {
@@ -131,8 +132,8 @@ export class VideoDecoder {
   }
 
   /** relu3_1 features [1,256,H/4,W/4] → [1,3,H,W], owned by the caller. */
-  decode(b: Backend, features: Tensor, afterLayer: AfterLayer): Promise<Tensor> {
-    return this.stack.run(b, features, (done) => afterLayer(done, this.stack.length));
+  decode(b: Backend, features: Tensor, afterLayer: AfterLayer, inBands = false): Promise<Tensor> {
+    return this.stack.run(b, features, (done) => afterLayer(done, this.stack.length), false, inBands);
   }
 
   dispose(): void {

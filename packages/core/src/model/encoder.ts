@@ -39,9 +39,10 @@ export class Encoder {
 
   /**
    * x [N,3,H,W] RGB in [0,1] (layer 0 does the normalisation) → [relu1_1, …, last level], owned by the caller.
-   * One scope per layer; `afterLayer` (progress, cancellation) is awaited between layers.
+   * One scope per layer; `afterLayer` (progress, cancellation) is awaited between layers, and with `inBands`
+   * also between bands of a large convolution (conv3x3InBands).
    */
-  async encode(b: Backend, x: Tensor, afterLayer: (done: number, total: number) => Promise<void>): Promise<Tensor[]> {
+  async encode(b: Backend, x: Tensor, afterLayer: (done: number, total: number) => Promise<void>, inBands = false): Promise<Tensor[]> {
     const taps: Tensor[] = [];
     // Layer 0: the 1×1 colour conv, no padding and no ReLU.
     let h = b.conv2d(x, this.input.weight, this.input.bias, false);
@@ -52,7 +53,7 @@ export class Encoder {
         const prev = h;
         const input = step.pool ? b.maxPool2x2Ceil(prev) : prev;
         try {
-          h = await conv3x3InBands(b, input, conv, true, (f) => afterLayer(i + f, this.convs.length));
+          h = await conv3x3InBands(b, input, conv, true, inBands ? (f) => afterLayer(i + f, this.convs.length) : undefined);
         } finally {
           if (input !== prev) input.dispose();
         }

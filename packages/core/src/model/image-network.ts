@@ -47,7 +47,7 @@ export class ImageNetwork implements Network {
     try {
       hooks.release(out4, out5);
       await hooks.capture?.('transformer', merged);
-      return await this.decoder.decode(b, merged, skip, hooks.afterLayer);
+      return await this.decoder.decode(b, merged, skip, hooks.afterLayer, hooks.inBands);
     } finally {
       merged.dispose();
     }

@@ -37,6 +37,18 @@ describe('conv3x3InBands', () => {
     again.dispose();
   });
 
+  it('without betweenBands (an unwatched call) is one conv whatever its size', async () => {
+    const b = createReferenceBackend();
+    const conv = randomConv(b, 2, 2, 3);
+    const x = b.upload(new Float32Array(2 * 8 * 8).fill(0.5), [1, 2, 8, 8]);
+    const ops: string[] = [];
+    const slice = b.slice.bind(b);
+    b.slice = (...args) => (ops.push('slice'), slice(...args));
+    const y = await conv3x3InBands(b, x, conv, true, undefined, 10);
+    expect(ops).toEqual([]);
+    expect(await b.read(y)).toEqual(await b.read(conv3x3(b, x, conv, true)));
+  });
+
   it('frees its bands when the wait between them throws (an abort), and passes the error on', async () => {
     const b = createReferenceBackend();
     const conv = randomConv(b, 2, 2, 3);

@@ -64,22 +64,24 @@ export function conv3x3(b: Backend, x: Tensor, conv: Conv, relu: boolean): Tenso
 export const EAGER_BAND_FLOPS = 2 ** 33;
 
 /**
- * conv3x3 that, on an eager backend and above `maxFlops`, computes bands of output rows (each from its rows
- * of the padded input, 2 rows of halo) and awaits `betweenBands(fraction done)` after each but the last:
- * the caller's progress and abort check. The result equals conv3x3's (each output row sees the same inputs).
+ * conv3x3 that, given `betweenBands`, on an eager backend and above `maxFlops`, computes bands of output rows
+ * (each from its rows of the padded input, 2 rows of halo) and awaits `betweenBands(fraction done)` after
+ * each but the last: the caller's progress and abort check. The result equals conv3x3's (each output row sees
+ * the same inputs). Callers pass `betweenBands` only for a watched call (signal or progress): the joined bands
+ * cost one more output-sized tensor at the concat, which an unwatched call has no reason to pay.
  */
 export async function conv3x3InBands(
   b: Backend,
   x: Tensor,
   conv: Conv,
   relu: boolean,
-  betweenBands: (fraction: number) => Promise<void>,
+  betweenBands: ((fraction: number) => Promise<void>) | undefined,
   maxFlops = EAGER_BAND_FLOPS,
 ): Promise<Tensor> {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   const flops = 2 * n * (conv.weight.shape[0] as number) * c * 9 * h * w;
   const bands = Math.min(h, Math.ceil(flops / maxFlops));
-  if (b.deferred || bands <= 1) return conv3x3(b, x, conv, relu);
+  if (betweenBands === undefined || b.deferred || bands <= 1) return conv3x3(b, x, conv, relu);
   const padded = b.reflectPad(x, [1, 1, 1, 1]);
   const parts: Tensor[] = [];
   try {

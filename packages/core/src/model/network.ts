@@ -14,6 +14,8 @@ import type { AttentionLevel, NetworkSpec } from '../architecture.js';
 
 export interface DecodeHooks {
   readonly afterLayer: AfterLayer;
+  /** Also await `afterLayer` between bands of large convolutions (a watched call on an eager backend). */
+  readonly inBands?: boolean;
   /** Frees a module output once the decoder no longer needs it (the caller owns them). */
   readonly release: (...tensors: Tensor[]) => void;
   /** Called with named intermediate results when the caller captures them (image: 'transformer'). */

@@ -41,6 +41,8 @@ function yieldToEventLoop(): Promise<void> {
 export interface StepReporter {
   /** Marks `done` of `total` units of `stage` complete; throws AbortError if the signal has fired. */
   step(stage: StylizeStage, done: number, total: number): Promise<void>;
+  /** Whether the caller watches the call (a signal or a progress callback): only then are steps awaited. */
+  readonly watched: boolean;
 }
 
 function isStage(label: string | undefined): label is StylizeStage {
@@ -82,7 +84,12 @@ export class RunContext implements StepReporter {
    * call share the 'encode-style' stage).
    */
   slice(stage: StylizeStage, index: number, parts: number): StepReporter {
-    return { step: (_stage, done, total) => this.step(stage, index + done / total, parts) };
+    return { step: (_stage, done, total) => this.step(stage, index + done / total, parts), watched: this.watched };
+  }
+
+  /** Whether the caller watches the call (a signal or a progress callback): only then are steps awaited. */
+  get watched(): boolean {
+    return this.signal !== undefined || this.onProgress !== undefined;
   }
 
   /** Marks `done` of `total` units of `stage` complete; throws AbortError if the signal has fired. */

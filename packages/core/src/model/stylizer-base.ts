@@ -266,7 +266,7 @@ export abstract class StylizerBase<C = RawCapture> {
       for (const [i, image] of images.entries()) {
         const x = owned.add(b.fromHost(image));
         const base = i * net.encoder.layerCount;
-        const taps = owned.addAll(await net.encoder.encode(b, x, (done) => run.step('encode-style', base + done, steps)));
+        const taps = owned.addAll(await net.encoder.encode(b, x, (done) => run.step('encode-style', base + done, steps), run.watched));
         owned.release(x);
         if (capture) captured = await readTaps(b, net.spec.taps, taps);
         for (const level of net.spec.levels) {
@@ -439,7 +439,7 @@ export abstract class StylizerBase<C = RawCapture> {
     const b = this.backend;
     const net = this.network;
     const x = owned.add(b.scope(() => reflectPadTo(b, b.fromHost(call.content), call.paddedHeight, call.paddedWidth)));
-    const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total)));
+    const taps = owned.addAll(await net.encoder.encode(b, x, (done, total) => run.step('encode-content', done, total), run.watched));
     owned.release(x);
     const contentTaps = capture ? await readTaps(b, net.spec.taps, taps, run.readControl()) : undefined;
     const paddedMasks =
@@ -499,6 +499,7 @@ export abstract class StylizerBase<C = RawCapture> {
     const decodedTensor = owned.add(
       await this.network.decode(b, outputs, {
         afterLayer: (done, total) => run.step('decode', done, total),
+        inBands: run.watched,
         release: (...t) => owned.release(...t),
         ...(capture
           ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) }

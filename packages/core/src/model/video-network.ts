@@ -36,7 +36,7 @@ export class VideoNetwork implements Network {
   }
 
   decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
-    return this.decoder.decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer);
+    return this.decoder.decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer, hooks.inBands);
   }
 
   dispose(): void {

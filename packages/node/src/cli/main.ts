@@ -116,7 +116,7 @@ export async function runAsProgram(): Promise<void> {
   });
   // A cancelled job has cleaned up; the piece ONNX Runtime's thread is still computing must not hold the
   // process open until it ends.
-  if (controller.signal.aborted) dieByInterrupt();
+  if (process.exitCode === EXIT_CANCELLED) dieByInterrupt();
 }
 
 /**
@@ -126,6 +126,8 @@ export async function runAsProgram(): Promise<void> {
  */
 function dieByInterrupt(): void {
   removePendingTemporariesSync();
+  // Windows has no signal to die by (process.kill ends the process with status 1): exit with 130 there.
+  if (process.platform === 'win32') process.exit(EXIT_CANCELLED);
   process.removeAllListeners('SIGINT');
   process.kill(process.pid, 'SIGINT');
 }

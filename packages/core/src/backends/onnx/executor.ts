@@ -20,7 +20,7 @@ import type { LazyValue } from './lazy-value.js';
 import { encodeModel } from './onnx-model.js';
 import { PieceRunner } from './pieces.js';
 import { costOf, recordedHistory } from './plan.js';
-import type { OnnxRuntime, RuntimeTensor } from './runtime.js';
+import { SessionLostError, type OnnxRuntime, type RuntimeTensor } from './runtime.js';
 import { SessionCache } from './session-cache.js';
 
 /** Hooks for tests and profiling: how often sessions are made and graphs run. */
@@ -186,7 +186,8 @@ export class Executor {
     const banded = kind !== 'whole';
     this.stats.largestGraphBytes = Math.max(this.stats.largestGraphBytes, plan.peakBytes);
     let sessionMs = 0;
-    const lease = (kind === 'band' ? this.bandCache : this.cache).acquire(
+    const cache = kind === 'band' ? this.bandCache : this.cache;
+    const lease = cache.acquire(
       plan.key,
       plan.constants,
       async () => {
@@ -219,6 +220,9 @@ export class Executor {
       });
       await this.afterRun(plan);
       return outputs;
+    } catch (error) {
+      if (error instanceof SessionLostError) cache.discard(plan.key);
+      throw error;
     } finally {
       lease.done();
       Object.values(feeds).forEach((t) => t.dispose?.());

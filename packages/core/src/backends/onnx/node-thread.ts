@@ -11,13 +11,15 @@
  * The worker holds the process open only while a request is pending, so an idle backend never keeps Node
  * alive. Exiting the process while a run is in flight would stop the worker under ORT's feet, and
  * onnxruntime-node 1.30 then aborts the process (exit 134) when the run returns: so the process's 'exit'
- * waits, for at most EXIT_WAIT_MS, until the call in flight (a run, or making a session) has returned (a flag in shared memory). A CLI
- * that must stop at once dies by its signal instead (@adaattn/node's cli/exit.ts). If the worker dies (out of memory, a crash in native code), every pending and later call rejects
- * with the reason instead of hanging.
+ * drops the requests the worker has not started and waits, for at most EXIT_WAIT_MS, until the one in
+ * progress (a run, or making a session) has returned (a count in shared memory). A CLI that must stop
+ * at once dies by its signal instead (@adaattn/node's cli/main.ts). If the worker dies (out of memory, a
+ * crash in native code), every pending and later call on its sessions rejects with a SessionLostError,
+ * and the executor drops those sessions from its cache, so the next read makes them again on a new thread.
  */
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RuntimeSession, RuntimeTensor } from './runtime.js';
+import { SessionLostError, type RuntimeSession, type RuntimeTensor } from './runtime.js';
 
 /** Plain data that crosses to the worker: a tensor before ORT wraps it. */
 export interface PlainTensor {
@@ -39,18 +41,10 @@ const WORKER_SOURCE = `
 import { parentPort, workerData } from 'node:worker_threads';
 const loaded = await import(workerData.ortUrl);
 const ort = loaded.default?.InferenceSession ? loaded.default : loaded;
-const busy = new Int32Array(workerData.busy);
+// shared[0]: requests sent and not yet answered (the main thread adds, this thread subtracts after replying);
+// shared[1]: 1 once the process is exiting, when requests not yet started are dropped unanswered.
+const shared = new Int32Array(workerData.shared);
 const sessions = new Map();
-// busy[0] is 1 while ORT's native code may be on this thread (the process's exit waits for it to clear).
-async function inNative(work) {
-  Atomics.store(busy, 0, 1);
-  try {
-    return await work();
-  } finally {
-    Atomics.store(busy, 0, 0);
-    Atomics.notify(busy, 0);
-  }
-}
 function send(id, body) {
   const transfer = [];
   for (const t of Object.values(body.outputs ?? {})) {
@@ -59,41 +53,52 @@ function send(id, body) {
   }
   try { parentPort.postMessage({ id, ...body }, transfer); } catch { parentPort.postMessage({ id, ...body }); }
 }
-parentPort.on('message', async ({ id, request: r }) => {
-  try {
-    if (r.op === 'create') {
-      sessions.set(r.session, await inNative(() => ort.InferenceSession.create(r.model, r.options)));
-      send(id, {});
-    } else if (r.op === 'run') {
-      const session = sessions.get(r.session);
-      if (session === undefined) throw new Error('internal: no ONNX Runtime session ' + r.session + ' on its thread');
-      const feeds = {};
-      for (const [name, t] of Object.entries(r.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
-      const results = await inNative(() => session.run(feeds));
-      const outputs = {};
-      for (const [name, t] of Object.entries(results)) outputs[name] = { type: t.type, data: t.data, dims: t.dims };
-      send(id, { outputs });
-    } else if (r.op === 'release') {
-      const session = sessions.get(r.session);
-      sessions.delete(r.session);
-      if (session !== undefined) await inNative(() => session.release());
-      send(id, {});
-    }
-  } catch (error) {
-    send(id, { error: error instanceof Error ? error.message : String(error) });
+async function handle(r) {
+  if (r.op === 'create') {
+    sessions.set(r.session, await ort.InferenceSession.create(r.model, r.options));
+    return {};
   }
+  const session = sessions.get(r.session);
+  if (r.op === 'release') {
+    sessions.delete(r.session);
+    if (session !== undefined) await session.release();
+    return {};
+  }
+  if (session === undefined) throw new Error('internal: no ONNX Runtime session ' + r.session + ' on its thread');
+  const feeds = {};
+  for (const [name, t] of Object.entries(r.feeds)) feeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+  const results = await session.run(feeds);
+  const outputs = {};
+  for (const [name, t] of Object.entries(results)) outputs[name] = { type: t.type, data: t.data, dims: t.dims };
+  return { outputs };
+}
+// One request at a time, in order: ORT's calls defer their native work (setImmediate), so overlapping
+// handlers would interleave, and the count above must only fall once a native call has returned.
+let queue = Promise.resolve();
+parentPort.on('message', ({ id, request }) => {
+  queue = queue.then(async () => {
+    try {
+      if (Atomics.load(shared, 1) === 0) send(id, await handle(request));
+    } catch (error) {
+      send(id, { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      Atomics.sub(shared, 0, 1);
+      Atomics.notify(shared, 0);
+    }
+  });
 });
 `;
 
 /** How long the process's exit waits for a run in flight to return (a piece is a few seconds at most). */
 export const EXIT_WAIT_MS = 30_000;
 
-/** Threads with a worker alive; the process's 'exit' waits for their runs in flight (one listener for all). */
+/** Threads with a worker alive; the process's 'exit' waits for their calls in flight (one listener for all). */
 const live = new Set<OrtThread>();
 let exitHookInstalled = false;
 
-function waitForRunsInFlight(): void {
-  for (const thread of live) thread.waitForRunInFlight();
+function waitForCallsInFlight(): void {
+  const deadline = performance.now() + EXIT_WAIT_MS;
+  for (const thread of live) thread.drainForExit(deadline);
 }
 
 /**
@@ -108,12 +113,12 @@ export class OrtThread {
   private nextSession = 0;
   private sessions = 0;
   private failure: Error | undefined;
-  /** [0] is 1 while the worker is inside ORT (creating, running or releasing a session). */
-  private readonly busy = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: requests sent and not yet answered by the worker; [1]: 1 once the process exits (see WORKER_SOURCE). */
+  private readonly shared = new Int32Array(new SharedArrayBuffer(8));
 
   constructor(ortPath: string) {
     const source = new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`);
-    this.worker = new Worker(source, { workerData: { ortUrl: pathToFileURL(ortPath).href, busy: this.busy.buffer } });
+    this.worker = new Worker(source, { workerData: { ortUrl: pathToFileURL(ortPath).href, shared: this.shared.buffer } });
     this.worker.unref();
     this.worker.on('message', (reply: Reply) => this.settle(reply));
     this.worker.on('error', (error) => this.fail(`ONNX Runtime's thread failed: ${error.message}`));
@@ -121,7 +126,7 @@ export class OrtThread {
     live.add(this);
     if (!exitHookInstalled) {
       exitHookInstalled = true;
-      process.on('exit', waitForRunsInFlight);
+      process.on('exit', waitForCallsInFlight);
     }
   }
 
@@ -156,9 +161,18 @@ export class OrtThread {
     };
   }
 
-  /** Blocks until the worker is out of session.run (for the process's exit; bounded by EXIT_WAIT_MS). */
-  waitForRunInFlight(): void {
-    Atomics.wait(this.busy, 0, 1, EXIT_WAIT_MS);
+  /**
+   * For the process's exit: requests not yet started are dropped, and this blocks until the one in progress
+   * (a run, or making a session) has returned from native code, or until `deadline`.
+   */
+  drainForExit(deadline: number): void {
+    Atomics.store(this.shared, 1, 1);
+    for (;;) {
+      const outstanding = Atomics.load(this.shared, 0);
+      const left = deadline - performance.now();
+      if (outstanding <= 0 || left <= 0) return;
+      Atomics.wait(this.shared, 0, outstanding, left);
+    }
   }
 
   private call(request: Request): Promise<Reply> {
@@ -167,6 +181,7 @@ export class OrtThread {
     return new Promise<Reply>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref(); // a pending request keeps the process alive
       this.pending.set(id, { resolve, reject });
+      Atomics.add(this.shared, 0, 1);
       this.worker.postMessage({ id, request });
     });
   }
@@ -188,7 +203,7 @@ export class OrtThread {
 
   private fail(reason: string): void {
     live.delete(this);
-    this.failure ??= new Error(reason);
+    this.failure ??= new SessionLostError(reason);
     for (const waiter of this.pending.values()) waiter.reject(this.failure);
     this.pending.clear();
     this.worker.unref();

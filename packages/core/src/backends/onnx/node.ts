@@ -73,6 +73,8 @@ export function onnxNodeSessionOptions(options: OnnxNodeOptions): OrtNode.Infere
 }
 
 export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Promise<Backend> {
+  if (options.thread !== undefined && options.thread !== 'worker' && options.thread !== 'main')
+    throw new InvalidArgumentError(`thread must be 'worker' or 'main', got ${String(options.thread)}`);
   const name = options.device === 'cuda' ? 'onnx-node-cuda' : 'onnx-node';
   try {
     const ort = await loadOrt();

@@ -15,6 +15,11 @@ export interface RuntimeSession {
   release(): Promise<void>;
 }
 
+/** A session's runtime went away (a worker thread that crashed or stopped): make the session again. */
+export class SessionLostError extends Error {
+  override readonly name = 'SessionLostError';
+}
+
 export interface OnnxRuntime {
   /** Shown as the backend's name, e.g. 'onnx-node' or 'onnx-web-webgpu'. */
   readonly name: string;

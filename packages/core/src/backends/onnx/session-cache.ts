@@ -82,6 +82,11 @@ export class SessionCache {
     for (const [key, entry] of this.entries) if (entry.constants.includes(id)) this.evict(key);
   }
 
+  /** Forgets `key`'s session (its runtime is gone): the next acquire makes it again. */
+  discard(key: string): void {
+    this.evict(key);
+  }
+
   clear(): void {
     for (const key of [...this.entries.keys()]) this.evict(key);
   }
