@@ -3,7 +3,7 @@
 // where the CPU has bf16 instructions), side by side on the same weights and inputs, each run in a process of
 // its own (peak RSS per run). Reports the CPU, its relevant flags and its measured FMA peak. Not a test.
 //
-//   npm run bench -- [--sizes 256,512,1024] [--repeats 3] [--runtimes onnx,wasm,torch,torch-ftz,torch-bf16] [--wasm-max 512]
+//   npm run bench -- [--sizes 256,512,1024] [--repeats 3] [--runtimes onnx,wasm,onnx-web,torch,torch-ftz,torch-bf16] [--wasm-max 512]
 //                    [--model packages/model-image] [--threads 2] [--write docs/BENCHMARKS.md]
 //   npm run bench -- --quick        (256 px, 1 repeat: a smoke test of the whole harness)
 //
@@ -50,6 +50,7 @@ const model = resolve(root, values.model);
 const LABEL = {
   onnx: 'SDK, ONNX Runtime (onnxruntime-node 1.30, CPU)',
   wasm: 'SDK, tfjs-wasm (1 thread)',
+  'onnx-web': 'SDK, onnxruntime-web wasm (1.30, 1 thread)',
   torch: "PyTorch, authors' default (fp32)",
   'torch-ftz': 'PyTorch fp32, set_flush_denormal(True)',
   'torch-bf16': 'PyTorch bf16 autocast (+ flush)',
@@ -162,7 +163,7 @@ try {
   for (const size of sizes) {
     await writeInputs(dir, size);
     for (const runtime of runtimes) {
-      if (runtime === 'wasm' && size > wasmMax) {
+      if ((runtime === 'wasm' || runtime === 'onnx-web') && size > wasmMax) {
         skipped.set(`${runtime} ${size}`, `skipped (--wasm-max ${wasmMax})`);
         continue;
       }

@@ -1,5 +1,5 @@
 // One benchmark run of the SDK in a process of its own (so that its peak RSS is its own):
-//   node sdk-worker.mjs --backend onnx|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
+//   node sdk-worker.mjs --backend onnx|onnx-web|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
 // Prints one JSON line: first-call, warm and cached-style times in seconds, peak RSS, session stats.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,12 @@ async function startBackend(name) {
   if (name === 'onnx') {
     const { createOnnxNodeBackend } = await import('@adaattn/core/backends/onnx/node');
     return createOnnxNodeBackend({ threads });
+  }
+  if (name === 'onnx-web') {
+    // The plugins' candidate engine: onnxruntime-web on its wasm execution provider, one thread as in a
+    // plugin iframe without cross-origin isolation.
+    const { createOnnxWebBackend } = await import('@adaattn/core/backends/onnx/web');
+    return createOnnxWebBackend({ device: 'wasm', threads: 1 });
   }
   const { createTfjsBackend } = await import('@adaattn/core/backends/tfjs');
   return createTfjsBackend({ name });
