@@ -2,17 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../backends/ref-cpu/index.js';
 import { createOnnxBackendFrom } from '../backends/onnx/create.js';
 import type { Backend } from '../tensor/backend.js';
+import { randomTensor } from '../tensor/test-utils/compare.js';
 import { conv3x3, conv3x3InBands, type Conv } from './layers.js';
 
 function randomConv(b: Backend, out: number, inChannels: number, seed: number): Conv {
-  let s = seed;
-  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-  const weight = Float32Array.from({ length: out * inChannels * 9 }, next);
-  const bias = Float32Array.from({ length: out }, next);
   return {
     spec: { key: 'test', shape: [out, inChannels, 3, 3] },
-    weight: b.upload(weight, [out, inChannels, 3, 3]),
-    bias: b.upload(bias, [out]),
+    weight: b.fromHost(randomTensor([out, inChannels, 3, 3], seed)),
+    bias: b.fromHost(randomTensor([out], seed + 1)),
   };
 }
 

@@ -102,7 +102,7 @@ export class RunContext implements StepReporter {
       if (this.backend === undefined) this.report(stage, fraction);
       else this.recorded = Math.max(this.recorded, fraction);
     }
-    if (this.signal !== undefined || this.onProgress !== undefined) {
+    if (this.watched) {
       await yieldToEventLoop();
       this.throwIfAborted();
     }

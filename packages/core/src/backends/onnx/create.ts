@@ -58,8 +58,8 @@ export const PIECE_FLOPS: Readonly<Record<string, number>> = {
  * How much larger the pieces are on a runtime that runs off the caller's thread (onnxruntime-node's worker,
  * node-thread.ts). There an abort rejects at once whatever the piece size; the size bounds only the work that
  * goes on after it and how often progress moves. Pieces cost throughput where they are small: at 512² on an
- * idle Intel Xeon (tools/bench/abort-latency.mjs), 2^37 ran ~1.3× one graph's time, 2^38 and 2^39 within
- * the noise of it.
+ * idle Intel Xeon, 2^38-FLOP pieces on the worker ran 1.10× one graph's warm time, where 2^37 pieces on the
+ * calling thread ran 2.21× (tools/bench/abort-latency.mjs).
  */
 export const OFF_THREAD_PIECE_FACTOR = 2;
 

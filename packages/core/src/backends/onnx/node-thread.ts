@@ -146,11 +146,9 @@ export class OrtThread {
     }
     let released = false;
     return {
-      run: async (feeds) => {
-        const plain: Record<string, PlainTensor> = {};
-        for (const [name, t] of Object.entries(feeds)) plain[name] = t as PlainTensor;
-        return (await this.call({ op: 'run', session, feeds: plain })).outputs as Record<string, RuntimeTensor>;
-      },
+      // The feeds are PlainTensors: this runtime's `tensor` makes them (node.ts).
+      run: async (feeds) =>
+        (await this.call({ op: 'run', session, feeds: feeds as Record<string, PlainTensor> })).outputs as Record<string, RuntimeTensor>,
       release: async () => {
         if (released || this.failure !== undefined) return;
         released = true;

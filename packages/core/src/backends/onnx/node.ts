@@ -77,6 +77,8 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     throw new InvalidArgumentError(`thread must be 'worker' or 'main', got ${String(options.thread)}`);
   const name = options.device === 'cuda' ? 'onnx-node-cuda' : 'onnx-node';
   try {
+    // Loaded here even when the worker thread runs it: a missing or broken addon must fail the backend's
+    // creation, so that 'auto' falls back to the next backend instead of failing at the first read.
     const ort = await loadOrt();
     const settings = onnxNodeSessionOptions(options);
     const runtime =
