@@ -219,7 +219,9 @@ export async function enqueueBatch(options: BatchOptions): Promise<BatchRun> {
   const session = await QueueSession.open(options.connection, options.queueName);
   try {
     const tracker = await session.submit(planned, options);
-    return new BatchRun(session, jobs, skipped, tracker);
+    const run = new BatchRun(session, jobs, skipped, tracker);
+    await tracker.start();
+    return run;
   } catch (err) {
     await session.close();
     throw err;

@@ -40,7 +40,8 @@ export class QueueSession {
   /**
    * Puts the jobs on the queue and follows them. A job whose id is already there is not added twice: one
    * waiting or running is followed as it is, one that failed is retried, one that completed counts as done
-   * while its output exists and is run again otherwise.
+   * while its output exists and is run again otherwise. The tracker comes back unstarted: attach its
+   * listeners, then call its start().
    */
   async submit(jobs: readonly PlannedJob[], retry: RetryOptions = {}): Promise<JobTracker> {
     const tracker = new JobTracker(
@@ -60,8 +61,7 @@ export class QueueSession {
       } else if (state === 'unknown') fresh.push(job);
     }
     await this.queue.addBulk(fresh.map((j) => ({ name: j.name, data: j.data, opts: jobOptions(j.id, retry) })));
-    await tracker.start();
-    return tracker;
+    return tracker; // the caller attaches its listeners, then calls start()
   }
 
   /** Removes the jobs that have not started; running ones finish. Returns how many were removed. */

@@ -17,6 +17,8 @@ export interface JobTrackerEvents {
 
 export class JobTracker extends EventEmitter<JobTrackerEvents> {
   readonly #pending: Set<string>;
+  /** Until start(), events are not acted on: start() reads every job's state, which covers them. */
+  #started = false;
   #timer: NodeJS.Timeout | undefined;
   readonly #finished: Promise<void>;
   #resolve!: () => void;
@@ -36,8 +38,13 @@ export class JobTracker extends EventEmitter<JobTrackerEvents> {
     });
   }
 
-  /** Call once every job is on the queue: settles those already ended, then re-reads the rest now and then. */
+  /**
+   * Call once every job is on the queue and the listeners are attached (a job can end within milliseconds of
+   * being added: an event settled before then would reach no listener): settles those already ended, then
+   * re-reads the rest now and then.
+   */
   async start(): Promise<void> {
+    this.#started = true;
     if (this.#pending.size === 0) return this.#end();
     this.#timer = setInterval(() => void this.reconcile(), RECONCILE_MS);
     this.#timer.unref();
@@ -79,7 +86,7 @@ export class JobTracker extends EventEmitter<JobTrackerEvents> {
   }
 
   #settle(id: string, how: 'done' | 'failed', detail: JobResult | string | undefined): void {
-    if (!this.#pending.delete(id)) return;
+    if (!this.#started || !this.#pending.delete(id)) return;
     if (how === 'done') this.emit('done', id, detail as JobResult | undefined);
     else this.emit('failed', id, String(detail ?? 'unknown reason'));
     if (this.#pending.size === 0) this.#end();

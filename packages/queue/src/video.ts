@@ -125,6 +125,7 @@ export async function stylizeVideoOnQueue(options: QueueVideoOptions): Promise<S
         reason,
       });
     });
+    await tracker.start();
     options.onQueued?.({
       chunks: planned.length,
       frames,
