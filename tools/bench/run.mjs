@@ -15,13 +15,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import sharp from 'sharp';
 import { modelFlops } from './flops.mjs';
+import { cpuInfo, writeInputs } from './inputs.mjs';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
-const samples = resolve(root, '../shared/data/samples');
 
 /** FP32 FMA peak recorded for AMD Zen 5 with 2 threads (docs/BENCHMARKS.md), used when it cannot be measured here. */
 const DOCUMENTED_PEAK_GFLOPS = 437;
@@ -57,35 +56,12 @@ const LABEL = {
 };
 const TORCH_FP32 = ['torch', 'torch-ftz'];
 
-/** The CPU's name and the instruction-set flags that decide these numbers (Linux /proc/cpuinfo). */
-async function cpuInfo() {
-  const text = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
-  const field = (name) => text.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
-  const flags = new Set((field('flags') ?? '').split(/\s+/));
-  const has = (...names) => names.some((n) => flags.has(n));
-  return {
-    model: `${field('model name') ?? cpus()[0]?.model ?? 'unknown CPU'} (${field('vendor_id') ?? '?'} family ${field('cpu family') ?? '?'} model ${field('model') ?? '?'})`,
-    avx512: has('avx512f'),
-    avx512bf16: has('avx512_bf16'),
-    amx: has('amx_tile', 'amx_bf16'),
-    vnni: has('avx512_vnni', 'avx_vnni'),
-  };
-}
 const cpu = await cpuInfo();
 const bf16Native = cpu.avx512bf16 || cpu.amx;
 
 if (!existsSync(join(root, 'packages/core/dist/backends/onnx/node.js'))) {
   console.error('bench: packages/core is not built; run `npm run build` first');
   process.exit(1);
-}
-
-/** Two contents and one style from ../shared/data/samples, centre-cropped to size², as raw RGB. */
-async function writeInputs(dir, size) {
-  const files = { content: 'content/tubingen.jpg', content2: 'content/venice-boat.jpg', style: 'style/udnie.jpg' };
-  for (const [name, file] of Object.entries(files)) {
-    const raw = await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    await writeFile(join(dir, `${name}-${size}.rgb`), raw);
-  }
 }
 
 async function measure(runtime, size, inputs) {

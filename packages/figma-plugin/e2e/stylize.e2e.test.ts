@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelJson } from '@adaattn/core';
+import { ORT_WEB_CDN_URL } from '@adaattn/core/backends/onnx/web';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,7 @@ const packageDir = join(here, '..');
 const repoRoot = join(packageDir, '../..');
 const modelDir = join(packageDir, '../model-image');
 const samplesDir = join(repoRoot, '../shared/data/samples');
+const ortDist = join(repoRoot, 'node_modules/onnxruntime-web/dist');
 const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(chromiumPath);
 
@@ -60,8 +62,10 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
   let page: Page;
   let ui: FrameLocator;
   const consoleErrors: string[] = [];
+  /** onnxruntime-web files the plugin fetched from jsDelivr (answered from node_modules: no network here). */
+  const ortFetched: string[] = [];
 
-  async function openHarness(): Promise<void> {
+  async function openHarness(uiQuery = ''): Promise<void> {
     page = await context.newPage();
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
@@ -76,8 +80,8 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
         contentUrls: ['/samples/content/bird.jpg', '/samples/content/venice-boat.jpg', '/samples/content/tubingen.jpg'],
         styleUrl: '/samples/style/wave.jpg',
         modelUrl,
-        // Software WebGL is absent under --disable-gpu: the UI's table falls back to wasm by itself.
-        uiQuery: '',
+        // No GPU adapter and no hardware WebGL under --disable-gpu: the UI's table falls back to wasm by itself.
+        uiQuery,
         frameSizes: FRAME_SIZES,
       },
     );
@@ -180,6 +184,17 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
       ],
       viewport: { width: 1000, height: 760 },
     });
+    // The release build fetches onnxruntime-web's wasm from jsDelivr at the version core names; the CDN
+    // is answered with the installed package's own files.
+    await context.route(`${ORT_WEB_CDN_URL}*`, async (route) => {
+      const file = new URL(route.request().url()).pathname.split('/').at(-1) ?? '';
+      ortFetched.push(file);
+      await route.fulfill({
+        path: join(ortDist, file),
+        contentType: file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript',
+        headers: { 'access-control-allow-origin': '*' },
+      });
+    });
     await openHarness();
   }, 120_000);
 
@@ -223,8 +238,11 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     const engine = (await ui.locator('#engine-info').textContent()) ?? '';
     console.log(`3 frames stylized in ${seconds.toFixed(1)} s (style encoding included); ${engine}`);
     expect(finished).toMatchObject({ outcome: 'done', failures: [] });
-    // Headless Chromium's only WebGL is SwiftShader (software): the backend table must have passed it over.
-    expect(engine).toMatch(/on WebAssembly \(CPU, tfjs\)[\s\S]*Not used: webgl: /);
+    // Headless Chromium has no WebGPU adapter here and only a software WebGL: the backend table passed both
+    // over for ONNX Runtime's wasm, whose binary came from the CDN.
+    expect(engine).toMatch(/on WebAssembly \(CPU, ONNX Runtime\)[\s\S]*Not used: webgpu: [^;]+; webgl: /);
+    // Only the binary: the JavaScript glue is the bundle's own (a module import from the CDN might be refused by a CSP).
+    expect(ortFetched).toEqual(['ort-wasm-simd-threaded.wasm']);
 
     const layers = await page.evaluate(() =>
       window.h.figma.rectangles.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height, hash: r.imageHash })),
@@ -421,11 +439,15 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     expect(ranges).toEqual(['decoder.safetensors bytes=3000000-']);
     served.length = 0;
     await page.close();
-    await openHarness();
+    // This time on tfjs's wasm, chosen in the query: the table's last row, inlined in ui.html, runs too.
+    await openHarness('?backend=wasm');
     await page.evaluate(() => window.h.select([window.h.styleNode]));
     await ui.locator('#use-selection').click();
     await ui.locator('#engine-info', { hasText: `${listed.length} files from cache` }).waitFor({ timeout: 60_000 });
     expect(served).toEqual(['model.json']); // revalidated; every weight file came from the cache
+    expect(await ui.locator('#engine-info').textContent()).toMatch(/on WebAssembly \(CPU, tfjs\)/);
+    await page.evaluate(() => window.h.select([window.h.frames[0] as (typeof window.h.frames)[number]]));
+    expect(await waitForFinished(await stylize(), 30_000)).toMatchObject({ outcome: 'done', failures: [] });
     // Expected: the 404 of the first test and the connection cut on purpose (a length mismatch).
     expect(consoleErrors.filter((e) => !e.includes('404') && !e.includes('ERR_CONTENT_LENGTH_MISMATCH'))).toEqual([]);
   }, 90_000);

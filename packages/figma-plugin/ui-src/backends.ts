@@ -1,10 +1,15 @@
 /**
  * Which runtime runs the model, as one table of rows registered in core's BackendRegistry and tried in order:
  * the first that starts wins, and every failure is kept so the UI can say why it fell back. The WebGL probe,
- * the float32 check and the inlined wasm are core's (@adaattn/core/browser). Adding ONNX Runtime web (core's
- * backends/onnx/web) is one more row here.
+ * the float32 check and the inlined wasm are core's (@adaattn/core/browser).
+ *
+ * The order is by speed (docs/BENCHMARKS.md, "Plugins' engines"): ONNX Runtime on WebGPU, tfjs on WebGL
+ * (both refused when the browser draws them in software), ONNX Runtime's wasm (1.23× tfjs-wasm at 512² in
+ * headless Chromium; its 14 MB binary comes from jsDelivr on first use), then tfjs's wasm, which is inlined
+ * and so starts offline and whatever the network allows.
  */
 import { BackendError, BackendRegistry, type Backend } from '@adaattn/core';
+import { createOnnxWebBackend, ortWebCdnPaths } from '@adaattn/core/backends/onnx/web';
 import { startInlineWasmBackend, startWebglBackend } from '@adaattn/core/browser';
 // Registers tfjs's 'webgl' backend factory (no GL context is made until it is chosen).
 import '@tensorflow/tfjs-backend-webgl';
@@ -12,7 +17,7 @@ import { WASM_BINARIES } from './wasm-binaries.js';
 
 export { isSoftwareRenderer, probeWebgl, type WebglProbe } from '@adaattn/core/browser';
 
-export type BackendId = 'webgl' | 'wasm';
+export type BackendId = 'webgpu' | 'webgl' | 'onnx-wasm' | 'wasm';
 
 export interface BackendChoice {
   readonly id: BackendId;
@@ -24,9 +29,22 @@ export interface BackendChoice {
 // Figma offers no backend setting, so a software-drawn WebGL is always refused in favour of wasm.
 const startWebgl = (): Promise<Backend> => startWebglBackend();
 const startWasm = (): Promise<Backend> => startInlineWasmBackend(WASM_BINARIES);
+// The onnxruntime-web modules travel in ui.html (~120 KB each); their wasm binaries come from the CDN,
+// which manifest.json's networkAccess already allows for the model.
+const startOnnxWebgpu = (): Promise<Backend> =>
+  createOnnxWebBackend({
+    device: 'webgpu',
+    threads: 1,
+    module: () => import('onnxruntime-web/webgpu'),
+    wasmPaths: ortWebCdnPaths('webgpu'),
+  });
+const startOnnxWasm = (): Promise<Backend> =>
+  createOnnxWebBackend({ device: 'wasm', threads: 1, module: () => import('onnxruntime-web/wasm'), wasmPaths: ortWebCdnPaths('wasm') });
 
 export const BACKENDS: readonly BackendChoice[] = [
+  { id: 'webgpu', label: 'WebGPU (GPU, ONNX Runtime)', start: startOnnxWebgpu },
   { id: 'webgl', label: 'WebGL (GPU, tfjs)', start: startWebgl },
+  { id: 'onnx-wasm', label: 'WebAssembly (CPU, ONNX Runtime)', start: startOnnxWasm },
   { id: 'wasm', label: 'WebAssembly (CPU, tfjs)', start: startWasm },
 ];
 

@@ -3,8 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { BACKEND_CHOICES, Runtimes, RUNTIMES } from './backends';
 
 describe('backend choices', () => {
-  it("offers 'auto' (WebGL, then wasm) and every runtime on its own", () => {
-    expect(BACKEND_CHOICES.auto.order).toEqual(['tfjs-webgl', 'tfjs-wasm']);
+  it("offers 'auto' (fastest first: WebGPU, WebGL, ONNX Runtime's wasm, tfjs's) and every runtime on its own", () => {
+    expect(BACKEND_CHOICES.auto.order).toEqual(['onnx-webgpu', 'tfjs-webgl', 'onnx-wasm', 'tfjs-wasm']);
     for (const name of Object.keys(RUNTIMES)) expect(BACKEND_CHOICES[name as keyof typeof RUNTIMES].order).toEqual([name]);
   });
 
@@ -12,15 +12,21 @@ describe('backend choices', () => {
     const webgl = vi.fn(async () => {
       throw new Error('no WebGL here');
     });
+    const offline = vi.fn(async () => {
+      throw new Error('failed to fetch ort-wasm-simd-threaded.wasm');
+    });
     const wasm = vi.fn(async () => createReferenceBackend());
     const runtimes = new Runtimes({
+      'onnx-webgpu': { auto: true, start: offline },
       'tfjs-webgl': { auto: true, start: webgl },
+      'onnx-wasm': { auto: true, start: offline },
       'tfjs-wasm': { auto: true, start: wasm },
       'tfjs-cpu': { auto: false, start: wasm },
     });
     const first = await runtimes.resolve('auto');
     expect(await runtimes.resolve('auto')).toBe(first);
     expect(webgl).toHaveBeenCalledTimes(1);
+    expect(offline).toHaveBeenCalledTimes(2);
     expect(wasm).toHaveBeenCalledTimes(1);
     expect(webgl).toHaveBeenCalledWith('auto');
     await expect(runtimes.resolve('tfjs-webgl')).rejects.toThrow(/tfjs-webgl: no WebGL here/);
@@ -32,10 +38,14 @@ describe('backend choices', () => {
       throw new Error(why);
     };
     const runtimes = new Runtimes({
+      'onnx-webgpu': { auto: true, start: fail('no adapter') },
       'tfjs-webgl': { auto: true, start: fail('software') },
+      'onnx-wasm': { auto: true, start: fail('offline') },
       'tfjs-wasm': { auto: true, start: fail('no SIMD') },
       'tfjs-cpu': { auto: false, start: fail('x') },
     });
-    await expect(runtimes.resolve('auto')).rejects.toThrow(/auto:tfjs-webgl: software\n\s+auto:tfjs-wasm: no SIMD/);
+    await expect(runtimes.resolve('auto')).rejects.toThrow(
+      /auto:onnx-webgpu: no adapter\n\s+auto:tfjs-webgl: software\n\s+auto:onnx-wasm: offline\n\s+auto:tfjs-wasm: no SIMD/,
+    );
   });
 });

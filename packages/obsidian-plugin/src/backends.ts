@@ -1,11 +1,12 @@
 /**
  * The one table of inference runtimes the bundle carries, and the user's choice among them.
  *
- * Adding a runtime (e.g. ONNX Runtime Web once core has it) is one row in RUNTIMES; 'auto' tries the
- * rows marked `auto` in table order and reports every failure in one error (core's BackendRegistry).
+ * Adding a runtime is one row in RUNTIMES; 'auto' tries the rows marked `auto` in table order, fastest
+ * first (docs/BENCHMARKS.md, "Plugins' engines"), and reports every failure in one error (core's
+ * BackendRegistry).
  * Each row's module is imported only when that runtime is chosen, so loading the plugin costs nothing.
  * A row's start() learns whether 'auto' or the user chose it: 'auto' may decline a runtime that works but
- * would be slower than the next one (WebGL drawn by a software rasterizer, 10× slower than wasm).
+ * would be slower than the next one (WebGL or WebGPU drawn by a software rasterizer, 10–100× slower than wasm).
  */
 import { BackendRegistry, type Backend } from '@adaattn/core';
 
@@ -19,13 +20,23 @@ interface RuntimeRow {
 export type StartPurpose = 'auto' | 'chosen';
 
 export const RUNTIMES = {
+  'onnx-webgpu': {
+    label: 'WebGPU (GPU, ONNX Runtime)',
+    auto: true,
+    start: (purpose: StartPurpose) => import('./runtimes/onnx').then((m) => m.startOnnx('webgpu', purpose)),
+  },
   'tfjs-webgl': {
     label: 'WebGL (GPU)',
     auto: true,
     start: (purpose: StartPurpose) => import('./runtimes/tfjs').then((m) => m.startTfjs('webgl', purpose)),
   },
+  'onnx-wasm': {
+    label: 'WebAssembly (CPU, ONNX Runtime; 14 MB download on first use)',
+    auto: true,
+    start: (purpose: StartPurpose) => import('./runtimes/onnx').then((m) => m.startOnnx('wasm', purpose)),
+  },
   'tfjs-wasm': {
-    label: 'WebAssembly (CPU)',
+    label: 'WebAssembly (CPU, tfjs; works offline)',
     auto: true,
     start: (purpose: StartPurpose) => import('./runtimes/tfjs').then((m) => m.startTfjs('wasm', purpose)),
   },
@@ -43,7 +54,10 @@ const runtimeNames = Object.keys(RUNTIMES) as RuntimeName[];
 
 /** What the settings dropdown offers: 'auto' first, then each runtime on its own. */
 export const BACKEND_CHOICES: Readonly<Record<BackendChoice, { readonly label: string; readonly order: readonly RuntimeName[] }>> = {
-  auto: { label: 'Automatic (WebGL, else WebAssembly)', order: runtimeNames.filter((n) => RUNTIMES[n].auto) },
+  auto: {
+    label: 'Automatic (the fastest that starts: WebGPU, WebGL, then WebAssembly)',
+    order: runtimeNames.filter((n) => RUNTIMES[n].auto),
+  },
   ...(Object.fromEntries(runtimeNames.map((n) => [n, { label: RUNTIMES[n].label, order: [n] }])) as Record<
     RuntimeName,
     { label: string; order: RuntimeName[] }

@@ -1,0 +1,40 @@
+// What the benchmarks share: the machine they ran on, and the same inputs for every runtime.
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+const samples = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/samples');
+
+/** The CPU's name and the instruction-set flags that decide these numbers (Linux /proc/cpuinfo). */
+export async function cpuInfo() {
+  const text = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const field = (name) => text.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
+  const flags = new Set((field('flags') ?? '').split(/\s+/));
+  const has = (...names) => names.some((n) => flags.has(n));
+  return {
+    model: `${field('model name') ?? cpus()[0]?.model ?? 'unknown CPU'} (${field('vendor_id') ?? '?'} family ${field('cpu family') ?? '?'} model ${field('model') ?? '?'})`,
+    avx512: has('avx512f'),
+    avx512bf16: has('avx512_bf16'),
+    amx: has('amx_tile', 'amx_bf16'),
+    vnni: has('avx512_vnni', 'avx_vnni'),
+  };
+}
+
+/** Two contents and one style from ../shared/data/samples, centre-cropped to size², as raw RGB (name-size.rgb). */
+export async function writeInputs(dir, size) {
+  const files = { content: 'content/tubingen.jpg', content2: 'content/venice-boat.jpg', style: 'style/udnie.jpg' };
+  for (const [name, file] of Object.entries(files)) {
+    const raw = await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+    await writeFile(join(dir, `${name}-${size}.rgb`), raw);
+  }
+}
+
+/** PSNR in dB between two 8-bit images of the same size (Infinity when equal). */
+export function psnr(a, b) {
+  if (a.length !== b.length) throw new Error(`psnr: ${a.length} vs ${b.length} bytes`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return sum === 0 ? Infinity : 10 * Math.log10((255 * 255 * a.length) / sum);
+}
