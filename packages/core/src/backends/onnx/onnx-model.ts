@@ -10,10 +10,10 @@ export const OPSET = 17;
 /** IR version 8 is the one that goes with opset 17 (onnx/docs/Versioning.md). */
 const IR_VERSION = 8;
 
-export type DataType = 'float32' | 'int64';
+export type DataType = 'float32' | 'int64' | 'int32' | 'uint8' | 'int8';
 
 /** TensorProto.DataType */
-const DATA_TYPE: Readonly<Record<DataType, number>> = { float32: 1, int64: 7 };
+const DATA_TYPE: Readonly<Record<DataType, number>> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
 
 export type AttributeValue =
   | { readonly kind: 'int'; readonly value: number }
@@ -36,7 +36,7 @@ export interface OnnxValueInfo {
 }
 
 export interface OnnxInitializer extends OnnxValueInfo {
-  readonly data: Float32Array | BigInt64Array;
+  readonly data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
 }
 
 export interface OnnxGraph {
@@ -87,7 +87,7 @@ function nodeProto(node: OnnxNode, index: number): Message {
 }
 
 /** Little-endian bytes of a typed array, without copying on little-endian hosts. */
-function littleEndianBytes(data: Float32Array | BigInt64Array): Uint8Array {
+function littleEndianBytes(data: OnnxInitializer['data']): Uint8Array {
   const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] === 1) return view;
   const out = new Uint8Array(view.length);
