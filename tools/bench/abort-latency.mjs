@@ -2,7 +2,7 @@
 // (packages/core/src/backends/onnx/pieces.ts) costs in throughput, side by side in one process:
 //
 //   node tools/bench/abort-latency.mjs [--sizes 512,1024,2048] [--at 0.5,2,5] [--repeats 3] [--threads 2]
-//                                      [--thread worker|main] [--backend onnx-node|tfjs-wasm|tfjs-cpu]
+//                                      [--thread worker|main] [--backend onnx-node|onnx-web-wasm|tfjs-wasm|tfjs-cpu]
 //                                      [--throughput-size 512] [--no-throughput]
 //
 // For each size, calls are aborted `--at` seconds after they start (the first one while ONNX Runtime still
@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Stylizer } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { createOnnxWebBackend } from '@adaattn/core/backends/onnx/web';
 import { createTfjsBackend } from '@adaattn/core/backends/tfjs';
 import { randomImageWeights, testPixels } from '@adaattn/core/testing';
 
@@ -82,7 +83,9 @@ for (const size of values.sizes.split(',').map(Number)) {
   const backend =
     values.backend === 'onnx-node'
       ? await createOnnxNodeBackend({ threads, thread: values.thread })
-      : await createTfjsBackend({ name: values.backend.replace(/^tfjs-/, '') });
+      : values.backend === 'onnx-web-wasm'
+        ? await createOnnxWebBackend({ device: 'wasm', threads: 1 }) // the plugins' CPU engine, on the calling thread
+        : await createTfjsBackend({ name: values.backend.replace(/^tfjs-/, '') });
   const stylizer = Stylizer.create(backend, weights);
   const content = testPixels(size, size, 3, 1);
   const style = testPixels(size, size, 3, 2);

@@ -84,7 +84,8 @@ async function gpuAdapter(allowSoftware: boolean): Promise<GpuAdapterLike> {
   if (!adapter) throw new Error('this browser offers no WebGPU adapter');
   const info = adapter.info ?? {};
   const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
-  if (software && !allowSoftware) throw new Error('the WebGPU adapter is a software one (SwiftShader), far slower than WebAssembly');
+  if (software && !allowSoftware)
+    throw new Error(`the WebGPU adapter is a software one (${info.architecture || 'a fallback adapter'}), far slower than WebAssembly`);
   return adapter;
 }
 
