@@ -1,7 +1,7 @@
 // The plugins' engines side by side in headless Chromium (Debian's, tools/ci/ensure-chromium.sh): the SDK on
 // tfjs-wasm, onnxruntime-web wasm, and WebGPU / WebGL where this Chromium has an adapter (on a machine without
 // a GPU, a software one: its timings say nothing of a real GPU, its output is checked against wasm's). Each
-// runtime runs in a fresh page, one thread, as in a plugin. Reports the CPU, timings (first call and warm
+// runtime runs in a fresh page, one thread, called with an AbortSignal and progress as the plugins call it. Reports the CPU, timings (first call and warm
 // median) and each output's PSNR against the first runtime's. Not a test.
 //
 //   node tools/bench/browser.mjs [--sizes 256,512] [--repeats 3] [--runtimes tfjs-wasm,onnx-web-wasm,onnx-web-webgpu,tfjs-webgl]
@@ -83,7 +83,8 @@ try {
         const r = await tab.evaluate((args) => globalThis.bench(args), { runtime, size, repeats });
         const output = Buffer.from(r.output, 'base64');
         reference ??= { runtime, output };
-        const warm = [...r.warm].sort((a, b) => a - b)[Math.floor((r.warm.length - 1) / 2)];
+        const sorted = [...r.warm].sort((a, b) => a - b);
+        const warm = (sorted[Math.floor((sorted.length - 1) / 2)] + sorted[Math.floor(sorted.length / 2)]) / 2; // median
         rows.push({
           size,
           runtime,

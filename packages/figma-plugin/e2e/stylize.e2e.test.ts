@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelJson } from '@adaattn/core';
-import { ORT_WEB_CDN_URL } from '@adaattn/core/backends/onnx/web';
+import { ORT_WEB_CDN_URL } from '@adaattn/core/browser/onnx';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,10 +239,9 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     console.log(`3 frames stylized in ${seconds.toFixed(1)} s (style encoding included); ${engine}`);
     expect(finished).toMatchObject({ outcome: 'done', failures: [] });
     // Headless Chromium has no WebGPU adapter here and only a software WebGL: the backend table passed both
-    // over for ONNX Runtime's wasm, whose binary came from the CDN.
-    expect(engine).toMatch(/on WebAssembly \(CPU, ONNX Runtime\)[\s\S]*Not used: webgpu: [^;]+; webgl: /);
-    // Only the binary: the JavaScript glue is the bundle's own (a module import from the CDN might be refused by a CSP).
-    expect(ortFetched).toEqual(['ort-wasm-simd-threaded.wasm']);
+    // over for tfjs's inlined wasm, and ONNX Runtime downloaded nothing.
+    expect(engine).toMatch(/on WebAssembly \(CPU, tfjs\)[\s\S]*Not used: webgpu: [^;]+; webgl: /);
+    expect(ortFetched).toEqual([]);
 
     const layers = await page.evaluate(() =>
       window.h.figma.rectangles.map((r) => ({ name: r.name, x: r.x, y: r.y, width: r.width, height: r.height, hash: r.imageHash })),
@@ -439,15 +438,17 @@ describe.skipIf(!haveChromium)('figma plugin in headless Chromium, real model', 
     expect(ranges).toEqual(['decoder.safetensors bytes=3000000-']);
     served.length = 0;
     await page.close();
-    // This time on tfjs's wasm, chosen in the query: the table's last row, inlined in ui.html, runs too.
-    await openHarness('?backend=wasm');
+    // This time on ONNX Runtime's wasm, chosen in the query: the table's last row, its binary from the CDN.
+    await openHarness('?backend=onnx-wasm');
     await page.evaluate(() => window.h.select([window.h.styleNode]));
     await ui.locator('#use-selection').click();
     await ui.locator('#engine-info', { hasText: `${listed.length} files from cache` }).waitFor({ timeout: 60_000 });
     expect(served).toEqual(['model.json']); // revalidated; every weight file came from the cache
-    expect(await ui.locator('#engine-info').textContent()).toMatch(/on WebAssembly \(CPU, tfjs\)/);
+    expect(await ui.locator('#engine-info').textContent()).toMatch(/on WebAssembly \(CPU, ONNX Runtime\)/);
     await page.evaluate(() => window.h.select([window.h.frames[0] as (typeof window.h.frames)[number]]));
     expect(await waitForFinished(await stylize(), 30_000)).toMatchObject({ outcome: 'done', failures: [] });
+    // Only the binary: the JavaScript glue is the bundle's own (a module import from the CDN might be refused by a CSP).
+    expect(ortFetched).toEqual(['ort-wasm-simd-threaded.wasm']);
     // Expected: the 404 of the first test and the connection cut on purpose (a length mismatch).
     expect(consoleErrors.filter((e) => !e.includes('404') && !e.includes('ERR_CONTENT_LENGTH_MISMATCH'))).toEqual([]);
   }, 90_000);

@@ -21,8 +21,8 @@ describe('startBackend', () => {
 
   it('lists every failure when none starts, and names unknown ids with the valid ones', async () => {
     const table = [fake('webgl', new Error('no WebGL context')), fake('wasm', new Error('no WebAssembly'))];
-    await expect(startBackend(['webgpu' as 'webgl', 'webgl', 'wasm'], table)).rejects.toThrow(
-      'no backend could start: webgpu: unknown backend; use one of webgl, wasm; webgl: no WebGL context; wasm: no WebAssembly',
+    await expect(startBackend(['webgpu2' as 'webgl', 'webgl', 'wasm'], table)).rejects.toThrow(
+      'no backend could start: webgpu2: unknown backend; use one of webgl, wasm; webgl: no WebGL context; wasm: no WebAssembly',
     );
   });
 });

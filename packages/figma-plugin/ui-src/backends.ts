@@ -1,16 +1,17 @@
 /**
  * Which runtime runs the model, as one table of rows registered in core's BackendRegistry and tried in order:
  * the first that starts wins, and every failure is kept so the UI can say why it fell back. The WebGL probe,
- * the float32 check and the inlined wasm are core's (@adaattn/core/browser).
+ * the float32 check and the inlined wasm are core's (@adaattn/core/browser), ONNX Runtime Web's start
+ * (@adaattn/core/browser/onnx).
  *
- * The order is by speed (docs/BENCHMARKS.md, "Plugins' engines"): ONNX Runtime on WebGPU, tfjs on WebGL
- * (both refused when the browser draws them in software), ONNX Runtime's wasm (1.23× tfjs-wasm at 512² in
- * headless Chromium; its 14 MB binary comes from jsDelivr on first use), then tfjs's wasm, which is inlined
- * and so starts offline and whatever the network allows.
+ * Order (docs/BENCHMARKS.md, "The plugins' engines"): the GPU first, ONNX Runtime on WebGPU, then tfjs on
+ * WebGL, each refused when the browser draws it in software; then tfjs's wasm, inlined, so it starts offline
+ * and whatever the network allows. ONNX Runtime's wasm comes last: called as the plugin calls it, it is level
+ * with tfjs's (1.05× at 512², 0.93× at 256² in headless Chromium) and needs a 14 MB download.
  */
 import { BackendError, BackendRegistry, type Backend } from '@adaattn/core';
-import { createOnnxWebBackend, ortWebCdnPaths } from '@adaattn/core/backends/onnx/web';
 import { startInlineWasmBackend, startWebglBackend } from '@adaattn/core/browser';
+import { startOnnxWebBackend } from '@adaattn/core/browser/onnx';
 // Registers tfjs's 'webgl' backend factory (no GL context is made until it is chosen).
 import '@tensorflow/tfjs-backend-webgl';
 import { WASM_BINARIES } from './wasm-binaries.js';
@@ -29,23 +30,15 @@ export interface BackendChoice {
 // Figma offers no backend setting, so a software-drawn WebGL is always refused in favour of wasm.
 const startWebgl = (): Promise<Backend> => startWebglBackend();
 const startWasm = (): Promise<Backend> => startInlineWasmBackend(WASM_BINARIES);
-// The onnxruntime-web modules travel in ui.html (~120 KB each); their wasm binaries come from the CDN,
-// which manifest.json's networkAccess already allows for the model.
-const startOnnxWebgpu = (): Promise<Backend> =>
-  createOnnxWebBackend({
-    device: 'webgpu',
-    threads: 1,
-    module: () => import('onnxruntime-web/webgpu'),
-    wasmPaths: ortWebCdnPaths('webgpu'),
-  });
-const startOnnxWasm = (): Promise<Backend> =>
-  createOnnxWebBackend({ device: 'wasm', threads: 1, module: () => import('onnxruntime-web/wasm'), wasmPaths: ortWebCdnPaths('wasm') });
+// Figma offers no backend setting: a software WebGPU adapter is refused too.
+const startOnnxWebgpu = (): Promise<Backend> => startOnnxWebBackend('webgpu');
+const startOnnxWasm = (): Promise<Backend> => startOnnxWebBackend('wasm');
 
 export const BACKENDS: readonly BackendChoice[] = [
   { id: 'webgpu', label: 'WebGPU (GPU, ONNX Runtime)', start: startOnnxWebgpu },
   { id: 'webgl', label: 'WebGL (GPU, tfjs)', start: startWebgl },
-  { id: 'onnx-wasm', label: 'WebAssembly (CPU, ONNX Runtime)', start: startOnnxWasm },
   { id: 'wasm', label: 'WebAssembly (CPU, tfjs)', start: startWasm },
+  { id: 'onnx-wasm', label: 'WebAssembly (CPU, ONNX Runtime)', start: startOnnxWasm },
 ];
 
 export interface StartedBackend {

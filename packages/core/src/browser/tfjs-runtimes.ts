@@ -8,10 +8,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { isSoftwareRenderer } from '../backends/software-renderer.js';
 import { createTfjsBackend } from '../backends/tfjs/create.js';
 import type { Backend } from '../tensor/backend.js';
 
 // core compiles without the DOM library: the few members used here, structurally.
+export { isSoftwareRenderer };
+
 interface WebglContextLike {
   getExtension(name: 'WEBGL_debug_renderer_info'): { readonly UNMASKED_RENDERER_WEBGL: number } | null;
   getExtension(name: 'WEBGL_lose_context'): { loseContext(): void } | null;
@@ -20,9 +23,6 @@ interface WebglContextLike {
 export interface DocumentLike {
   createElement(tagName: 'canvas'): { getContext(kind: 'webgl2' | 'webgl'): unknown };
 }
-
-/** Renderer names of WebGL implemented on the CPU (Chromium's SwiftShader, Mesa's llvmpipe/softpipe, Windows' Basic Render Driver). */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
 export interface WebglProbe {
   /** Whether a WebGL context could be made at all. */
@@ -40,10 +40,6 @@ export function probeWebgl(doc: DocumentLike | undefined = (globalThis as { docu
   const name = info === null ? undefined : (gl.getParameter(info.UNMASKED_RENDERER_WEBGL) as unknown);
   gl.getExtension('WEBGL_lose_context')?.loseContext(); // free the probe's context now, not at GC
   return typeof name === 'string' ? { available: true, renderer: name } : { available: true };
-}
-
-export function isSoftwareRenderer(name: string | undefined): boolean {
-  return name !== undefined && SOFTWARE_RENDERER.test(name);
 }
 
 export interface WebglStartOptions {

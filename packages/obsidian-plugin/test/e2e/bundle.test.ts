@@ -21,7 +21,7 @@ import esbuild from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseModelJson } from '@adaattn/core';
-import { ORT_WEB_CDN_URL } from '@adaattn/core/backends/onnx/web';
+import { ORT_WEB_CDN_URL } from '@adaattn/core/browser/onnx';
 import { release } from '../../release.mjs';
 import type { PageApi, SetupConfig } from './browser-entry';
 
@@ -178,7 +178,7 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     const failures = async () => (await page.evaluate(() => window.adaattn.notices())).filter((t) => t.startsWith('Stylize failed'));
 
     // 1. The command on the embed, runtime 'auto'. Headless Chromium has no WebGPU adapter here and its WebGL
-    //    is software (SwiftShader), so 'auto' must pass both over for ONNX Runtime's WebAssembly.
+    //    is software (SwiftShader), so 'auto' must pass both over for tfjs's inlined WebAssembly.
     let t0 = Date.now();
     expect(await page.evaluate(() => window.adaattn.command('stylize-image-under-cursor'))).toBe(true);
     await page.locator('.modal-title', { hasText: 'Stylize bird.jpg' }).waitFor();
@@ -200,12 +200,8 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
 
     expect(await failures(), consoleLines.join('\n')).toEqual([]);
     timings.push(`auto run, incl. model load: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(
-      consoleLines.some((l) => l.includes('running on onnx-web-wasm')),
-      consoleLines.join('\n'),
-    ).toBe(true);
-    // Only the binary: the JavaScript glue is main.js's own.
-    expect(ortFetched).toEqual(['ort-wasm-simd-threaded.wasm']);
+    expect(consoleLines.some((l) => l.includes('running on tfjs-wasm'))).toBe(true);
+    expect(ortFetched).toEqual([]); // tfjs's wasm started: nothing downloaded for ONNX Runtime
 
     expect(await page.evaluate(() => window.adaattn.noteText())).toBe(
       'A bird at the lake:\n![[bird.jpg]] ![[bird.stylized-wave.png]]\nStylized with AdaAttN.',
@@ -256,10 +252,21 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     expect(agreement.width).toBe(48);
     expect(agreement.meanAbsDiff).toBeLessThan(2);
 
+    // ONNX Runtime's WebAssembly chosen explicitly: its binary from the CDN (only the binary: the JavaScript
+    // glue is main.js's own), and the same picture as tfjs's.
+    await runPicker('onnx-wasm', 'photos/bird.stylized-wave-3.png');
+    expect(consoleLines.some((l) => l.includes('running on onnx-web-wasm'))).toBe(true);
+    expect(ortFetched).toEqual(['ort-wasm-simd-threaded.wasm']);
+    const onnx = await page.evaluate(() =>
+      window.adaattn.compare('photos/bird.stylized-wave-3.png', 'photos/bird.stylized-wave-1.png', 48),
+    );
+    timings.push(`ONNX Runtime wasm vs tfjs wasm |diff| mean ${onnx.meanAbsDiff.toFixed(3)}, max ${onnx.maxAbsDiff} (of 255)`);
+    expect(onnx.meanAbsDiff).toBeLessThan(1);
+
     // 4. Disable and re-enable (a fresh main.js in the same window, as after an update): tfjs keeps its
     //    engine on the window, and the new copy must still run.
     await page.evaluate(() => window.adaattn.reload());
-    await runPicker('tfjs-wasm', 'photos/bird.stylized-wave-3.png');
+    await runPicker('tfjs-wasm', 'photos/bird.stylized-wave-4.png');
 
     // Reloads after the first run (WebGL, re-enable) read the downloaded files: no request since.
     expect(await page.evaluate(() => window.adaattn.requests().length)).toBe(requests.length);

@@ -117,18 +117,11 @@ function threadRuntime(name: string, settings: OrtNode.InferenceSession.SessionO
 
 /** Fails early, with ORT's reason, when the CUDA provider cannot start (rather than at the first read). */
 async function probeCuda(ort: typeof OrtNode, settings: OrtNode.InferenceSession.SessionOptions): Promise<void> {
-  const { encodeModel } = await import('./onnx-model.js');
-  const model = encodeModel({
-    name: 'probe',
-    nodes: [{ opType: 'Relu', inputs: ['x'], outputs: ['y'] }],
-    inputs: [{ name: 'x', dataType: 'float32', dims: [1] }],
-    outputs: [{ name: 'y', dataType: 'float32', dims: [1] }],
-    initializers: [],
-  });
+  const { PROBE_MODEL } = await import('./onnx-model.js');
   // ORT logs a missing CUDA library through its process-wide logger, before our error says the same in one
   // line; that logger is set up by the first session, and this probe usually is the first.
   if (ort.env.logLevel === undefined || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
-  const session = await ort.InferenceSession.create(model, { ...settings, executionProviders: ['cuda'], logSeverityLevel: 4 });
+  const session = await ort.InferenceSession.create(PROBE_MODEL, { ...settings, executionProviders: ['cuda'], logSeverityLevel: 4 });
   await session.release();
 }
 

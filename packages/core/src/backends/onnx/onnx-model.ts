@@ -121,3 +121,16 @@ export function encodeModel(graph: OnnxGraph, producer = '@adaattn/core'): Uint8
     .message(8, new Message().string(1, '').varint(2, OPSET))
     .encode();
 }
+
+/**
+ * y = x + 1 on two numbers: the graph a backend runs as it starts, so that a runtime that cannot run (its
+ * wasm binary not fetched, a GPU or CUDA provider that does not start) fails then, with its reason, and not
+ * at the first image.
+ */
+export const PROBE_MODEL: Uint8Array = encodeModel({
+  name: 'probe',
+  nodes: [{ opType: 'Add', inputs: ['x', 'one'], outputs: ['y'] }],
+  inputs: [{ name: 'x', dataType: 'float32', dims: [2] }],
+  outputs: [{ name: 'y', dataType: 'float32', dims: [2] }],
+  initializers: [{ name: 'one', dataType: 'float32', dims: [1], data: Float32Array.of(1) }],
+});

@@ -11,7 +11,8 @@ import { BackendError, reasonOf } from '../../errors.js';
 import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
-import { encodeModel } from './onnx-model.js';
+import { isSoftwareRenderer } from '../software-renderer.js';
+import { PROBE_MODEL } from './onnx-model.js';
 import { arenaFor, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxWebOptions extends OnnxGraphOptions {
@@ -39,37 +40,35 @@ export interface OnnxWebOptions extends OnnxGraphOptions {
    * with a clear reason, so a caller trying runtimes in order moves on to the next.
    */
   readonly allowSoftwareGpu?: boolean;
+  /**
+   * How long starting may take, in ms (default DEFAULT_START_TIMEOUT_MS, 3 min): past it, creation fails
+   * with that reason instead of waiting on a download that stalled.
+   */
+  readonly startTimeoutMs?: number;
 }
 
 const PACKAGE = 'onnxruntime-web';
 /** The onnxruntime-web version core is built and tested against (its peer dependency). */
 export const ORT_WEB_VERSION = '1.30.0';
-/**
- * onnxruntime-web's files on jsDelivr, for `wasmPaths` where a bundle carries the module but not its wasm
- * binaries (14 MB for wasm, 27 MB for WebGPU): fetched on first use, then kept by the browser's HTTP cache.
- */
-export const ORT_WEB_CDN_URL = `https://cdn.jsdelivr.net/npm/${PACKAGE}@${ORT_WEB_VERSION}/dist/`;
 
-/** The wasm binary that each of onnxruntime-web's bundles (`onnxruntime-web/wasm`, `/webgpu`) loads. */
-const WASM_FILE = { wasm: 'ort-wasm-simd-threaded.wasm', webgpu: 'ort-wasm-simd-threaded.asyncify.wasm' } as const;
-
-/**
- * `wasmPaths` for a bundle that carries `onnxruntime-web/<bundle>`: its wasm binary from ORT_WEB_CDN_URL,
- * and nothing else. Naming only the binary keeps ORT on the JavaScript glue inside the bundle (a prefix
- * would make it import that glue from the CDN as a module, which a plugin's CSP may refuse); the price is
- * one thread, which is all a page without cross-origin isolation gets anyway.
- */
-export function ortWebCdnPaths(bundle: keyof typeof WASM_FILE): { readonly wasm: string } {
-  return { wasm: `${ORT_WEB_CDN_URL}${WASM_FILE[bundle]}` };
-}
+/** How long starting may take before it is given up: it may download a 27 MB binary first. */
+export const DEFAULT_START_TIMEOUT_MS = 180_000;
 
 function importOptional(specifier: string): Promise<unknown> {
   return import(specifier);
 }
 
-interface GpuAdapterLike {
+interface GpuAdapterInfoLike {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly device?: string;
+  readonly description?: string;
   readonly isFallbackAdapter?: boolean;
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string };
+}
+interface GpuAdapterLike {
+  /** Where browsers before Chrome 136 said it; newer ones say it in `info`. */
+  readonly isFallbackAdapter?: boolean;
+  readonly info?: GpuAdapterInfoLike;
 }
 type GpuLike = { requestAdapter(options?: { powerPreference?: string }): Promise<GpuAdapterLike | null> };
 
@@ -83,25 +82,17 @@ async function gpuAdapter(allowSoftware: boolean): Promise<GpuAdapterLike> {
   const adapter = await webGpu()?.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('this browser offers no WebGPU adapter');
   const info = adapter.info ?? {};
-  const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description}`);
-  if (software && !allowSoftware)
-    throw new Error(`the WebGPU adapter is a software one (${info.architecture || 'a fallback adapter'}), far slower than WebAssembly`);
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
+  const fallback = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true;
+  if ((fallback || isSoftwareRenderer(name)) && !allowSoftware)
+    throw new Error(`the WebGPU adapter is a software one (${name || 'a fallback adapter'}), far slower than WebAssembly`);
   return adapter;
 }
-
-/** y = x + 1 on two numbers: makes ONNX Runtime fetch and start its wasm (and WebGPU device) now, so that a runtime that cannot start fails here and not at the first image. */
-const PROBE_MODEL = encodeModel({
-  name: 'probe',
-  nodes: [{ opType: 'Add', inputs: ['x', 'one'], outputs: ['y'] }],
-  inputs: [{ name: 'x', dataType: 'float32', dims: [2] }],
-  outputs: [{ name: 'y', dataType: 'float32', dims: [2] }],
-  initializers: [{ name: 'one', dataType: 'float32', dims: [1], data: new Float32Array([1]) }],
-});
 
 async function probe(runtime: OnnxRuntime): Promise<void> {
   const session = await runtime.createSession(PROBE_MODEL, { peakBytes: 0 });
   try {
-    const { y } = await session.run({ x: runtime.tensor('float32', new Float32Array([1, 2]), [2]) });
+    const { y } = await session.run({ x: runtime.tensor('float32', Float32Array.of(1, 2), [2]) });
     const data = y?.data as Float32Array | undefined;
     if (data?.[0] !== 2 || data[1] !== 3)
       throw new Error(`a test graph computed ${data ? `[${[...data].join(', ')}]` : 'nothing'} instead of [2, 3]`);
@@ -110,46 +101,68 @@ async function probe(runtime: OnnxRuntime): Promise<void> {
   }
 }
 
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not start within ${ms / 1000} s (a download of its wasm binary that stalled?)`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+async function loadOrt(options: OnnxWebOptions): Promise<typeof OrtWeb> {
+  try {
+    return options.module ? await options.module() : ((await importOptional(PACKAGE)) as typeof OrtWeb);
+  } catch (error) {
+    const hint = options.module ? '' : `; install it with \`npm install ${PACKAGE}@${ORT_WEB_VERSION}\``;
+    throw new Error(`${PACKAGE} could not be loaded (${reasonOf(error)})${hint}`);
+  }
+}
+
+/**
+ * One runtime on one execution provider, started and checked. WebGPU gets no wasm fallback inside ORT:
+ * ORT would drop a provider that fails to start with only a console warning, and the backend would run on
+ * wasm under WebGPU's name and piece size.
+ */
+async function startRuntime(ort: typeof OrtWeb, provider: 'webgpu' | 'wasm', timeoutMs: number): Promise<OnnxRuntime> {
+  const settings: OrtWeb.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    logSeverityLevel: 3,
+    extra: sessionExtra(),
+  };
+  const runtime: OnnxRuntime = {
+    name: `onnx-web-${provider}`,
+    createSession: async (model, hints) =>
+      (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
+    tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+  };
+  await withTimeout(probe(runtime), timeoutMs);
+  return runtime;
+}
+
 export async function createOnnxWebBackend(options: OnnxWebOptions = {}): Promise<Backend> {
   const device = options.device ?? 'auto';
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   let name = device === 'wasm' ? 'onnx-web-wasm' : 'onnx-web-webgpu';
   try {
-    // 'auto' uses WebGPU when the page has a (hardware) adapter, else wasm.
-    let adapter: GpuAdapterLike | undefined;
-    if (device !== 'wasm') {
-      try {
-        adapter = await gpuAdapter(options.allowSoftwareGpu ?? false);
-      } catch (error) {
-        if (device === 'webgpu') throw error;
-        name = 'onnx-web-wasm';
-      }
-    }
-    const useGpu = adapter !== undefined;
-    let ort: typeof OrtWeb;
-    try {
-      ort = options.module ? await options.module() : ((await importOptional(PACKAGE)) as typeof OrtWeb);
-    } catch (error) {
-      const hint = options.module ? '' : `; install it with \`npm install ${PACKAGE}@${ORT_WEB_VERSION}\``;
-      throw new Error(`${PACKAGE} could not be loaded (${reasonOf(error)})${hint}`);
-    }
+    const ort = await loadOrt(options);
     if (options.threads !== undefined) ort.env.wasm.numThreads = options.threads;
     if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths as OrtWeb.Env.WasmPrefixOrFilePaths;
-    if (adapter) ort.env.webgpu.adapter = adapter as OrtWeb.Env['webgpu']['adapter'];
-    const settings: OrtWeb.InferenceSession.SessionOptions = {
-      executionProviders: useGpu ? ['webgpu', 'wasm'] : ['wasm'],
-      graphOptimizationLevel: 'all',
-      enableCpuMemArena: true,
-      enableMemPattern: true,
-      logSeverityLevel: 3,
-      extra: sessionExtra(),
-    };
-    const runtime: OnnxRuntime = {
-      name,
-      createSession: async (model, hints) =>
-        (await ort.InferenceSession.create(model, arenaFor(settings, hints.peakBytes))) as RuntimeSession,
-      tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
-    };
-    await probe(runtime);
+    let runtime: OnnxRuntime | undefined;
+    if (device !== 'wasm') {
+      // 'auto' uses WebGPU when the page has a (hardware) adapter that starts, else wasm.
+      try {
+        ort.env.webgpu.adapter = (await gpuAdapter(options.allowSoftwareGpu ?? false)) as OrtWeb.Env['webgpu']['adapter'];
+        runtime = await startRuntime(ort, 'webgpu', timeoutMs);
+      } catch (error) {
+        if (device === 'webgpu') throw error;
+      }
+    }
+    name = 'onnx-web-wasm';
+    runtime ??= await startRuntime(ort, 'wasm', timeoutMs);
+    name = runtime.name;
     return createOnnxBackendFrom(runtime, options);
   } catch (error) {
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
