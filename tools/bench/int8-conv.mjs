@@ -9,7 +9,8 @@
 //
 //   node tools/bench/int8-conv.mjs [--shapes 64x256,128x128,256x64,512x32] [--repeats 5] [--threads 2]
 //
-// Shapes are channels×side, as in VGG's and the decoder's convolutions (C in = C out).
+// Shapes are channels×side, as in VGG's and the decoder's convolutions (C in = C out). Needs packages/core
+// built (`npm run build`): it writes the graphs with core's ONNX encoder.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { attr, encodeModel } from '../../packages/core/dist/backends/onnx/onnx-model.js';
