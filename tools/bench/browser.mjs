@@ -64,16 +64,17 @@ const launch = () =>
     headless: true,
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
-const version = await launch().then(async (b) => [b.version(), await b.close()][0]);
+let version = '?'; // Chromium's, read from the first browser launched
 
 const cpu = await cpuInfo();
-console.log(`CPU: ${cpu.model}; AVX-512 ${cpu.avx512}, VNNI ${cpu.vnni}; Chromium ${version}`);
+console.log(`CPU: ${cpu.model}; AVX-512 ${cpu.avx512}, VNNI ${cpu.vnni}`);
 const rows = [];
 try {
   for (const size of sizes) {
     let reference;
     for (const runtime of runtimes) {
       const browser = await launch();
+      version = browser.version();
       const tab = await browser.newPage();
       const log = [];
       tab.on('console', (m) => log.push(m.text()));

@@ -12,9 +12,9 @@ import { isSoftwareRenderer } from '../backends/software-renderer.js';
 import { createTfjsBackend } from '../backends/tfjs/create.js';
 import type { Backend } from '../tensor/backend.js';
 
-// core compiles without the DOM library: the few members used here, structurally.
 export { isSoftwareRenderer };
 
+// core compiles without the DOM library: the few members used here, structurally.
 interface WebglContextLike {
   getExtension(name: 'WEBGL_debug_renderer_info'): { readonly UNMASKED_RENDERER_WEBGL: number } | null;
   getExtension(name: 'WEBGL_lose_context'): { loseContext(): void } | null;

@@ -145,26 +145,27 @@ async function startRuntime(ort: typeof OrtWeb, provider: 'webgpu' | 'wasm', tim
 export async function createOnnxWebBackend(options: OnnxWebOptions = {}): Promise<Backend> {
   const device = options.device ?? 'auto';
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-  let name = device === 'wasm' ? 'onnx-web-wasm' : 'onnx-web-webgpu';
+  // The provider being started: it names the backend, and the failure when it cannot start.
+  let provider: 'webgpu' | 'wasm' = device === 'wasm' ? 'wasm' : 'webgpu';
   try {
     const ort = await loadOrt(options);
     if (options.threads !== undefined) ort.env.wasm.numThreads = options.threads;
     if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths as OrtWeb.Env.WasmPrefixOrFilePaths;
     let runtime: OnnxRuntime | undefined;
-    if (device !== 'wasm') {
+    if (provider === 'webgpu') {
       // 'auto' uses WebGPU when the page has a (hardware) adapter that starts, else wasm.
       try {
         ort.env.webgpu.adapter = (await gpuAdapter(options.allowSoftwareGpu ?? false)) as OrtWeb.Env['webgpu']['adapter'];
         runtime = await startRuntime(ort, 'webgpu', timeoutMs);
       } catch (error) {
         if (device === 'webgpu') throw error;
+        provider = 'wasm';
       }
     }
-    name = 'onnx-web-wasm';
     runtime ??= await startRuntime(ort, 'wasm', timeoutMs);
-    name = runtime.name;
     return createOnnxBackendFrom(runtime, options);
   } catch (error) {
+    const name = `onnx-web-${provider}`;
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
   }
 }
