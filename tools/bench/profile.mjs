@@ -1,5 +1,5 @@
 // Where the time goes on ONNX Runtime: one warm stylize with ORT's profiler on, summed per operator type.
-//   node tools/bench/profile.mjs [--size 512] [--cached]
+//   node tools/bench/profile.mjs [--size 512] [--cached] [--int8] [--model packages/model-image]
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +13,8 @@ const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '512' },
     cached: { type: 'boolean', default: false },
+    int8: { type: 'boolean', default: false },
+    model: { type: 'string', default: 'packages/model-image' },
     threads: { type: 'string', default: '2' },
   },
 });
@@ -26,13 +28,13 @@ const image = async (file) => ({
   data: new Uint8Array(await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer()),
 });
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-profile-'));
-const model = join(root, 'packages/model-image');
+const model = resolve(root, values.model);
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
 const backend = await createOnnxNodeBackend({
   threads: Number(values.threads),
   sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') },
 });
-const stylizer = Stylizer.create(backend, loaded.weights);
+const stylizer = Stylizer.create(backend, loaded.weights, values.int8 ? { int8: loaded.config.int8 } : {});
 const [content, style] = [await image('content/tubingen.jpg'), await image('style/udnie.jpg')];
 const features = values.cached ? await stylizer.encodeStyle(style) : undefined;
 await stylizer.stylize(content, features ?? style); // sessions made, profiles start

@@ -1,5 +1,5 @@
 // One benchmark run of the SDK in a process of its own (so that its peak RSS is its own):
-//   node sdk-worker.mjs --backend onnx|onnx-web|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
+//   node sdk-worker.mjs --backend onnx|onnx-int8|onnx-web|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
 // Prints one JSON line: first-call, warm and cached-style times in seconds, peak RSS, session stats.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ const repeats = Number(values.repeats);
 const threads = Number(values.threads);
 
 async function startBackend(name) {
-  if (name === 'onnx') {
+  if (name === 'onnx' || name === 'onnx-int8') {
     const { createOnnxNodeBackend } = await import('@adaattn/core/backends/onnx/node');
     return createOnnxNodeBackend({ threads });
   }
@@ -46,7 +46,12 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) 
 
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(values.model, name))));
 const backend = await startBackend(values.backend);
-const stylizer = Stylizer.create(backend, loaded.weights);
+if (values.backend === 'onnx-int8' && loaded.config.int8 === undefined) {
+  console.error(`sdk-worker: ${values.model} has no int8 ranges in its model.json (tools/train/calibrate_int8.py)`);
+  process.exit(1);
+}
+// onnx-int8: the opt-in precision, the model's calibrated convolutions as QLinearConv.
+const stylizer = Stylizer.create(backend, loaded.weights, values.backend === 'onnx-int8' ? { int8: loaded.config.int8 } : {});
 const [content, content2, style] = [await pixels('content'), await pixels('content2'), await pixels('style')];
 
 // First call: includes whatever a backend does once per shape (ONNX Runtime: building its sessions).
@@ -71,7 +76,7 @@ for (let i = 0; i < repeats; i++) {
 features.dispose();
 
 let sessions;
-if (values.backend === 'onnx') {
+if (values.backend.startsWith('onnx') && values.backend !== 'onnx-web') {
   const { onnxStats } = await import('@adaattn/core/backends/onnx');
   sessions = onnxStats(backend);
 }

@@ -8,7 +8,7 @@ export * from './errors.js';
 
 // Tensor interface
 export { Backend, createBackend, type MemoryInfo } from './tensor/backend.js';
-export type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from './tensor/kernels.js';
+export type { BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from './tensor/kernels.js';
 export { nearestSourceIndices } from './tensor/nearest.js';
 export {
   BackendRegistry,
@@ -81,6 +81,7 @@ export {
   type VideoStylizeFloatResult,
 } from './model/video-stylizer.js';
 export { stylizerFromWeights, type AnyStylizer } from './model/create.js';
+export type { NetworkOptions } from './model/network.js';
 export { validateImageWeights, validateVideoWeights } from './model/validate.js';
 
 // Creative controls

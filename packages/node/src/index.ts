@@ -18,6 +18,7 @@ export type {
   EncodeStyleOptions,
   EncodedStyle,
   NodeStylizer,
+  Precision,
   RegionPair,
   StyleArgument,
   StylizeOptions,
@@ -32,6 +33,7 @@ export { FRAME_EXTENSIONS } from './io/frames.js';
 export { readMask } from './io/mask.js';
 export { floodFill, type FloodFillOptions, type Point, type PreserveColor, type StyleMix } from '@adaattn/core';
 export { BACKEND_CHOICES, type BackendName } from './api/backends.js';
+export { PRECISIONS } from './api/options.js';
 export { writeImage, type WriteImageOptions } from './api/write-image.js';
 export {
   DEFAULT_MAX_PIXELS,

@@ -3,7 +3,7 @@
  * `batch`, and `video --queue`. Option parsing, progress and exit codes are the local commands' own.
  */
 import { basename } from 'node:path';
-import { BACKEND_CHOICES, defaultModelDir } from '@adaattn/node';
+import { BACKEND_CHOICES, defaultModelDir, PRECISIONS } from '@adaattn/node';
 import {
   choice,
   CONTROL_OPTIONS,
@@ -70,9 +70,9 @@ function queueName(values: Parsed['values'], command: string): string | undefine
   return name;
 }
 
-/** The model, backend and threads are each worker's: a job carries only how to stylize. */
+/** The model, backend, threads and precision are each worker's: a job carries only how to stylize. */
 function refuseWorkerOptions(values: Parsed['values'], command: string, extra: readonly string[] = []): void {
-  for (const name of ['model', 'backend', 'threads', ...extra]) {
+  for (const name of ['model', 'backend', 'threads', 'precision', ...extra]) {
     if (values[name] !== undefined)
       throw new UsageError(
         `--${name} is chosen by each worker ('adaattn worker --${name} …'); jobs carry only the stylize options`,
@@ -111,6 +111,7 @@ const WORKER_OPTIONS = {
   model: { type: 'string', short: 'm' },
   backend: { type: 'string' },
   threads: { type: 'string' },
+  precision: { type: 'string' },
   concurrency: { type: 'string' },
   'lock-ms': { type: 'string' },
   'stalled-ms': { type: 'string' },
@@ -124,6 +125,7 @@ async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<
   const model = optional(values, 'model', command) ?? defaultModelDir();
   const backend = choice(values, 'backend', command, BACKEND_CHOICES) ?? 'auto';
   const threads = integer(values, 'threads', command, { min: 1, max: 1024, what: 'a whole number of threads ≥ 1' });
+  const precision = choice(values, 'precision', command, PRECISIONS) ?? 'float32';
   const concurrency = integer(values, 'concurrency', command, { min: 1, max: 64, what: 'a whole number of jobs at once, 1 to 64' }) ?? 1;
   const lockMs = integer(values, 'lock-ms', command, { min: 1000, max: 3_600_000, what: 'milliseconds, 1000 or more' });
   const stalledMs = integer(values, 'stalled-ms', command, { min: 100, max: 3_600_000, what: 'milliseconds, 100 or more' });
@@ -138,6 +140,7 @@ async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<
     model,
     backend,
     ...(threads === undefined ? {} : { threads }),
+    precision,
     concurrency,
     ...(lockMs === undefined ? {} : { lockDurationMs: lockMs }),
     ...(stalledMs === undefined ? {} : { stalledIntervalMs: stalledMs }),
@@ -146,7 +149,7 @@ async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<
   });
   const { stylizer } = worker;
   log(
-    `${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`,
+    `${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}${stylizer.precision === 'int8' ? ' (int8 convolutions)' : ''}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`,
   );
 
   // SIGTERM (docker stop, systemd, Kubernetes) and Ctrl-C drain: running jobs finish, no new job is taken.
@@ -370,6 +373,7 @@ Options:
   -m, --model <dir>     model directory (default: the image model; video jobs want models/adaattn-video)
   --backend <name>      ${BACKEND_CHOICES.join(', ')} or auto (default: auto)
   --threads <n>         CPU threads per job (default: the runtime's choice)
+  --precision <p>       float32 or int8 (int8: faster convolutions on the onnx backend, not exact; default: float32)
   --concurrency <n>     jobs at once in this process (default: 1)
   --lock-ms <ms>        how long a job stays claimed without a heartbeat (default: 60000)
   --stalled-ms <ms>     how often jobs of dead workers are looked for (default: 30000)

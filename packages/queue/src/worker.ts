@@ -6,7 +6,15 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { createStylizer, encodeImage, outputFormatForPath, readImage, type BackendName, type NodeStylizer } from '@adaattn/node';
+import {
+  createStylizer,
+  encodeImage,
+  outputFormatForPath,
+  readImage,
+  type BackendName,
+  type NodeStylizer,
+  type Precision,
+} from '@adaattn/node';
 import { prepareVideoStyles, stylizeFrames, writeFileAtomic, type VideoStyles } from '@adaattn/node/internal';
 import { DEFAULT_QUEUE_NAME, redisOptions } from './connection.js';
 import {
@@ -30,6 +38,8 @@ export interface StartWorkerOptions {
   readonly backend?: BackendName | 'auto';
   /** CPU threads of one stylize call. Default: the runtime's choice. */
   readonly threads?: number;
+  /** As for createStylizer: `'int8'` runs the convolutions in 8-bit integers on the onnx backend. Default: float32. */
+  readonly precision?: Precision;
   /** Jobs run at once in this process (they share the model). Default: 1. */
   readonly concurrency?: number;
   /** Encoded styles kept. Default: 16. */
@@ -70,6 +80,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<QueueWor
     ...(options.model === undefined ? {} : { model: options.model }),
     ...(options.backend === undefined ? {} : { backend: options.backend }),
     ...(options.threads === undefined ? {} : { threads: options.threads }),
+    ...(options.precision === undefined ? {} : { precision: options.precision }),
   });
   const name = `${hostname()}:${process.pid}`;
   const styles = new Lru<VideoStyles>(options.styleCacheSize ?? 16, (s) => s.list.forEach((e) => e.dispose()));

@@ -5,11 +5,14 @@
  */
 import type { Backend } from '../tensor/backend.js';
 import type { ModelWeights } from '../weights/types.js';
+import type { NetworkOptions } from './network.js';
 import { Stylizer } from './stylizer.js';
 import { VideoStylizer } from './video-stylizer.js';
 
 export type AnyStylizer = Stylizer | VideoStylizer;
 
-export function stylizerFromWeights(backend: Backend, model: ModelWeights): AnyStylizer {
-  return model.variant === 'image' ? Stylizer.create(backend, model.weights) : VideoStylizer.create(backend, model.weights);
+export function stylizerFromWeights(backend: Backend, model: ModelWeights, options: NetworkOptions = {}): AnyStylizer {
+  return model.variant === 'image'
+    ? Stylizer.create(backend, model.weights, options)
+    : VideoStylizer.create(backend, model.weights, options);
 }

@@ -12,7 +12,7 @@
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
-import { conv3x3, conv3x3InBands, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
+import { conv3x3, conv3x3InBands, disposeLayer, up2, uploadConv, type Conv, type Int8Layers } from './layers.js';
 import { DECODER_HEAD, DECODER_STEPS, VIDEO_DECODER_STEPS, type DecoderStep } from '../architecture.js';
 
 export type AfterLayer = (done: number, total: number) => Promise<void>;
@@ -25,10 +25,10 @@ export class ConvStack {
     this.convs = convs;
   }
 
-  static upload(b: Backend, map: WeightMap, steps: readonly DecoderStep[]): ConvStack {
+  static upload(b: Backend, map: WeightMap, steps: readonly DecoderStep[], int8: Int8Layers = {}): ConvStack {
     const convs: Conv[] = [];
     try {
-      for (const step of steps) convs.push(uploadConv(b, map, step));
+      for (const step of steps) convs.push(uploadConv(b, map, step, int8));
     } catch (error) {
       convs.forEach(disposeLayer);
       throw error;
@@ -79,10 +79,10 @@ export class Decoder {
     this.stack = stack;
   }
 
-  static upload(b: Backend, map: WeightMap): Decoder {
-    const head = uploadConv(b, map, DECODER_HEAD);
+  static upload(b: Backend, map: WeightMap, int8: Int8Layers = {}): Decoder {
+    const head = uploadConv(b, map, DECODER_HEAD, int8);
     try {
-      return new Decoder(head, ConvStack.upload(b, map, DECODER_STEPS));
+      return new Decoder(head, ConvStack.upload(b, map, DECODER_STEPS, int8));
     } catch (error) {
       disposeLayer(head);
       throw error;
@@ -123,8 +123,8 @@ export class VideoDecoder {
     this.stack = stack;
   }
 
-  static upload(b: Backend, map: WeightMap): VideoDecoder {
-    return new VideoDecoder(ConvStack.upload(b, map, VIDEO_DECODER_STEPS));
+  static upload(b: Backend, map: WeightMap, int8: Int8Layers = {}): VideoDecoder {
+    return new VideoDecoder(ConvStack.upload(b, map, VIDEO_DECODER_STEPS, int8));
   }
 
   get layerCount(): number {

@@ -5,7 +5,7 @@
 import type { Backend } from '../tensor/backend.js';
 import { disposeAll, type Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
-import { conv3x3InBands, disposeLayer, uploadConv, type Conv } from './layers.js';
+import { conv3x3InBands, disposeLayer, uploadConv, type Conv, type Int8Layers } from './layers.js';
 import { ENCODER_INPUT, ENCODER_STEPS, type EncoderStep, type Level } from '../architecture.js';
 
 export class Encoder {
@@ -18,13 +18,13 @@ export class Encoder {
   }
 
   /** Uploads the convs up to the one that ends `last`; the map may hold more (vgg_normalised goes on to 51). */
-  static upload(b: Backend, map: WeightMap, last: Level = 'relu5_1'): Encoder {
+  static upload(b: Backend, map: WeightMap, last: Level = 'relu5_1', int8: Int8Layers = {}): Encoder {
     const end = ENCODER_STEPS.findIndex((s) => s.tap === last) + 1;
     const steps = ENCODER_STEPS.slice(0, end);
     const input = uploadConv(b, map, ENCODER_INPUT);
     const convs: Conv[] = [];
     try {
-      for (const step of steps) convs.push(uploadConv(b, map, step));
+      for (const step of steps) convs.push(uploadConv(b, map, step, int8));
     } catch (error) {
       [input, ...convs].forEach(disposeLayer);
       throw error;

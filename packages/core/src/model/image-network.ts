@@ -9,7 +9,7 @@ import type { ImageModelWeights } from '../weights/types.js';
 import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
-import { uploadAll, type DecodeHooks, type Network } from './network.js';
+import { int8Layers, uploadAll, type DecodeHooks, type Network, type NetworkOptions } from './network.js';
 import { IMAGE_NETWORK, type AttentionLevel } from '../architecture.js';
 import { LevelMerge } from './level-merge.js';
 import { validateImageWeights } from './validate.js';
@@ -28,15 +28,16 @@ export class ImageNetwork implements Network {
   ) {}
 
   /** Checks every tensor's presence and shape (one WeightsError listing all problems), then uploads. */
-  static upload(b: Backend, weights: ImageModelWeights): ImageNetwork {
+  static upload(b: Backend, weights: ImageModelWeights, options: NetworkOptions = {}): ImageNetwork {
     validateImageWeights(weights);
+    const int8 = int8Layers(b, options);
     const [encoder, relu3, relu4, relu5, merge, decoder] = uploadAll<{ dispose(): void }>([
-      () => Encoder.upload(b, weights.encoder, 'relu5_1'),
+      () => Encoder.upload(b, weights.encoder, 'relu5_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu4_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu5_1'),
-      () => LevelMerge.upload(b, weights.transformer),
-      () => Decoder.upload(b, weights.decoder),
+      () => LevelMerge.upload(b, weights.transformer, int8),
+      () => Decoder.upload(b, weights.decoder, int8),
     ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, LevelMerge, Decoder];
     return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, merge, decoder);
   }

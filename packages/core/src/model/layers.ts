@@ -2,6 +2,7 @@
  * Weights on the backend and the few layer shapes the model is made of.
  */
 import type { Backend } from '../tensor/backend.js';
+import type { ConvInt8Ranges } from '../tensor/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap, WeightTensor } from '../weights/types.js';
 import type { LayerSpec } from '../architecture.js';
@@ -11,7 +12,12 @@ export interface Conv {
   readonly spec: LayerSpec;
   readonly weight: Tensor;
   readonly bias: Tensor;
+  /** Its calibrated ranges when the stylizer computes in int8 (backends that cannot ignore them). */
+  readonly int8?: ConvInt8Ranges;
 }
+
+/** Calibrated int8 ranges by layer key (model.json's `int8.layers`), for the convs a stylizer quantizes. */
+export type Int8Layers = Readonly<Record<string, ConvInt8Ranges>>;
 
 /** A 1×1 conv as a matrix over positions: weight transposed to [1,I,O] (so x·W needs no transpose), bias [1,1,O]. */
 export interface Projection {
@@ -26,10 +32,11 @@ function get(map: WeightMap, key: string): WeightTensor {
   return t;
 }
 
-export function uploadConv(b: Backend, map: WeightMap, spec: LayerSpec): Conv {
+export function uploadConv(b: Backend, map: WeightMap, spec: LayerSpec, int8: Int8Layers = {}): Conv {
   const w = get(map, `${spec.key}.weight`);
   const bias = get(map, `${spec.key}.bias`);
-  return { spec, weight: b.keep(b.upload(w.data, w.shape)), bias: b.keep(b.upload(bias.data, bias.shape)) };
+  const ranges = Object.hasOwn(int8, spec.key) ? { int8: int8[spec.key] as ConvInt8Ranges } : {};
+  return { spec, weight: b.keep(b.upload(w.data, w.shape)), bias: b.keep(b.upload(bias.data, bias.shape)), ...ranges };
 }
 
 export function uploadProjection(b: Backend, map: WeightMap, spec: LayerSpec): Projection {
@@ -52,7 +59,7 @@ export function disposeLayer(layer: Conv | Projection): void {
 
 /** Reflection pad 1, 3×3 conv, optional ReLU: every 3×3 conv of the model. */
 export function conv3x3(b: Backend, x: Tensor, conv: Conv, relu: boolean): Tensor {
-  return b.scope(() => b.conv2d(b.reflectPad(x, [1, 1, 1, 1]), conv.weight, conv.bias, relu));
+  return b.scope(() => b.conv2d(b.reflectPad(x, [1, 1, 1, 1]), conv.weight, conv.bias, relu, conv.int8));
 }
 
 /**
@@ -88,7 +95,9 @@ export async function conv3x3InBands(
     for (let k = 0; k < bands; k++) {
       const top = Math.floor((k * h) / bands);
       const rows = Math.floor(((k + 1) * h) / bands) - top;
-      parts.push(b.scope(() => b.conv2d(b.slice(padded, [0, 0, top, 0], [n, c, rows + 2, w + 2]), conv.weight, conv.bias, relu)));
+      parts.push(
+        b.scope(() => b.conv2d(b.slice(padded, [0, 0, top, 0], [n, c, rows + 2, w + 2]), conv.weight, conv.bias, relu, conv.int8)),
+      );
       if (k < bands - 1) await betweenBands((k + 1) / bands);
     }
     return b.concat(parts, 2);

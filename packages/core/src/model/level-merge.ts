@@ -6,7 +6,7 @@
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { WeightMap } from '../weights/types.js';
-import { conv3x3, disposeLayer, up2, uploadConv, type Conv } from './layers.js';
+import { conv3x3, disposeLayer, up2, uploadConv, type Conv, type Int8Layers } from './layers.js';
 import { MERGE_CONV } from '../architecture.js';
 
 export class LevelMerge {
@@ -16,8 +16,8 @@ export class LevelMerge {
     this.conv = conv;
   }
 
-  static upload(b: Backend, map: WeightMap): LevelMerge {
-    return new LevelMerge(uploadConv(b, map, MERGE_CONV));
+  static upload(b: Backend, map: WeightMap, int8: Int8Layers = {}): LevelMerge {
+    return new LevelMerge(uploadConv(b, map, MERGE_CONV, int8));
   }
 
   /** out4 [1,512,H/8,W/8], out5 [1,512,H/16,W/16] → [1,512,H/8,W/8]. */

@@ -5,12 +5,33 @@
  * — style encoding and reuse, several styles, regions, strength, colour, padding, progress, cancellation —
  * is shared (stylizer-base.ts).
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../tensor/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { AdaAttnModule } from './adaattn.js';
 import type { AfterLayer } from './decoder.js';
 import type { Encoder } from './encoder.js';
 import type { AttentionLevel, NetworkSpec } from '../architecture.js';
+import type { Int8Calibration } from '../weights/model-json.js';
+import type { Int8Layers } from './layers.js';
+
+/** How a stylizer computes; what `Stylizer.create` and `VideoStylizer.create` accept. */
+export interface NetworkOptions {
+  /**
+   * Compute the calibrated 3×3 convolutions in int8 (model.json's `int8`, loaded as `config.int8`): faster on
+   * CPUs with VNNI or AMX, at a cost in exactness (docs/BENCHMARKS.md). Needs a backend whose
+   * `int8Convolutions` is true (ONNX Runtime); default: float32 throughout.
+   */
+  readonly int8?: Int8Calibration;
+}
+
+/** The layers to quantize, after checking that the backend can. */
+export function int8Layers(b: Backend, options: NetworkOptions): Int8Layers {
+  if (options.int8 === undefined) return {};
+  if (!b.int8Convolutions)
+    throw new InvalidArgumentError(`int8 precision needs a backend with int8 convolutions (ONNX Runtime); ${b.name} has none`);
+  return options.int8.layers;
+}
 
 export interface DecodeHooks {
   readonly afterLayer: AfterLayer;

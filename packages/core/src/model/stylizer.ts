@@ -6,6 +6,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { ImageModelWeights } from '../weights/types.js';
 import { ImageNetwork, MIN_PADDED_CONTENT_SIDE, MIN_STYLE_SIDE } from './image-network.js';
+import type { NetworkOptions } from './network.js';
 import { IMAGE_NETWORK, type AttentionLevel, type Level } from '../architecture.js';
 import { paddedSize, StylizerBase, type StylizeFloatResult as BaseResult } from './stylizer-base.js';
 
@@ -37,7 +38,7 @@ export class Stylizer extends StylizerBase<CapturedFeatures> {
    * Checks every expected tensor's presence and shape (one WeightsError listing all problems), then uploads
    * the weights to `backend`.
    */
-  static create(backend: Backend, weights: ImageModelWeights): Stylizer {
-    return new Stylizer(backend, ImageNetwork.upload(backend, weights));
+  static create(backend: Backend, weights: ImageModelWeights, options: NetworkOptions = {}): Stylizer {
+    return new Stylizer(backend, ImageNetwork.upload(backend, weights, options));
   }
 }

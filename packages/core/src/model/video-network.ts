@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { AdaAttnModule } from './adaattn.js';
 import { VideoDecoder } from './decoder.js';
 import { Encoder } from './encoder.js';
-import { uploadAll, type DecodeHooks, type Network } from './network.js';
+import { int8Layers, uploadAll, type DecodeHooks, type Network, type NetworkOptions } from './network.js';
 import { VIDEO_NETWORK, type AttentionLevel } from '../architecture.js';
 import { validateVideoWeights } from './validate.js';
 
@@ -25,12 +25,13 @@ export class VideoNetwork implements Network {
     private readonly decoder: VideoDecoder,
   ) {}
 
-  static upload(b: Backend, weights: VideoModelWeights): VideoNetwork {
+  static upload(b: Backend, weights: VideoModelWeights, options: NetworkOptions = {}): VideoNetwork {
     validateVideoWeights(weights);
+    const int8 = int8Layers(b, options);
     const [encoder, relu3, decoder] = uploadAll<{ dispose(): void }>([
-      () => Encoder.upload(b, weights.encoder, 'relu3_1'),
+      () => Encoder.upload(b, weights.encoder, 'relu3_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1', 'cosine'),
-      () => VideoDecoder.upload(b, weights.decoder),
+      () => VideoDecoder.upload(b, weights.decoder, int8),
     ]) as [Encoder, AdaAttnModule, VideoDecoder];
     return new VideoNetwork(encoder, { relu3_1: relu3 }, decoder);
   }

@@ -7,6 +7,7 @@
 import type { Backend } from '../tensor/backend.js';
 import type { HostTensor } from '../tensor/types.js';
 import type { VideoModelWeights } from '../weights/types.js';
+import type { NetworkOptions } from './network.js';
 import { VideoNetwork } from './video-network.js';
 import { StylizerBase, type StylizeFloatResult } from './stylizer-base.js';
 
@@ -29,7 +30,7 @@ export type VideoStylizeFloatResult = StylizeFloatResult<VideoCapturedFeatures>;
 
 export class VideoStylizer extends StylizerBase<VideoCapturedFeatures> {
   /** Checks the weights (encoder to layer 16, `f/g/h`, `decoder.*`), then uploads them to `backend`. */
-  static create(backend: Backend, weights: VideoModelWeights): VideoStylizer {
-    return new VideoStylizer(backend, VideoNetwork.upload(backend, weights));
+  static create(backend: Backend, weights: VideoModelWeights, options: NetworkOptions = {}): VideoStylizer {
+    return new VideoStylizer(backend, VideoNetwork.upload(backend, weights, options));
   }
 }

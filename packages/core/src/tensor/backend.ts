@@ -6,7 +6,7 @@
  * Make one with `createBackend(kernels)`; runtimes do that for you (`createTfjsBackend`, `createReferenceBackend`).
  */
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from './kernels.js';
+import type { BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from './kernels.js';
 import { ScopeStack } from './scope.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type { HostTensor, Shape } from './types.js';
@@ -132,7 +132,13 @@ export class Backend implements TensorOwner {
   // --- primitives ---------------------------------------------------------------------------------------
 
   /** x [N,I,H,W], w [O,I,kh,kw], bias [O] or null; stride 1, no padding; ReLU fused when `relu`. */
-  conv2d(x: Tensor, w: Tensor, bias: Tensor | null, relu = false): Tensor {
+  /** True when `conv2d` can compute in int8 (see `Kernels.int8Convolutions`). */
+  get int8Convolutions(): boolean {
+    return this.kernels.int8Convolutions === true;
+  }
+
+  /** `int8`: compute in 8-bit integers within these ranges, where the backend can (else ignored; see `int8Convolutions`). */
+  conv2d(x: Tensor, w: Tensor, bias: Tensor | null, relu = false, int8?: ConvInt8Ranges): Tensor {
     const xi = this.rank(x, 4, 'conv2d', 'x');
     const wi = this.rank(w, 4, 'conv2d', 'w');
     const [n, c, h, wd] = x.shape as [number, number, number, number];
@@ -144,7 +150,8 @@ export class Backend implements TensorOwner {
       bi = this.rank(bias, 1, 'conv2d', 'bias');
       check(bias.shape[0] === o, () => `conv2d: bias ${formatShape(bias.shape)} does not match ${o} output channels`);
     }
-    return this.wrap(this.kernels.conv2d(xi, wi, bi, relu), [n, o, h - kh + 1, wd - kw + 1]);
+    const quantized = int8 !== undefined && this.int8Convolutions ? int8 : undefined;
+    return this.wrap(this.kernels.conv2d(xi, wi, bi, relu, quantized), [n, o, h - kh + 1, wd - kw + 1]);
   }
 
   relu(x: Tensor): Tensor {

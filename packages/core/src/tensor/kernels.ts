@@ -36,6 +36,15 @@ export type Pads = readonly [number, number, number, number];
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
+/**
+ * What an int8 convolution needs to know ahead of time (static quantization): the range of its input and of
+ * its output (after the ReLU when it has one), calibrated on sample images. Each range holds 0.
+ */
+export interface ConvInt8Ranges {
+  readonly input: readonly [min: number, max: number];
+  readonly output: readonly [min: number, max: number];
+}
+
 export interface Kernels<H = unknown> {
   /** Shown in errors and by `Backend.name`, e.g. 'tfjs-wasm'. */
   readonly name: string;
@@ -52,8 +61,14 @@ export interface Kernels<H = unknown> {
   mark?(label: string): void;
   dispose(handle: H): void;
 
-  /** x [N,I,H,W] ⊛ w [O,I,kh,kw] + bias [O]; stride 1, no padding (padding is `reflectPad`); ReLU fused when asked. */
-  conv2d(x: KernelInput<H>, w: KernelInput<H>, bias: KernelInput<H> | null, relu: boolean): H;
+  /**
+   * x [N,I,H,W] ⊛ w [O,I,kh,kw] + bias [O]; stride 1, no padding (padding is `reflectPad`); ReLU fused when asked.
+   * With `int8` (given only where `int8Convolutions` is true) the kernel may compute in 8-bit integers,
+   * clamping its input and output to those ranges.
+   */
+  conv2d(x: KernelInput<H>, w: KernelInput<H>, bias: KernelInput<H> | null, relu: boolean, int8?: ConvInt8Ranges): H;
+  /** True when `conv2d` computes in int8 given ranges (ONNX Runtime's QLinearConv). Default: false. */
+  readonly int8Convolutions?: boolean;
   relu(x: KernelInput<H>): H;
   sqrt(x: KernelInput<H>): H;
   /** Elementwise with broadcasting between operands of equal rank (a dimension of 1 stretches). */

@@ -61,6 +61,7 @@ export {
   serializeModelJson,
   validateModelConfig,
   type FeatureLevel,
+  type Int8Calibration,
   type ModelArchitecture,
   type ModelConfig,
   type ModelFileDtype,

@@ -107,6 +107,33 @@ describe('model.json', () => {
     }
   });
 
+  it("reads int8 ranges for the model's own 3×3 convolutions, and refuses anything else", () => {
+    const int8 = {
+      layers: { '5': { input: [0, 12.5], output: [0, 30] }, merge_conv: { input: [-4, 6], output: [-9, 8] } },
+      provenance: { tool: 'test' },
+    };
+    const config = validateModelConfig(edit((j) => (j.int8 = int8)));
+    expect(config.int8).toEqual(int8);
+    expect(parseModelJson(serializeModelJson(config))).toEqual(config);
+    expect(validateModelConfig(imageJson()).int8).toBeUndefined();
+    const layer = (key: string, value: unknown) => edit((j) => (j.int8 = { layers: { [key]: value } }));
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [edit((j) => (j.int8 = [])), /`int8` must be an object/],
+      [edit((j) => (j.int8 = {})), /`int8\.layers` is missing/],
+      [layer('0', { input: [0, 1], output: [0, 1] }), /`int8\.layers\.0` is not a 3×3 convolution of the image model/],
+      [layer('attn_adain_4_1.f', { input: [0, 1], output: [0, 1] }), /is not a 3×3 convolution/],
+      [layer('decoder.1', { input: [0, 1], output: [0, 1] }), /is not a 3×3 convolution of the image model/],
+      [layer('5', { input: [0, 1] }), /`int8\.layers\.5\.output` must be \[min, max\]/],
+      [layer('5', { input: [1, 2], output: [0, 1] }), /`int8\.layers\.5\.input` must be \[min, max\] with min ≤ 0 < max/],
+      [layer('5', { input: [0, 0], output: [0, 1] }), /`int8\.layers\.5\.input` must be/],
+      [layer('5', { input: [0, 1e300], output: [0, 1] }), /at most 1000000 in size/],
+      [layer('5', { input: [0, '1'], output: [0, 1] }), /`int8\.layers\.5\.input` must be/],
+      [layer('5', { input: [0, 1, 2], output: [0, 1] }), /`int8\.layers\.5\.input` must be/],
+      [layer('5', 7), /`int8\.layers\.5` must be an object/],
+    ];
+    for (const [value, message] of cases) expect(fails(value).message).toMatch(message);
+  });
+
   it('refuses paths that leave the model directory', () => {
     for (const path of ['../secret', '/etc/passwd', 'a/../../b', 'C:/x', 'a\\b', '', './a', 'a//b']) {
       expect(fails(edit((j) => (j.files.decoder.path = path))).message).toMatch(/`files\.decoder\.path` must be a relative path/);

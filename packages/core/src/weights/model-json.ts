@@ -5,7 +5,8 @@
  * lenient about unknown top-level keys, so a later version-1 writer may add informational fields. Every
  * error names the JSON path at fault, e.g. "model.json: `files.decoder.sha256` must be …".
  */
-import { DEFAULT_SEED, MAX_SAMPLE, VIDEO_MAX_SAMPLE } from '../architecture.js';
+import { DEFAULT_SEED, MAX_SAMPLE, networkSpec, VIDEO_MAX_SAMPLE } from '../architecture.js';
+import type { ConvInt8Ranges } from '../tensor/kernels.js';
 import { fileLabel, preview, WeightsError } from './errors.js';
 import { componentsOf } from './official-names.js';
 import type { ComponentName, ModelVariant } from './types.js';
@@ -60,6 +61,18 @@ export interface ModelConfig {
   /** Exactly the variant's components (image: encoder, transformer, adaattn3, decoder; video: no transformer). */
   readonly files: Readonly<Partial<Record<ComponentName, ModelFileEntry>>>;
   /** Free-form: source, training configuration, data hash, iterations, losses. */
+  readonly provenance: Readonly<Record<string, unknown>>;
+  /** Activation ranges for int8 convolutions (`precision: 'int8'`); absent: the model runs in float32 only. */
+  readonly int8?: Int8Calibration;
+}
+
+/**
+ * Static int8 quantization of a model's 3×3 convolutions (tools/train/calibrate_int8.py writes it): the
+ * input and output range of each listed layer, by checkpoint key prefix; layers not listed stay float32.
+ */
+export interface Int8Calibration {
+  readonly layers: Readonly<Record<string, ConvInt8Ranges>>;
+  /** Free-form: how and on what the ranges were measured. */
   readonly provenance: Readonly<Record<string, unknown>>;
 }
 
@@ -132,8 +145,42 @@ export function validateModelConfig(value: unknown, options: ParseModelJsonOptio
   const architecture = parseArchitecture(object(root['architecture'], 'architecture', fail), variant, fail);
   const files = parseFiles(object(root['files'], 'files', fail), variant, fail);
   const provenance = root['provenance'] === undefined ? {} : object(root['provenance'], 'provenance', fail);
+  const int8 = root['int8'] === undefined ? {} : { int8: parseInt8(object(root['int8'], 'int8', fail), variant, fail) };
 
-  return { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, name, variant, architecture, files, provenance };
+  return { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, name, variant, architecture, files, provenance, ...int8 };
+}
+
+/** Largest |range end| accepted: far above any activation of these networks, so only nonsense is refused. */
+const MAX_ACTIVATION = 1e6;
+
+function parseInt8(raw: Record<string, unknown>, variant: ModelVariant, fail: Fail): Int8Calibration {
+  const layers = object(raw['layers'], 'int8.layers', fail);
+  const convs = new Map(
+    Object.values(networkSpec(variant).components)
+      .flat()
+      .filter((l) => l.shape[2] === 3)
+      .map((l) => [l.key, l]),
+  );
+  const parsed: Record<string, ConvInt8Ranges> = {};
+  for (const [key, value] of Object.entries(layers)) {
+    const where = `int8.layers.${key}`;
+    if (!convs.has(key)) throw fail(where, `is not a 3×3 convolution of the ${variant} model`);
+    const entry = object(value, where, fail);
+    parsed[key] = { input: range(entry['input'], `${where}.input`, fail), output: range(entry['output'], `${where}.output`, fail) };
+  }
+  const provenance = raw['provenance'] === undefined ? {} : object(raw['provenance'], 'int8.provenance', fail);
+  return { layers: parsed, provenance };
+}
+
+function range(raw: unknown, where: string, fail: Fail): readonly [number, number] {
+  const ok =
+    Array.isArray(raw) &&
+    raw.length === 2 &&
+    raw.every((v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_ACTIVATION) &&
+    (raw[0] as number) <= 0 &&
+    (raw[1] as number) > 0;
+  if (!ok) throw fail(where, `must be [min, max] with min ≤ 0 < max (finite, at most ${MAX_ACTIVATION} in size), got ${preview(raw)}`);
+  return [raw[0] as number, raw[1] as number];
 }
 
 type Fail = (path: string, message: string) => WeightsError;

@@ -39,6 +39,7 @@ const same = (a: PixelImage, b: PixelImage) => Buffer.from(a.data).equals(Buffer
 describe('createStylizer', () => {
   it('loads our model directory and reports what it loaded', () => {
     expect(stylizer.backend).toBe('wasm');
+    expect(stylizer.precision).toBe('float32');
     expect(stylizer.model).toEqual({ dir: ours, kind: 'adaattn-model', name: 'test-random', variant: 'image' });
   });
 
@@ -131,6 +132,12 @@ describe('createStylizer', () => {
     );
     await expect(createStylizer({ model: join(dir, 'nope') })).rejects.toThrow(/model directory '.*nope' does not exist/);
     await expect(createStylizer({ model: ours, threads: 0 })).rejects.toThrow(/threads must be a whole number ≥ 1/);
+    await expect(createStylizer({ model: ours, precision: 'int4' as never })).rejects.toThrow(/precision must be one of float32, int8/);
+    await expect(createStylizer({ model: ours, precision: 'int8', backend: 'wasm' })).rejects.toThrow(
+      /precision 'int8' runs on the onnx backend .* not on wasm/,
+    );
+    // The test model has no int8 ranges in its model.json.
+    await expect(createStylizer({ model: ours, precision: 'int8' })).rejects.toThrow(/'test-random' .* has no int8 ranges/);
   });
 
   it('names the reason when a forced backend cannot start', async () => {

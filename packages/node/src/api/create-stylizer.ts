@@ -18,7 +18,9 @@ import {
   DEFAULT_ATTENTION,
   DEFAULT_SIZE,
   MAX_SIZE,
+  PRECISIONS,
   type CreateStylizerOptions,
+  type Precision,
   type EncodeStyleOptions,
   type EncodedStyle,
   type NodeStylizer,
@@ -38,24 +40,40 @@ import { checkThreads, startBackend } from './start-backend.js';
  * ```
  */
 export async function createStylizer(options: CreateStylizerOptions = {}): Promise<NodeStylizer> {
-  const { model, backend = 'auto', threads, maxPixels = DEFAULT_MAX_PIXELS, memoryBudgetBytes } = options;
+  const { model, backend = 'auto', threads, maxPixels = DEFAULT_MAX_PIXELS, memoryBudgetBytes, precision = 'float32' } = options;
   if (!(maxPixels > 0)) throw new InvalidArgumentError(`maxPixels must be a positive number (or Infinity), got ${maxPixels}`);
   checkBackendChoice(backend);
   checkThreads(threads);
   if (memoryBudgetBytes !== undefined && !(memoryBudgetBytes > 0))
     throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${memoryBudgetBytes}`);
+  checkPrecision(precision, backend);
   // Model first: a wrong path is the likeliest mistake and costs nothing to report.
   const loaded = await loadModelDir(model);
-  const started = await startBackend(backend, { threads, memoryBudgetBytes });
-  const core = stylizerFromWeights(started.backend, loaded.model);
+  if (precision === 'int8' && loaded.int8 === undefined) {
+    throw new InvalidArgumentError(
+      `precision 'int8' needs a model calibrated for it, and '${loaded.name}' (${loaded.dir}) has no int8 ranges in its model.json ` +
+        `(tools/train/calibrate_int8.py adds them); use precision 'float32'`,
+    );
+  }
+  const started = await startBackend(precision === 'int8' ? 'onnx' : backend, { threads, memoryBudgetBytes });
+  const core = stylizerFromWeights(started.backend, loaded.model, precision === 'int8' ? { int8: loaded.int8 } : {});
   const info = { dir: loaded.dir, kind: loaded.kind, name: loaded.name, variant: loaded.variant };
-  return new NodeStylizerImpl(core, started.name, info, loaded.seed, maxPixels);
+  return new NodeStylizerImpl(core, started.name, precision, info, loaded.seed, maxPixels);
+}
+
+/** int8 runs on ONNX Runtime's CPU kernels only: refuse any other backend before loading anything. */
+function checkPrecision(precision: unknown, backend: BackendName | 'auto'): void {
+  if (!(PRECISIONS as readonly unknown[]).includes(precision))
+    throw new InvalidArgumentError(`precision must be one of ${PRECISIONS.join(', ')}, got ${String(precision)}`);
+  if (precision === 'int8' && backend !== 'auto' && backend !== 'onnx')
+    throw new InvalidArgumentError(`precision 'int8' runs on the onnx backend (ONNX Runtime on the CPU) only, not on ${backend}`);
 }
 
 class NodeStylizerImpl implements NodeStylizer {
   constructor(
     private readonly core: AnyStylizer,
     readonly backend: BackendName,
+    readonly precision: Precision,
     readonly model: NodeStylizer['model'],
     private readonly modelSeed: number,
     private readonly maxPixels: number,

@@ -44,7 +44,17 @@ export interface CreateStylizerOptions {
   memoryBudgetBytes?: number;
   /** Inputs given as paths or bytes with more pixels than this are refused (decompression bombs). Default: 100 000 000. */
   maxPixels?: number;
+  /**
+   * `'int8'`: the model's calibrated 3×3 convolutions run in 8-bit integers (ONNX Runtime's QLinearConv, on
+   * VNNI/AMX where the CPU has them): faster on the CPU, and not exact — docs/BENCHMARKS.md gives the speed
+   * and the difference from float32. Needs the `onnx` backend (`'auto'` then means onnx) and a model whose
+   * model.json carries `int8` ranges (the packaged models do). Default: `'float32'`.
+   */
+  precision?: Precision;
 }
+
+export type Precision = 'float32' | 'int8';
+export const PRECISIONS: readonly Precision[] = Object.freeze(['float32', 'int8'] as const);
 
 export interface EncodeStyleOptions {
   /** Resize the style image so its longer side is this many pixels (at most 8192); `0` keeps its size. Default: 512. */
@@ -125,6 +135,8 @@ export type StyleArgument = ImageInput | EncodedStyle;
 export interface NodeStylizer {
   /** The backend actually in use (what `'auto'` resolved to). */
   readonly backend: BackendName;
+  /** What the convolutions compute in (the `precision` option). */
+  readonly precision: Precision;
   /** The loaded model: its directory, layout, name and variant (`'image'`, or `'video'` for the per-frame video model). */
   readonly model: {
     readonly dir: string;

@@ -62,6 +62,9 @@ Options:
 ${backends}
       --threads <n>       CPU threads for the onnx and tensorflow backends (wasm and cpu run on one
                           thread in Node; default: the runtime's choice, one per physical core)
+      --precision <p>     float32 | int8 (default: float32). int8 runs the convolutions in 8-bit
+                          integers on the onnx backend: faster on CPUs with VNNI or AMX, not exact
+                          (docs/BENCHMARKS.md says by how much); the model must carry int8 ranges
       --attention <mode>  sampled | exact (default: ${DEFAULT_ATTENTION})
                           sampled: a seeded random sample of at most the model's cap of style positions,
                           as the authors do; exact: every style position (slower, ~4x at 512 px)
@@ -126,6 +129,7 @@ Options:
       --fps <n>           frame rate of a video output (default: the input video's, ${DEFAULT_FPS} for a directory)
       --backend <name>    ${BACKEND_CHOICES.join(' | ')} (default: auto)
       --threads <n>       CPU threads for the onnx and tensorflow backends
+      --precision <p>     float32 | int8 (int8: faster on the onnx backend, not exact; default: float32)
       --attention <mode>  sampled | exact (default: ${DEFAULT_ATTENTION})
       --seed <n>          seed for the sampled attention
       --force             replace a non-empty output directory

@@ -11,15 +11,11 @@
  * tfjs-wasm.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../test-utils/cli.js';
+import { PARITY_FIXTURES as FIXTURES, SHIPPED_IMAGE_MODEL, stylizeParityFixture } from '../test-utils/parity-fixture.js';
 import { makeTempDir } from '../test-utils/images.js';
-
-const FIXTURES = fileURLToPath(new URL('../__fixtures__/parity-cli/', import.meta.url));
-const MODEL = fileURLToPath(new URL('../../../model-image', import.meta.url));
 
 interface Raw {
   readonly width: number;
@@ -47,21 +43,7 @@ describe('exported model parity: adaattn stylize vs the PyTorch model', () => {
     async (backend) => {
       const info = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as { contentSize: [number, number] };
       const output = join(dir, `out-${backend}.png`);
-      const run = await runCli([
-        'stylize',
-        '--content',
-        join(FIXTURES, 'content.png'),
-        '--style',
-        join(FIXTURES, 'style.png'),
-        '--output',
-        output,
-        '--model',
-        MODEL,
-        '--size',
-        '0',
-        '--backend',
-        backend,
-      ]);
+      const run = await stylizeParityFixture(output, ['--model', SHIPPED_IMAGE_MODEL, '--backend', backend]);
       expect(run.code, run.stderr).toBe(0);
       const got = await rawPixels(output);
       const want = await rawPixels(join(FIXTURES, 'expected.png'));

@@ -4,7 +4,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { BACKEND_CHOICES, type BackendName } from '../api/backends.js';
-import { DEFAULT_ATTENTION, DEFAULT_SIZE, MAX_SIZE, type AttentionMode } from '../api/options.js';
+import {
+  DEFAULT_ATTENTION,
+  DEFAULT_SIZE,
+  MAX_SIZE,
+  PRECISIONS,
+  type AttentionMode,
+  type NodeStylizer,
+  type Precision,
+} from '../api/options.js';
 import { DEFAULT_MAX_PIXELS } from '../io/image.js';
 import { choice, integer, optional, pixelCount, type OptionSpec, type Parsed } from './args.js';
 
@@ -16,6 +24,7 @@ export const RUN_OPTIONS = {
   attention: { type: 'string' },
   seed: { type: 'string' },
   'max-pixels': { type: 'string' },
+  precision: { type: 'string' },
 } as const satisfies OptionSpec;
 
 export interface RunOptions {
@@ -26,6 +35,7 @@ export interface RunOptions {
   readonly attention: AttentionMode;
   readonly seed: number | undefined;
   readonly maxPixels: number;
+  readonly precision: Precision;
 }
 
 export function parseRunOptions(values: Parsed['values'], command: string): RunOptions {
@@ -42,7 +52,13 @@ export function parseRunOptions(values: Parsed['values'], command: string): RunO
     attention: choice(values, 'attention', command, ['sampled', 'exact'] as const) ?? DEFAULT_ATTENTION,
     seed: integer(values, 'seed', command, { min: 0, max: 0xffffffff, what: 'a whole number from 0 to 4294967295' }),
     maxPixels: pixelCount(values, 'max-pixels', command) ?? DEFAULT_MAX_PIXELS,
+    precision: choice(values, 'precision', command, PRECISIONS) ?? 'float32',
   };
+}
+
+/** The engine as the status line names it: the backend, and int8 when the convolutions run in it. */
+export function engineText(stylizer: Pick<NodeStylizer, 'backend' | 'precision'>): string {
+  return stylizer.precision === 'int8' ? `${stylizer.backend} (int8 convolutions)` : stylizer.backend;
 }
 
 /** What to tell the user when --threads asks for more than the machine has (the API caps it). */

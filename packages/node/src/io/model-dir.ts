@@ -9,7 +9,15 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { DEFAULT_SEED, loadModelFromFiles, loadOfficialFiles, WeightsError, type ModelVariant, type ModelWeights } from '@adaattn/core';
+import {
+  DEFAULT_SEED,
+  loadModelFromFiles,
+  loadOfficialFiles,
+  WeightsError,
+  type Int8Calibration,
+  type ModelVariant,
+  type ModelWeights,
+} from '@adaattn/core';
 import { InputError } from '../errors.js';
 
 /** The authors' file for each component of the image model. */
@@ -170,6 +178,8 @@ export interface LoadedModelDir extends ModelDirInfo {
   readonly name: string;
   /** Default seed of the sampled attention (model.json `architecture.seed`; the authors' 6666 otherwise). */
   readonly seed: number;
+  /** model.json's int8 calibration, when it has one (`precision: 'int8'` needs it). */
+  readonly int8?: Int8Calibration;
 }
 
 /**
@@ -181,7 +191,7 @@ export async function loadModelDir(dir?: string, variant?: ModelVariant): Promis
   const info = await inspectModelDir(dir);
   const read = directoryReader(info.dir);
   const where = `model directory '${info.dir}'`;
-  let loaded: Pick<LoadedModelDir, 'variant' | 'model' | 'name' | 'seed'>;
+  let loaded: Pick<LoadedModelDir, 'variant' | 'model' | 'name' | 'seed' | 'int8'>;
   if (info.kind === 'official') {
     const found = info.variant ?? 'image';
     const weights = await withContext(where, () => loadOfficialFiles(read, { variant: found }));
@@ -190,7 +200,8 @@ export async function loadModelDir(dir?: string, variant?: ModelVariant): Promis
   } else {
     const files = await withContext(where, () => loadModelFromFiles(read));
     const model = { variant: files.config.variant, weights: files.weights } as ModelWeights;
-    loaded = { variant: model.variant, model, name: files.config.name, seed: files.config.architecture.seed };
+    const { name, architecture, int8 } = files.config;
+    loaded = { variant: model.variant, model, name, seed: architecture.seed, ...(int8 === undefined ? {} : { int8 }) };
   }
   if (variant !== undefined && loaded.variant !== variant) {
     throw new InputError(`${where} holds the ${loaded.variant} model ('${loaded.name}'), but ${variant} is needed here`);

@@ -130,6 +130,10 @@ export class GraphBuilder implements Emitter {
     };
   }
 
+  tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {
+    return this.constant(`t:${text}`, make);
+  }
+
   private constant(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {
     let name = this.constNames.get(text);
     if (name === undefined) {

@@ -16,7 +16,7 @@
  *   weights are streamed once, and the wider product runs closer to the machine's peak. The logits get
  *   core's subnormal guard (ReduceMax, Max) as in the composed op, so every backend computes the same.
  */
-import type { BinaryOp, KernelInput, Kernels, Pads, ReadControl } from '../../tensor/kernels.js';
+import type { BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from '../../tensor/kernels.js';
 import { LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
 import { nearestSourceIndices } from '../../tensor/nearest.js';
 import { sizeOf, type Shape } from '../../tensor/types.js';
@@ -102,6 +102,69 @@ function bounds(values: readonly number[]): Range {
   return [lo, hi + 1];
 }
 
+/** Per-output-channel symmetric int8 weights, made once per weight (every graph and band reuses them). */
+const quantizedWeights = new WeakMap<LazyValue, { values: Int8Array; scales: Float32Array }>();
+
+function quantizeWeight(w: LazyValue): { values: Int8Array; scales: Float32Array } {
+  let q = quantizedWeights.get(w);
+  if (q !== undefined) return q;
+  const data = w.data as Float32Array;
+  const o = w.shape[0] as number;
+  const per = data.length / o;
+  const scales = new Float32Array(o);
+  const values = new Int8Array(data.length);
+  for (let k = 0; k < o; k++) {
+    let m = 0;
+    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(data[k * per + i] as number));
+    const scale = m / 127 || 1;
+    scales[k] = scale;
+    for (let i = 0; i < per; i++) values[k * per + i] = Math.round((data[k * per + i] as number) / scale);
+  }
+  q = { values, scales };
+  quantizedWeights.set(w, q);
+  return q;
+}
+
+/** u8 scale and zero point that map [min, max] (holding 0) onto 0…255, 0 exactly representable. */
+export function uint8Quantization([min, max]: readonly [number, number]): { scale: number; zeroPoint: number } {
+  const scale = (max - min) / 255;
+  return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-min / scale))) };
+}
+
+/**
+ * A 3×3 convolution in int8 (ONNX Runtime's QLinearConv: u8 activations, s8 per-channel weights, int32
+ * bias, VNNI/AMX where the CPU has them), between a QuantizeLinear of its input and a DequantizeLinear of its
+ * output. A ReLU conv's output range starts at 0, so the u8 output's zero point is 0 and the clamp at 0 is
+ * the ReLU.
+ */
+function lowerInt8Conv(e: Emitter, names: readonly string[], w: LazyValue, bias: LazyValue | undefined, ranges: ConvInt8Ranges): string {
+  const [o, , kh, kw] = w.shape as [number, number, number, number];
+  const q = quantizeWeight(w);
+  const input = uint8Quantization(ranges.input);
+  const output = uint8Quantization(ranges.output);
+  const zeroPoint = (z: number) => e.tensor(`u8 ${z}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(z) }));
+  const xs = e.scalar(input.scale);
+  const xz = zeroPoint(input.zeroPoint);
+  const ys = e.scalar(output.scale);
+  const yz = zeroPoint(output.zeroPoint);
+  const wq = e.tensor(`s8 w#${w.id}`, () => ({ dataType: 'int8', dims: w.shape, data: q.values }));
+  const ws = e.tensor(`scales w#${w.id}`, () => ({ dataType: 'float32', dims: [o], data: q.scales }));
+  const wz = e.tensor(`s8 zeros ${o}`, () => ({ dataType: 'int8', dims: [o], data: new Int8Array(o) }));
+  const b =
+    bias === undefined
+      ? []
+      : [
+          e.tensor(`i32 b#${bias.id} ${input.scale}`, () => ({
+            dataType: 'int32',
+            dims: [o],
+            data: Int32Array.from(bias.data as Float32Array, (v, k) => Math.round(v / (input.scale * (q.scales[k] as number)))),
+          })),
+        ];
+  const xq = single(e, 'QuantizeLinear', [names[0] as string, xs, xz]);
+  const yq = single(e, 'QLinearConv', [xq, xs, xz, wq, ws, wz, ys, yz, ...b], { kernel_shape: attr.ints([kh, kw]) });
+  return single(e, 'DequantizeLinear', [yq, ys, yz]);
+}
+
 export class OnnxKernels implements Kernels<LazyValue> {
   readonly name: string;
   private readonly executor: Executor;
@@ -111,6 +174,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   /** Work happens in `read`; the model's steps only record. */
   readonly deferred = true;
+  /** conv2d lowers to QLinearConv when given int8 ranges. */
+  readonly int8Convolutions = true;
   /** Shared by the operations recorded since the last `mark`, which labels them all at once. */
   private cell: MarkCell = { label: undefined };
 
@@ -165,11 +230,12 @@ export class OnnxKernels implements Kernels<LazyValue> {
     if (handle.constant) this.executor.dropConstant(handle.id);
   }
 
-  conv2d(x: In, w: In, bias: In | null, relu: boolean): LazyValue {
+  conv2d(x: In, w: In, bias: In | null, relu: boolean, int8?: ConvInt8Ranges): LazyValue {
     const [n, , h, wd] = x.shape as [number, number, number, number];
     const [o, , kh, kw] = w.shape as [number, number, number, number];
     const inputs = bias === null ? [x, w] : [x, w, bias];
     const lower: Lower = (e, names) => {
+      if (int8 !== undefined) return lowerInt8Conv(e, names, w.handle, bias?.handle, int8);
       const y = single(e, 'Conv', names, { kernel_shape: attr.ints([kh, kw]), strides: attr.ints([1, 1]), pads: attr.ints([0, 0, 0, 0]) });
       return relu ? single(e, 'Relu', [y]) : y;
     };
@@ -180,7 +246,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
       lower: (e, names) => lower(e, names),
     };
     const cost = 2 * n * o * (h - kh + 1) * (wd - kw + 1) * (w.shape[1] as number) * kh * kw;
-    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}`, inputs, lower, { band, cost });
+    const ranges = int8 === undefined ? '' : ` int8 ${int8.input.join(',')} ${int8.output.join(',')}`;
+    return this.op([n, o, h - kh + 1, wd - kw + 1], `conv ${relu}${ranges}`, inputs, lower, { band, cost });
   }
 
   relu(x: In): LazyValue {

@@ -7,7 +7,7 @@
  * recorded history can be garbage-collected.
  */
 import type { Shape } from '../../tensor/types.js';
-import type { AttributeValue } from './onnx-model.js';
+import type { AttributeValue, OnnxInitializer } from './onnx-model.js';
 
 /** What a recorded operation may ask for while it is lowered to ONNX nodes. */
 export interface Emitter {
@@ -19,6 +19,8 @@ export interface Emitter {
   scalar(value: number): string;
   /** A float32 vector constant. */
   floats(values: readonly number[]): string;
+  /** A constant of any type, made once per graph for each distinct `text` (which must identify its data). */
+  tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string;
   /**
    * An int64 graph input whose values are not part of the structure (e.g. sampled style positions): a
    * session made for one set of indices serves any other of the same length.

@@ -7,6 +7,8 @@
 import { Message } from './protobuf.js';
 
 export const OPSET = 17;
+/** ONNX Runtime's contrib operators (MultiHeadAttention). */
+export const MICROSOFT_DOMAIN = 'com.microsoft';
 /** IR version 8 is the one that goes with opset 17 (onnx/docs/Versioning.md). */
 const IR_VERSION = 8;
 
@@ -114,12 +116,14 @@ export function encodeModel(graph: OnnxGraph, producer = '@adaattn/core'): Uint8
   for (const t of graph.initializers) g.message(5, tensorProto(t));
   for (const v of graph.inputs) g.message(11, valueInfoProto(v));
   for (const v of graph.outputs) g.message(12, valueInfoProto(v));
-  return new Message()
+  const model = new Message()
     .varint(1, IR_VERSION)
     .string(2, producer)
     .message(7, g)
-    .message(8, new Message().string(1, '').varint(2, OPSET))
-    .encode();
+    .message(8, new Message().string(1, '').varint(2, OPSET));
+  // Contrib operators (ONNX Runtime's com.microsoft domain, version 1) when a node uses them.
+  if (graph.nodes.some((n) => n.domain === MICROSOFT_DOMAIN)) model.message(8, new Message().string(1, MICROSOFT_DOMAIN).varint(2, 1));
+  return model.encode();
 }
 
 /**

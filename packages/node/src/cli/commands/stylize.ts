@@ -9,7 +9,7 @@ import { integer, parseOptions, required, type OptionSpec } from '../args.js';
 import type { CliContext } from '../context.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
-import { parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
+import { engineText, parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
 import { progressLine } from '../progress.js';
 
 const COMMAND = 'stylize';
@@ -30,7 +30,7 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
   const { styles, controls, maskFiles } = parseControls(values, COMMAND, required(values, 'style', 'file[,file…]', COMMAND));
   const output = required(values, 'output', 'file', COMMAND);
   const run = parseRunOptions(values, COMMAND);
-  const { size, backend, threads, attention, seed, maxPixels } = run;
+  const { size, backend, threads, attention, seed, maxPixels, precision } = run;
   const quality = integer(values, 'quality', COMMAND, { min: 1, max: 100, what: 'a whole number from 1 to 100' });
   let format;
   try {
@@ -59,13 +59,13 @@ export async function stylizeCommand(argv: readonly string[], ctx: CliContext): 
 
   ctx.stderr.write(threadsNote(threads) ?? '');
   const started = Date.now();
-  const stylizer = await createStylizer({ model, backend, threads, maxPixels });
+  const stylizer = await createStylizer({ model, backend, threads, maxPixels, precision });
   const line = progressLine(ctx.stderr, 'adaattn: ');
   try {
     const named = styleImages.map((s, i) => `${basename(styles[i]!)} (${s.width}×${s.height})`).join(' and ');
     ctx.stderr.write(
       `adaattn: stylizing ${basename(content)} (${contentImage.width}×${contentImage.height}) with ${named} ` +
-        `using ${stylizer.model.name} on ${stylizer.backend}, ${attention} attention${describeControls(controls, styles.length)}\n`,
+        `using ${stylizer.model.name} on ${engineText(stylizer)}, ${attention} attention${describeControls(controls, styles.length)}\n`,
     );
     const result = await stylizer.stylize(contentImage, styleImages.length === 1 ? styleImages[0]! : styleImages, {
       size: 0, // already resized above, where the pixel limit applied

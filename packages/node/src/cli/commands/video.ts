@@ -14,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { CONTROL_OPTIONS, describeControls, parseControls } from '../controls.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import { frameProgress } from '../progress.js';
-import { parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
+import { engineText, parseRunOptions, RUN_OPTIONS, threadsNote } from '../run-options.js';
 
 const COMMAND = 'video';
 
@@ -37,7 +37,7 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   const imageModel = values['image-model'] === true;
   const run = parseRunOptions(values, COMMAND);
   if (imageModel && run.model !== undefined) throw new UsageError('--model and --image-model both choose the model; give one', COMMAND);
-  const { size, backend, threads, attention, seed, maxPixels } = run;
+  const { size, backend, threads, attention, seed, maxPixels, precision } = run;
   const fps = decimal(values, 'fps', COMMAND, { min: 0.01, max: 1000, what: 'frames per second, e.g. 25 or 29.97' });
   const force = values['force'] === true;
   for (const path of [input, ...styles, ...maskFiles]) {
@@ -55,12 +55,12 @@ export async function videoCommand(argv: readonly string[], ctx: CliContext): Pr
   ctx.signal.throwIfAborted();
 
   ctx.stderr.write(threadsNote(threads) ?? '');
-  const stylizer = await createStylizer({ model, backend, threads, maxPixels });
+  const stylizer = await createStylizer({ model, backend, threads, maxPixels, precision });
   const progress = frameProgress(ctx.stderr, 'adaattn: ');
   try {
     ctx.stderr.write(
       `adaattn: stylizing ${basename(input)} with ${styles.map((s) => basename(s)).join(' and ')} into ${kind === 'video' ? 'the video' : 'frames in'} ${output} ` +
-        `using ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}, ${attention} attention${describeControls(controls, styles.length)}\n`,
+        `using ${stylizer.model.name} (${stylizer.model.variant} model) on ${engineText(stylizer)}, ${attention} attention${describeControls(controls, styles.length)}\n`,
     );
     const result = await stylizeVideo(stylizer, {
       input,
