@@ -3,6 +3,7 @@
  * int8 ranges from tools/train/calibrate_int8.py) through `adaattn stylize`, against the float32 PyTorch
  * reference image of the parity test. int8 is not exact, so this checks that it is close (PSNR) and that it
  * really ran in int8 (the image differs), and that the wrong backend or an uncalibrated model is refused.
+ * The video model (packages/model-video) has ranges of its own, checked through the API.
  */
 import { writeFile, readFile, mkdir, copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARITY_FIXTURES as FIXTURES, SHIPPED_IMAGE_MODEL as MODEL, stylizeParityFixture } from '../test-utils/parity-fixture.js';
 import { makeTempDir } from '../test-utils/images.js';
+import { createStylizer } from '../api/create-stylizer.js';
 
 /** Lowest PSNR accepted against the float32 reference on this fixture: 26.9 dB measured (Intel Ice Lake, VNNI). */
 const MIN_PSNR_DB = 24;
@@ -42,6 +44,20 @@ describe('adaattn stylize --precision int8', () => {
     console.log(`int8 against the float32 reference: ${db.toFixed(1)} dB`);
     expect(db).toBeGreaterThan(MIN_PSNR_DB);
     expect(db).toBeLessThan(60); // float32 agrees to within 1 level (the parity test): this one did not run float32
+  });
+
+  it('runs the video model, whose model.json has its own ranges, in int8 close to its float32', async () => {
+    const video = join(MODEL, '../model-video');
+    const content = join(FIXTURES, 'content.png');
+    const style = join(FIXTURES, 'style.png');
+    await using float32 = await createStylizer({ model: video, backend: 'onnx' });
+    await using int8 = await createStylizer({ model: video, precision: 'int8' });
+    expect([int8.backend, int8.precision, int8.model.variant]).toEqual(['onnx', 'int8', 'video']);
+    const [a, b] = [await float32.stylize(content, style, { size: 0 }), await int8.stylize(content, style, { size: 0 })];
+    const db = psnr(a.data, b.data);
+    console.log(`video model, int8 against float32: ${db.toFixed(1)} dB`);
+    expect(db).toBeGreaterThan(MIN_PSNR_DB);
+    expect(db).toBeLessThan(60);
   });
 
   it('refuses int8 on a backend that cannot run it, and a model without int8 ranges', async () => {
