@@ -16,7 +16,7 @@ import { createStylizer } from '../api/create-stylizer.js';
 /** Lowest PSNR accepted against the float32 reference on this fixture: 26.9 dB measured (Intel Ice Lake, VNNI). */
 const MIN_PSNR_DB = 24;
 
-function psnr(a: Uint8Array, b: Uint8Array): number {
+function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
   return 10 * Math.log10((255 * 255) / (sum / a.length));
