@@ -5,7 +5,7 @@
  * Known values enter as graph inputs (fed at run time), except constants (kept uploads: weights), which
  * become initializers so that ONNX Runtime can pre-pack them.
  */
-import type { Emitter, LazyValue } from './lazy-value.js';
+import type { Emitter, LazyValue, QuantizedValue } from './lazy-value.js';
 import type { AttributeValue, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-model.js';
 
 export interface Feed {
@@ -49,6 +49,7 @@ export class GraphBuilder implements Emitter {
   private readonly keyParts: string[] = [];
   private readonly constNames = new Map<string, string>();
   private readonly leaves = new Map<LazyValue, string>();
+  private readonly dequantized = new Map<string, QuantizedValue>();
   private counter = 0;
 
   /** A known value, whole: an initializer if constant, else a fed input (each value once per graph). */
@@ -120,9 +121,21 @@ export class GraphBuilder implements Emitter {
   ): Plan {
     const infos: OnnxValueInfo[] = outputs.map((o) => ({ name: o.name, dataType: 'float32', dims: o.dims }));
     this.keyParts.push(`->${infos.map((o) => o.name).join(',')}`);
+    // Nodes and constants nothing reads: a DequantizeLinear whose u8 input a later op took directly, the
+    // float weights of an int8 convolution.
+    const needed = new Set(infos.map((o) => o.name));
+    const nodes = [...this.nodes]
+      .reverse()
+      .filter((n) => {
+        if (!n.outputs.some((o) => needed.has(o))) return false;
+        n.inputs.forEach((i) => needed.add(i));
+        return true;
+      })
+      .reverse();
+    const initializers = this.initializers.filter((t) => needed.has(t.name));
     return {
       key: this.keyParts.join('\n'),
-      graph: { name: 'adaattn', nodes: this.nodes, inputs: this.inputs, outputs: infos, initializers: this.initializers },
+      graph: { name: 'adaattn', nodes, inputs: this.inputs, outputs: infos, initializers },
       feeds: this.feeds,
       constants: this.constants,
       peakBytes,
@@ -132,6 +145,17 @@ export class GraphBuilder implements Emitter {
 
   tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {
     return this.constant(`t:${text}`, make);
+  }
+
+  dequantize(q: string, scale: number, zeroPoint: number): string {
+    const z = this.tensor(`u8 ${zeroPoint}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) }));
+    const y = this.node('DequantizeLinear', [q, this.scalar(scale), z])[0] as string;
+    this.dequantized.set(y, { q, scale, zeroPoint });
+    return y;
+  }
+
+  quantizedSource(name: string): QuantizedValue | undefined {
+    return this.dequantized.get(name);
   }
 
   private constant(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {

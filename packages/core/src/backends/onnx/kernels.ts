@@ -140,9 +140,12 @@ export function uint8Quantization([min, max]: readonly [number, number]): { scal
 function lowerInt8Conv(e: Emitter, names: readonly string[], w: LazyValue, bias: LazyValue | undefined, ranges: ConvInt8Ranges): string {
   const [o, , kh, kw] = w.shape as [number, number, number, number];
   const q = quantizeWeight(w);
-  const input = uint8Quantization(ranges.input);
   const output = uint8Quantization(ranges.output);
   const zeroPoint = (z: number) => e.tensor(`u8 ${z}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(z) }));
+  // An input that is already u8 (the previous int8 conv, through padding, pooling or upsampling) is taken as
+  // it is, on its own scale: no second rounding and no QuantizeLinear.
+  const source = e.quantizedSource(names[0] as string);
+  const input = source ?? uint8Quantization(ranges.input);
   const xs = e.scalar(input.scale);
   const xz = zeroPoint(input.zeroPoint);
   const ys = e.scalar(output.scale);
@@ -160,9 +163,20 @@ function lowerInt8Conv(e: Emitter, names: readonly string[], w: LazyValue, bias:
             data: Int32Array.from(bias.data as Float32Array, (v, k) => Math.round(v / (input.scale * (q.scales[k] as number)))),
           })),
         ];
-  const xq = single(e, 'QuantizeLinear', [names[0] as string, xs, xz]);
+  const xq = source?.q ?? single(e, 'QuantizeLinear', [names[0] as string, xs, xz]);
   const yq = single(e, 'QLinearConv', [xq, xs, xz, wq, ws, wz, ys, yz, ...b], { kernel_shape: attr.ints([kh, kw]) });
-  return single(e, 'DequantizeLinear', [yq, ys, yz]);
+  return e.dequantize(yq, output.scale, output.zeroPoint);
+}
+
+/**
+ * `lower` applied to the u8 tensor `x` was dequantized from, when it was (an int8 conv's output), then
+ * dequantized again on the same scale; else to `x`. For the operations that only move or pick values
+ * (padding, max-pooling, nearest upsampling): on u8 they give exactly the same numbers, a quarter of the
+ * memory traffic, and the next int8 conv takes them without quantizing again.
+ */
+function keepingInt8(e: Emitter, x: string, lower: (input: string) => string): string {
+  const source = e.quantizedSource(x);
+  return source === undefined ? lower(x) : e.dequantize(lower(source.q), source.scale, source.zeroPoint);
 }
 
 export class OnnxKernels implements Kernels<LazyValue> {
@@ -275,7 +289,9 @@ export class OnnxKernels implements Kernels<LazyValue> {
   maxPool2x2Ceil(x: In): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const lower: Lower = (e, [a]) =>
-      single(e, 'MaxPool', [a as string], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) });
+      keepingInt8(e, a as string, (y) =>
+        single(e, 'MaxPool', [y], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) }),
+      );
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [2 * a, Math.min(2 * b, h)] }]),
       lower: (e, names) => lower(e, names),
@@ -291,19 +307,22 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: bounds(sources(a, b)) }]),
       // The rows, reflected where the band meets the image's edge, then the columns padded as usual.
-      lower: (e, [y], _axis, [a, b]) => {
-        const rows = sources(a, b);
-        const [lo, hi] = bounds(rows);
-        const picked = gatherRows(e, y as string, rows, lo, hi - lo);
-        const out = padW(e, picked);
-        return out === y ? single(e, 'Identity', [out]) : out;
-      },
+      lower: (e, [y], _axis, [a, b]) =>
+        keepingInt8(e, y as string, (input) => {
+          const rows = sources(a, b);
+          const [lo, hi] = bounds(rows);
+          const out = padW(e, gatherRows(e, input, rows, lo, hi - lo));
+          return out === input ? single(e, 'Identity', [out]) : out;
+        }),
     };
     return this.op(
       [n, c, h + top + bottom, w + left + right],
       `pad ${top} ${bottom} ${left} ${right}`,
       [x],
-      (e, [a]) => single(e, 'Pad', [a as string, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
+      (e, [a]) =>
+        keepingInt8(e, a as string, (y) =>
+          single(e, 'Pad', [y, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
+        ),
       { band },
     );
   }
@@ -313,14 +332,15 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const table = nearestSourceIndices(h, outH);
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: bounds([...table.subarray(a, b)]) }]),
-      lower: (e, [y], _axis, [a, b]) => {
-        const rows = [...table.subarray(a, b)];
-        const [lo, hi] = bounds(rows);
-        const picked = gatherRows(e, y as string, rows, lo, hi - lo);
-        return lowerNearest(e, picked, [b - a, w], [b - a, outW]);
-      },
+      lower: (e, [y], _axis, [a, b]) =>
+        keepingInt8(e, y as string, (input) => {
+          const rows = [...table.subarray(a, b)];
+          const [lo, hi] = bounds(rows);
+          return lowerNearest(e, gatherRows(e, input, rows, lo, hi - lo), [b - a, w], [b - a, outW]);
+        }),
     };
-    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], (e, [a]) => lowerNearest(e, a as string, [h, w], [outH, outW]), {
+    const whole: Lower = (e, [a]) => keepingInt8(e, a as string, (y) => lowerNearest(e, y, [h, w], [outH, outW]));
+    return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], whole, {
       band,
     });
   }

@@ -9,6 +9,13 @@
 import type { Shape } from '../../tensor/types.js';
 import type { AttributeValue, OnnxInitializer } from './onnx-model.js';
 
+/** A u8 tensor and the affine map back to float32: value = (q − zeroPoint) · scale. */
+export interface QuantizedValue {
+  readonly q: string;
+  readonly scale: number;
+  readonly zeroPoint: number;
+}
+
 /** What a recorded operation may ask for while it is lowered to ONNX nodes. */
 export interface Emitter {
   /** Adds a node; returns the names of its outputs. */
@@ -21,6 +28,10 @@ export interface Emitter {
   floats(values: readonly number[]): string;
   /** A constant of any type, made once per graph for each distinct `text` (which must identify its data). */
   tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string;
+  /** DequantizeLinear of u8 `q`, remembered so that a later op can take `q` itself (`quantizedSource`). */
+  dequantize(q: string, scale: number, zeroPoint: number): string;
+  /** The u8 value and parameters `name` was dequantized from in this graph, if it was. */
+  quantizedSource(name: string): QuantizedValue | undefined;
   /**
    * An int64 graph input whose values are not part of the structure (e.g. sampled style positions): a
    * session made for one set of indices serves any other of the same length.

@@ -10,7 +10,10 @@ import { randomImageWeights } from '../../testing/index.js';
 import type { Backend } from '../../tensor/backend.js';
 import type { ConvInt8Ranges } from '../../tensor/kernels.js';
 import { createReferenceBackend } from '../ref-cpu/index.js';
-import { uint8Quantization } from './kernels.js';
+import type { Executor } from './executor.js';
+import { OnnxKernels, uint8Quantization } from './kernels.js';
+import type { LazyValue } from './lazy-value.js';
+import { planFor } from './plan.js';
 import { createOnnxNodeBackend } from './node.js';
 
 function random(seed: number): () => number {
@@ -70,6 +73,33 @@ describe('int8 convolutions on onnx-node', () => {
     }
     expect(Math.min(...int8)).toBeCloseTo(qlo, 5);
     expect(Math.max(...int8)).toBeCloseTo(qhi, 5);
+  });
+
+  it('between int8 convolutions, padding, pooling and upsampling run on the u8 values: one quantize, one dequantize', () => {
+    // Recording only: no executor work happens until a read, and planFor just lowers.
+    const k = new OnnxKernels('record', { addConstant: () => undefined, dropConstant: () => undefined } as unknown as Executor);
+    const input = (handle: LazyValue) => ({ handle, shape: handle.shape });
+    const weight = (o: number, c: number) => {
+      const t = k.upload(
+        Float32Array.from({ length: o * c * 9 }, () => rand() - 0.5),
+        [o, c, 3, 3],
+      );
+      k.keep(input(t));
+      return input(t);
+    };
+    const ranges: ConvInt8Ranges = { input: [0, 4], output: [0, 6] };
+    const pad = (v: LazyValue) => input(k.reflectPad(input(v), [1, 1, 1, 1]));
+    let v = k.upload(x, [1, C, H, W]);
+    v = k.conv2d(pad(v), weight(C, C), null, true, ranges);
+    v = k.maxPool2x2Ceil(input(v));
+    v = k.conv2d(pad(v), weight(C, C), null, true, ranges);
+    v = k.resizeNearest(input(v), 12, 10);
+    v = k.conv2d(pad(v), weight(O, C), null, false, { input: [0, 4], output: [-3, 3] });
+    const ops = planFor([v]).graph.nodes.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'QLinearConv')).toHaveLength(3);
+    expect(ops.filter((o) => o === 'QuantizeLinear')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'DequantizeLinear')).toHaveLength(1);
+    expect(ops).toEqual(expect.arrayContaining(['Pad', 'MaxPool', 'Resize']));
   });
 
   it('the u8 quantization of a range represents 0 exactly', () => {
