@@ -13,7 +13,7 @@ import { PARITY_FIXTURES as FIXTURES, SHIPPED_IMAGE_MODEL as MODEL, stylizeParit
 import { makeTempDir } from '../test-utils/images.js';
 import { createStylizer } from '../api/create-stylizer.js';
 
-/** Lowest PSNR accepted against the float32 reference on this fixture: 26.9 dB measured (Intel Ice Lake, VNNI). */
+/** Lowest PSNR accepted against the float32 reference on this fixture: 28.6 dB measured (Intel Ice Lake, VNNI). */
 const MIN_PSNR_DB = 24;
 
 function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
