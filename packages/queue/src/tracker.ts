@@ -64,9 +64,13 @@ export class JobTracker extends EventEmitter<JobTrackerEvents> {
   async reconcile(): Promise<void> {
     await Promise.all(
       [...this.#pending].map(async (id) => {
+        // State first, then the job: BullMQ writes the result or the failure reason in the same step that
+        // moves the job, so a job read after seeing 'completed' or 'failed' has them. Read the other way
+        // round, a job that ends in between carries neither ("unknown reason").
+        const state = await this.queue.getJobState(id);
+        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
         const job = await this.queue.getJob(id);
         if (job === undefined) return this.#settle(id, 'failed', 'the job was removed from the queue');
-        const state = await job.getState();
         if (state === 'completed') this.#settle(id, 'done', job.returnvalue as JobResult);
         else if (state === 'failed') this.#settle(id, 'failed', job.failedReason);
       }),
