@@ -7,32 +7,13 @@
 //   node tools/bench/attention-gemm.mjs [--threads 2] [--repeats 3]
 //
 // Needs packages/core built (it writes the graphs with core's ONNX encoder) and a C compiler for the peak.
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { attr, encodeModel, MICROSOFT_DOMAIN } from '../../packages/core/dist/backends/onnx/onnx-model.js';
-import { cpuInfo } from './inputs.mjs';
+import { cpuInfo, measureFmaPeak } from './inputs.mjs';
 
 const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, repeats: { type: 'string', default: '3' } } });
 const threads = Number(values.threads);
-const run = promisify(execFile);
-
-async function fmaPeak() {
-  const dir = await mkdtemp(join(tmpdir(), 'adaattn-peak-'));
-  try {
-    const exe = join(dir, 'fma-peak');
-    await run('cc', ['-O3', '-mavx512f', '-mfma', join(dirname(fileURLToPath(import.meta.url)), 'fma-peak.c'), '-o', exe, '-lpthread']);
-    let best = 0;
-    for (let i = 0; i < 3; i++) best = Math.max(best, Number((await run(exe, [String(threads)])).stdout.trim()));
-    return best;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const input = (name, dims) => ({ name, dataType: 'float32', dims });
 const fill = (n, seed) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
@@ -111,15 +92,16 @@ const cases = [
   ['attention as com.microsoft MultiHeadAttention (flash)', fused, attentionFlops],
 ];
 
-const peak = await fmaPeak();
+const peak = await measureFmaPeak(threads);
+const share = (rate) => (peak === undefined ? '—' : `${((100 * rate) / peak).toFixed(0)} %`);
 const cpu = await cpuInfo();
 console.log('| product | s | GFLOP/s | % of FMA peak |\n|---|---|---|---|');
 for (const [label, graph, flops] of cases) {
   const s = await time(graph);
   const rate = flops / s / 1e9;
-  console.log(`| ${label} | ${s.toFixed(3)} | ${rate.toFixed(0)} | ${((100 * rate) / peak).toFixed(0)} % |`);
+  console.log(`| ${label} | ${s.toFixed(3)} | ${rate.toFixed(0)} | ${share(rate)} |`);
 }
 console.log(
-  `\nonnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} threads, best of ${values.repeats}; FP32 FMA peak ${peak.toFixed(0)} GFLOP/s ` +
+  `\nonnxruntime-node ${ort.env.versions?.common ?? ''}, ${threads} threads, best of ${values.repeats}; FP32 FMA peak ${peak?.toFixed(0) ?? 'not measured (no cc or AVX-512)'} GFLOP/s ` +
     `(fma-peak.c, ${threads} threads); ${cpu.model}.\nCommand: \`node tools/bench/attention-gemm.mjs --threads ${threads} --repeats ${values.repeats}\``,
 );

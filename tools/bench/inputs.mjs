@@ -1,8 +1,10 @@
 // What the benchmarks share: the machine they ran on, and the same inputs for every runtime.
-import { readFile, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 
 const samples = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/samples');
@@ -28,6 +30,26 @@ export async function writeInputs(dir, size) {
   for (const [name, file] of Object.entries(files)) {
     const raw = await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
     await writeFile(join(dir, `${name}-${size}.rgb`), raw);
+  }
+}
+
+/**
+ * The FMA peak of this machine now, in GFLOP/s with `threads` threads: fma-peak.c compiled with the system's
+ * C compiler (AVX-512), best of three. Undefined when there is no compiler or no AVX-512.
+ */
+export async function measureFmaPeak(threads) {
+  const run = promisify(execFile);
+  const dir = await mkdtemp(join(tmpdir(), 'adaattn-peak-'));
+  try {
+    const exe = join(dir, 'fma-peak');
+    await run('cc', ['-O3', '-mavx512f', '-mfma', join(dirname(fileURLToPath(import.meta.url)), 'fma-peak.c'), '-o', exe, '-lpthread']);
+    let best = 0;
+    for (let i = 0; i < 3; i++) best = Math.max(best, Number((await run(exe, [String(threads)])).stdout.trim()));
+    return best > 0 ? best : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -13,6 +13,7 @@
 // built (`npm run build`): it writes the graphs with core's ONNX encoder.
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import { quantizePerChannel, uint8Quantization } from '../../packages/core/dist/backends/onnx/kernels.js';
 import { attr, encodeModel } from '../../packages/core/dist/backends/onnx/onnx-model.js';
 import { cpuInfo } from './inputs.mjs';
 
@@ -91,14 +92,8 @@ async function measure(c, side) {
     Number(values.repeats),
   );
 
-  // Per-output-channel symmetric weight scales.
-  const wScale = new Float32Array(o);
-  for (let k = 0; k < o; k++) {
-    let m = 0;
-    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(w[k * per + i]));
-    wScale[k] = m / 127 || 1;
-  }
-  const wS8 = Int8Array.from(w, (v, i) => Math.round(v / wScale[Math.floor(i / per)]));
+  // Per-output-channel symmetric weights, as the SDK quantizes them.
+  const { values: wS8, scales: wScale } = quantizePerChannel(w, o);
   const wU8 = Uint8Array.from(wS8, (v) => v + 128);
 
   const dynamic = await timed(
@@ -128,11 +123,10 @@ async function measure(c, side) {
 
   // Static ranges from this input's own float32 run: the input is ≥ 0 (u8, zero point 0); the output is
   // signed (u8 with a zero point).
-  const xScale = x.reduce((m, v) => Math.max(m, v), 0) / 255;
+  const { scale: xScale } = uint8Quantization([0, x.reduce((m, v) => Math.max(m, v), 0)]);
   let [lo, hi] = [0, 0];
   for (const v of float.y) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  const yScale = (hi - lo) / 255;
-  const yZero = Math.round(-lo / yScale);
+  const { scale: yScale, zeroPoint: yZero } = uint8Quantization([lo, hi]);
   const staticRun = await timed(
     graph(
       'static',

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { modelFlops } from './flops.mjs';
-import { cpuInfo, writeInputs } from './inputs.mjs';
+import { cpuInfo, measureFmaPeak, writeInputs } from './inputs.mjs';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,22 +79,6 @@ async function measure(runtime, size, inputs) {
   return JSON.parse(stdout.trim().split('\n').at(-1));
 }
 
-/**
- * The FMA peak of this machine now, with as many threads as the runs use: fma-peak.c compiled with the
- * system's C compiler (AVX-512), best of three. Undefined when there is no compiler or no AVX-512.
- */
-async function measurePeak(dir) {
-  try {
-    const exe = join(dir, 'fma-peak');
-    await run('cc', ['-O3', '-mavx512f', '-mfma', join(here, 'fma-peak.c'), '-o', exe, '-lpthread']);
-    let best = 0;
-    for (let i = 0; i < 3; i++) best = Math.max(best, Number((await run(exe, [values.threads])).stdout.trim()));
-    return best > 0 ? best : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const fmt = (x, digits = 2) => (x === undefined ? '—' : x.toFixed(digits));
 
 /** Why a runtime has no result at a size (skipped on purpose, or the reason it failed). */
@@ -132,7 +116,7 @@ function table(results, peak) {
 const loadBefore = loadavg()[0];
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-bench-'));
 const results = [];
-const measuredPeak = await measurePeak(dir);
+const measuredPeak = await measureFmaPeak(values.threads);
 const peak = measuredPeak ?? DOCUMENTED_PEAK_GFLOPS;
 process.stderr.write(
   `bench: FMA peak ${measuredPeak === undefined ? `not measured (no cc/AVX-512); using the documented ${peak}` : `${measuredPeak.toFixed(0)}`} GFLOP/s with ${values.threads} threads\n`,

@@ -24,4 +24,4 @@ export type { CliContext, TextSink } from './cli/context.js';
 export { CONTROL_OPTIONS, describeControls, parseControls, splitList } from './cli/controls.js';
 export { EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, isAbortError, oneLine } from './cli/errors.js';
 export { formatDuration, frameProgress } from './cli/progress.js';
-export { parseRunOptions, RUN_OPTIONS, type RunOptions } from './cli/run-options.js';
+export { engineText, parseRunOptions, RUN_OPTIONS, type RunOptions } from './cli/run-options.js';

@@ -9,6 +9,7 @@ import {
   CONTROL_OPTIONS,
   decimal,
   describeControls,
+  engineText,
   EXIT_CANCELLED,
   EXIT_FAILURE,
   EXIT_OK,
@@ -149,7 +150,7 @@ async function workerCommand(argv: readonly string[], ctx: CliContext): Promise<
   });
   const { stylizer } = worker;
   log(
-    `${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${stylizer.backend}${stylizer.precision === 'int8' ? ' (int8 convolutions)' : ''}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`,
+    `${worker.name} ready: ${stylizer.model.name} (${stylizer.model.variant} model) on ${engineText(stylizer)}, ${concurrency} job${concurrency === 1 ? '' : 's'} at once, queue '${name ?? 'adaattn'}' at ${redact(url)}`,
   );
 
   // SIGTERM (docker stop, systemd, Kubernetes) and Ctrl-C drain: running jobs finish, no new job is taken.

@@ -143,13 +143,16 @@ export class GraphBuilder implements Emitter {
     };
   }
 
+  uint8(value: number): string {
+    return this.constant(`u8 ${value}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(value) }));
+  }
+
   tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string {
     return this.constant(`t:${text}`, make);
   }
 
   dequantize(q: string, scale: number, zeroPoint: number): string {
-    const z = this.tensor(`u8 ${zeroPoint}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) }));
-    const y = this.node('DequantizeLinear', [q, this.scalar(scale), z])[0] as string;
+    const y = this.node('DequantizeLinear', [q, this.scalar(scale), this.uint8(zeroPoint)])[0] as string;
     this.dequantized.set(y, { q, scale, zeroPoint });
     return y;
   }

@@ -102,26 +102,30 @@ function bounds(values: readonly number[]): Range {
   return [lo, hi + 1];
 }
 
-/** Per-output-channel symmetric int8 weights, made once per weight (every graph and band reuses them). */
-const quantizedWeights = new WeakMap<LazyValue, { values: Int8Array; scales: Float32Array }>();
-
-function quantizeWeight(w: LazyValue): { values: Int8Array; scales: Float32Array } {
-  let q = quantizedWeights.get(w);
-  if (q !== undefined) return q;
-  const data = w.data as Float32Array;
-  const o = w.shape[0] as number;
-  const per = data.length / o;
-  const scales = new Float32Array(o);
+/** Symmetric int8 values of a weight [O, …], one scale per output channel (its largest |value| ↦ 127). */
+export function quantizePerChannel(data: Float32Array, outChannels: number): { values: Int8Array; scales: Float32Array } {
+  const per = data.length / outChannels;
+  const scales = new Float32Array(outChannels);
   const values = new Int8Array(data.length);
-  for (let k = 0; k < o; k++) {
+  for (let k = 0; k < outChannels; k++) {
     let m = 0;
     for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(data[k * per + i] as number));
     const scale = m / 127 || 1;
     scales[k] = scale;
     for (let i = 0; i < per; i++) values[k * per + i] = Math.round((data[k * per + i] as number) / scale);
   }
-  q = { values, scales };
-  quantizedWeights.set(w, q);
+  return { values, scales };
+}
+
+/** Each weight's int8 form, made once (every graph and band reuses it). */
+const quantizedWeights = new WeakMap<LazyValue, { values: Int8Array; scales: Float32Array }>();
+
+function quantizeWeight(w: LazyValue): { values: Int8Array; scales: Float32Array } {
+  let q = quantizedWeights.get(w);
+  if (q === undefined) {
+    q = quantizePerChannel(w.data as Float32Array, w.shape[0] as number);
+    quantizedWeights.set(w, q);
+  }
   return q;
 }
 
@@ -134,22 +138,28 @@ export function uint8Quantization([min, max]: readonly [number, number]): { scal
 /**
  * A 3×3 convolution in int8 (ONNX Runtime's QLinearConv: u8 activations, s8 per-channel weights, int32
  * bias, VNNI/AMX where the CPU has them), between a QuantizeLinear of its input and a DequantizeLinear of its
- * output. A ReLU conv's output range starts at 0, so the u8 output's zero point is 0 and the clamp at 0 is
- * the ReLU.
+ * output. A ReLU conv's output range starts at 0 (whatever the calibration says), so the u8 output's zero
+ * point is 0 and the clamp at 0 is the ReLU.
  */
-function lowerInt8Conv(e: Emitter, names: readonly string[], w: LazyValue, bias: LazyValue | undefined, ranges: ConvInt8Ranges): string {
+function lowerInt8Conv(
+  e: Emitter,
+  names: readonly string[],
+  w: LazyValue,
+  bias: LazyValue | undefined,
+  relu: boolean,
+  ranges: ConvInt8Ranges,
+): string {
   const [o, , kh, kw] = w.shape as [number, number, number, number];
   const q = quantizeWeight(w);
-  const output = uint8Quantization(ranges.output);
-  const zeroPoint = (z: number) => e.tensor(`u8 ${z}`, () => ({ dataType: 'uint8', dims: [], data: Uint8Array.of(z) }));
+  const output = uint8Quantization(relu ? [0, ranges.output[1]] : ranges.output);
   // An input that is already u8 (the previous int8 conv, through padding, pooling or upsampling) is taken as
   // it is, on its own scale: no second rounding and no QuantizeLinear.
   const source = e.quantizedSource(names[0] as string);
   const input = source ?? uint8Quantization(ranges.input);
   const xs = e.scalar(input.scale);
-  const xz = zeroPoint(input.zeroPoint);
+  const xz = e.uint8(input.zeroPoint);
   const ys = e.scalar(output.scale);
-  const yz = zeroPoint(output.zeroPoint);
+  const yz = e.uint8(output.zeroPoint);
   const wq = e.tensor(`s8 w#${w.id}`, () => ({ dataType: 'int8', dims: w.shape, data: q.values }));
   const ws = e.tensor(`scales w#${w.id}`, () => ({ dataType: 'float32', dims: [o], data: q.scales }));
   const wz = e.tensor(`s8 zeros ${o}`, () => ({ dataType: 'int8', dims: [o], data: new Int8Array(o) }));
@@ -249,7 +259,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const [o, , kh, kw] = w.shape as [number, number, number, number];
     const inputs = bias === null ? [x, w] : [x, w, bias];
     const lower: Lower = (e, names) => {
-      if (int8 !== undefined) return lowerInt8Conv(e, names, w.handle, bias?.handle, int8);
+      if (int8 !== undefined) return lowerInt8Conv(e, names, w.handle, bias?.handle, relu, int8);
       const y = single(e, 'Conv', names, { kernel_shape: attr.ints([kh, kw]), strides: attr.ints([1, 1]), pads: attr.ints([0, 0, 0, 0]) });
       return relu ? single(e, 'Relu', [y]) : y;
     };

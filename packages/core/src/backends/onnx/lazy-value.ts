@@ -26,6 +26,8 @@ export interface Emitter {
   scalar(value: number): string;
   /** A float32 vector constant. */
   floats(values: readonly number[]): string;
+  /** A uint8 scalar constant (a zero point). */
+  uint8(value: number): string;
   /** A constant of any type, made once per graph for each distinct `text` (which must identify its data). */
   tensor(text: string, make: () => Omit<OnnxInitializer, 'name'>): string;
   /** DequantizeLinear of u8 `q`, remembered so that a later op can take `q` itself (`quantizedSource`). */
