@@ -23,7 +23,7 @@ const files = { ...config.files };
 for (const [component, entry] of Object.entries(config.files)) {
   if (entry.shards !== undefined || entry.bytes <= maxBytes) continue;
   // readModelFile checks size and sha256 first, so a stale model.json is never turned into shards.
-  const bytes = await readModelFile(read, entry, component);
+  const bytes = await readModelFile(read, entry, `files.${component}`);
   const out = await shardModelFile(entry, bytes, maxBytes);
   for (const f of out.files) await writeFile(join(dir, f.path), f.bytes);
   files[component] = out.entry;

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pysrc"))
 from adaattn_torch import safetensors_io  # noqa: E402
 from adaattn_torch.model import ImageModel, VideoModel  # noqa: E402
+from model_json_text import with_top_level  # noqa: E402
 
 MIN_INPUT_CHANNELS = 32
 # The 3×3 convolutions without a ReLU after them (packages/core/src/architecture.ts): the merge of the deep
@@ -154,19 +155,11 @@ def main():
 
 
 def with_int8(text, layers, provenance):
-    """model.json's text with `int8` as its last key, a layer per line; the rest of the text kept byte for byte
-    (re-serialising would rewrite its numbers)."""
-    body = text.rstrip()
-    cut = body.find(',\n  "int8": {')
-    if cut >= 0:
-        body = body[:cut] + "\n}"
-    assert body.endswith("\n}"), "model.json must end with its closing brace"
+    """model.json's text with `int8` as its last key, a layer per line; the rest of the text kept byte for byte."""
     rows = ",\n".join(f'      {json.dumps(key)}: {{ "input": {json.dumps(r["input"])}, "output": {json.dumps(r["output"])} }}'
                       for key, r in layers.items())
-    block = (f',\n  "int8": {{\n    "layers": {{\n{rows}\n    }},\n'
-             f'    "provenance": {json.dumps(provenance, ensure_ascii=False)}\n  }}')
-    return body[:-2] + block + "\n}\n"
-
+    return with_top_level(text, "int8", f'{{\n    "layers": {{\n{rows}\n    }},\n'
+                                        f'    "provenance": {json.dumps(provenance, ensure_ascii=False)}\n  }}')
 
 if __name__ == "__main__":
     main()

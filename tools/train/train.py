@@ -60,6 +60,13 @@ def parse_args(argv=None):
                     help="pixel MSE between the α = 0 output and the photo (weighted by (1 − α)² for the others)")
     ap.add_argument("--lambda-id-pixel", type=float, default=0.0,
                     help="identity loss, pixels: a photo stylized with itself, and a painting with itself")
+    ap.add_argument("--lambda-zero-colour", type=float, default=0.0,
+                    help="MSE of the output's channel means to the photo's, weighted by (1 − α)²")
+    ap.add_argument("--strength-endpoint", action="store_true",
+                    help="train only W₀, the α → 0 endpoint of the strength-interpolated weights W + (1 − α)(W₀ − W) "
+                         "of the decoder (and the image model's merge conv); W (--init) stays frozen, so full "
+                         "strength is exactly the model. One α per batch. Exports strength.safetensors")
+    ap.add_argument("--endpoint-init", help="folder to start W₀ from: its strength.safetensors, or an export's parts")
     ap.add_argument("--lambda-id-feat", type=float, default=0.0, help="identity loss, encoder features relu1_1…5_1")
     ap.add_argument("--identity-batch", type=int, default=2,
                     help="photos and paintings (each) of the batch that also run the identity pass")
@@ -115,14 +122,22 @@ def lr_at(args, it, total):
 # --- one training step per variant ------------------------------------------------------------------------
 
 def stylize(model, cf, sf, gen, strength=None):
-    """Pixels from encoder features, for either variant (the video model reads relu1_1…relu3_1 only)."""
+    """Pixels from encoder features, for either variant (the video model reads relu1_1…relu3_1 only). A model
+    with a strength gate (--strength-endpoint) first takes the weights of that strength."""
+    gate = getattr(model, "strength_gate", None)
+    if gate is not None:
+        gate.set_strength(strength)
     if isinstance(model, ImageModel):
         return model.stylize_features(cf, sf, generator=gen, strength=strength)[0]
     return model.stylize_features(cf[:3], sf[:3], generator=gen, strength=strength)
 
 
 def sample_strength(n, gen, args, device):
-    """One α per sample, N×1×1×1: 1 with probability p_full, 0 with p_zero, else uniform in (0, 1)."""
+    """One α per sample, N×1×1×1: 1 with probability p_full, 0 with p_zero, else uniform in (0, 1). With
+    --strength-endpoint, one α for the whole batch (the weights depend on it) and never 1 (W₀ gets no gradient)."""
+    if args.strength_endpoint:
+        u, a = torch.rand(2, generator=gen).tolist()
+        return torch.full((n, 1, 1, 1), 0.0 if u < args.p_zero else a, device=device)
     u = torch.rand(n, generator=gen)
     a = torch.rand(n, generator=gen)
     a = torch.where(u < args.p_full, torch.ones_like(a), torch.where(u < args.p_full + args.p_zero, torch.zeros_like(a), a))
@@ -131,7 +146,8 @@ def sample_strength(n, gen, args, device):
 
 def training_extras(args, gen, device):
     """The issue-#16 inputs of one training step: a strength per sample and the identity pass's size."""
-    alpha = sample_strength(args.batch, gen, args, device) if args.strength_sampling else None
+    alpha = sample_strength(args.batch, gen, args, device) if args.strength_sampling or args.strength_endpoint \
+        else None
     return {"alpha": alpha, "identity_k": min(args.identity_batch, args.batch)}
 
 
@@ -145,6 +161,9 @@ def style_terms(lam, c, cf, sf, of, out, targets, alpha):
     if alpha is not None and lam["zero_pixel"]:
         w = (1 - alpha).pow(2)
         parts["zeroPixel"] = lam["zero_pixel"] * (w * (out.float() - c.float()).pow(2)).mean()
+    if alpha is not None and lam["zero_colour"]:
+        w = (1 - alpha).view(-1, 1).pow(2)
+        parts["zeroColour"] = lam["zero_colour"] * (w * (out.float().mean((2, 3)) - c.float().mean((2, 3))).pow(2)).mean()
     return parts
 
 
@@ -238,6 +257,11 @@ def strength_measures(model, enc, c, s, gen):
 
 def export(args, model, out_dir, info):
     os.makedirs(out_dir, exist_ok=True)
+    if args.strength_endpoint:
+        export_endpoint(model, args.variant, out_dir)
+        with open(os.path.join(out_dir, "training.json"), "w") as f:
+            json.dump(info, f, indent=1)
+        return
     for name, part in trainable_parts(model).items():
         state = {k: v.detach().float().cpu().half() for k, v in part.state_dict().items()}
         safetensors_io.save(state, os.path.join(out_dir, f"{name}.safetensors"))
@@ -261,12 +285,100 @@ def cpu_has_bf16():
 
 def lambdas(args):
     return {"global": args.lambda_global, "local": args.lambda_local, "is": args.lambda_is,
-            "zero_pixel": args.lambda_zero_pixel, "id_pixel": args.lambda_id_pixel, "id_feat": args.lambda_id_feat}
+            "zero_pixel": args.lambda_zero_pixel, "zero_colour": args.lambda_zero_colour, "id_pixel": args.lambda_id_pixel, "id_feat": args.lambda_id_feat}
 
 
 def paper_lambdas(args):
     """Validation's comparable total: the paper's terms only, at full strength (as every earlier stage reported)."""
-    return {**lambdas(args), "zero_pixel": 0.0, "id_pixel": 0.0, "id_feat": 0.0}
+    return {**lambdas(args), "zero_pixel": 0.0, "zero_colour": 0.0, "id_pixel": 0.0, "id_feat": 0.0}
+
+
+# --- the strength endpoint (issue #16) ----------------------------------------------------------------------
+
+# What moves with strength, as (part, key prefix): the layers after the attention. The attention's own
+# projections stay put, so a style's encoded keys and values serve every strength (packages/core's
+# model/strength.ts reads the same list from model.json).
+ENDPOINT_LAYERS = {"image": (("decoder", ""), ("transformer", "merge_conv.")), "video": (("decoder", ""),)}
+
+
+class _TowardEndpoint(torch.nn.Module):
+    """A parametrization: the stored tensor is W₀, the module sees W + (1 − α)(W₀ − W)."""
+
+    def __init__(self, base, gate):
+        super().__init__()
+        self.register_buffer("base", base.detach().clone(), persistent=False)
+        self.gate = [gate]  # a list, so that the gate is not registered as a submodule of every parametrization
+
+    def forward(self, w0):
+        return self.base + (1 - self.gate[0].alpha) * (w0 - self.base)
+
+
+class StrengthGate:
+    """Holds the α the endpoint layers use; `stylize` sets it from the strength it is given."""
+
+    def __init__(self):
+        self.alpha = 1.0
+
+    def set_strength(self, strength):
+        if strength is None:
+            self.alpha = 1.0
+        elif torch.is_tensor(strength):
+            values = strength.flatten()
+            assert bool((values == values[0]).all()), "--strength-endpoint needs one strength per batch"
+            self.alpha = float(values[0])
+        else:
+            self.alpha = float(strength)
+
+
+def endpoint_modules(model, variant):
+    """{"part:key prefix of the module": conv} for every conv whose weights move with strength."""
+    parts = trainable_parts(model)
+    found = {}
+    for part, prefix in ENDPOINT_LAYERS[variant]:
+        for name, module in parts[part].named_modules():
+            if isinstance(module, torch.nn.Conv2d) and (name + ".").startswith(prefix):
+                found[f"{part}.{name}"] = module
+    return found
+
+
+def attach_strength_gate(model, variant, endpoint_init=None):
+    """Freezes the model and makes each endpoint conv's weight and bias W + (1 − α)(W₀ − W); returns W₀'s tensors
+    (the only trainable ones), starting from the model's own weights or from `endpoint_init`."""
+    from torch.nn.utils import parametrize
+    start = load_endpoint(endpoint_init, variant) if endpoint_init else {}
+    gate = StrengthGate()
+    model.requires_grad_(False)
+    params = []
+    for name, conv in endpoint_modules(model, variant).items():
+        for attr in ("weight", "bias"):
+            base = getattr(conv, attr).detach().clone()
+            parametrize.register_parametrization(conv, attr, _TowardEndpoint(base, gate), unsafe=True)
+            original = getattr(conv.parametrizations, attr).original
+            original.data.copy_(start.get(f"{name}.{attr}", base))
+            original.requires_grad_(True)
+            params.append(original)
+    model.strength_gate = gate
+    return params
+
+
+def load_endpoint(folder, variant):
+    """W₀ as {"part.key": tensor} from a strength.safetensors, or taken from a full export's parts."""
+    path = os.path.join(folder, "strength.safetensors")
+    if os.path.exists(path):
+        return safetensors_io.load(path)
+    out = {}
+    for part, prefix in ENDPOINT_LAYERS[variant]:
+        out.update({f"{part}.{k}": v for k, v in safetensors_io.load_component(folder, part).items() if k.startswith(prefix)})
+    return out
+
+
+def export_endpoint(model, variant, out_dir):
+    """strength.safetensors: W₀ of every endpoint conv, keyed "part.key" (float16)."""
+    state = {}
+    for name, conv in endpoint_modules(model, variant).items():
+        for attr in ("weight", "bias"):
+            state[f"{name}.{attr}"] = getattr(conv.parametrizations, attr).original.detach().float().cpu().half()
+    safetensors_io.save(state, os.path.join(out_dir, "strength.safetensors"))
 
 
 # --- main loop --------------------------------------------------------------------------------------------
@@ -292,10 +404,15 @@ def main(argv=None):
     if args.init:
         for name, part in trainable_parts(model).items():
             part.load_state_dict(safetensors_io.load_component(args.init, name))
+    if args.strength_endpoint:
+        if args.strength_sampling or args.lambda_id_pixel or args.lambda_id_feat:
+            sys.exit("--strength-endpoint trains below full strength only: drop --strength-sampling and the identity losses")
+        params = attach_strength_gate(model, args.variant, args.endpoint_init)
+    else:
+        params = [p for part in trainable_parts(model).values() for p in part.parameters()]
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
         enc.to(memory_format=torch.channels_last)
-    params = [p for part in trainable_parts(model).values() for p in part.parameters()]
     opt = torch.optim.Adam(params, lr=args.lr, betas=(0.9, 0.999))
 
     gen_data = torch.Generator().manual_seed(args.seed)
@@ -365,7 +482,8 @@ def main(argv=None):
         atomic_torch_save({"model": {n: p.state_dict() for n, p in trainable_parts(model).items()},
                            "opt": opt.state_dict(), "gen_data": gen_data.get_state(), "gen_attn": gen_attn.get_state(),
                            "it": it, "total": total, "history": history}, ckpt_path)
-        grid_fn = (lambda c, s: model(c, s, generator=torch.Generator().manual_seed(6666)))
+        grid_strength = 0.0 if args.strength_endpoint else None  # the endpoint's grid shows what it trains
+        grid_fn = (lambda c, s: stylize(model, enc(c), enc(s), torch.Generator().manual_seed(6666), grid_strength))
         with torch.no_grad(), amp():
             sample_grid(grid_fn, val, device, os.path.join(args.out, f"grid-{it:06d}.png"), args.grid_size)
         print(json.dumps({"checkpoint": it, "val": {k: round(x, 4) for k, x in v.items()}}), flush=True)

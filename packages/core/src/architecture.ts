@@ -153,6 +153,12 @@ export interface NetworkSpec {
   readonly minStyleSide: number;
   /** The weight components, in the order their files are listed, each with its convs in checkpoint order. */
   readonly components: Readonly<Partial<Record<ComponentName, readonly LayerSpec[]>>>;
+  /**
+   * The layers after the attention, whose weights follow the strength when the model has a strength endpoint
+   * (model/strength.ts; tools/train/train.py `ENDPOINT_LAYERS` trains the same list). The attention's own
+   * projections are not among them, so an encoded style serves every strength.
+   */
+  readonly strengthLayers: Readonly<Partial<Record<ComponentName, readonly LayerSpec[]>>>;
 }
 
 /** The encoder convs up to and including the one that ends `tap`. */
@@ -175,6 +181,7 @@ export const IMAGE_NETWORK: NetworkSpec = {
     adaattn3: adaAttnLayers('relu3_1'),
     decoder: [DECODER_HEAD, ...DECODER_STEPS],
   },
+  strengthLayers: { transformer: [MERGE_CONV], decoder: [DECODER_HEAD, ...DECODER_STEPS] },
 };
 
 export const VIDEO_NETWORK: NetworkSpec = {
@@ -190,6 +197,7 @@ export const VIDEO_NETWORK: NetworkSpec = {
     adaattn3: adaAttnLayers('relu3_1'),
     decoder: VIDEO_DECODER_STEPS,
   },
+  strengthLayers: { decoder: VIDEO_DECODER_STEPS },
 };
 
 export function networkSpec(variant: ModelVariant): NetworkSpec {

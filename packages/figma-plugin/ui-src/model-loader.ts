@@ -8,7 +8,15 @@
  * verifies every file again as it reads it; a cached file that fails that check is dropped and the load
  * retried once from the network.
  */
-import { loadModelFromFiles, MODEL_JSON_PATH, parseModelJson, WeightsError, type ImageModelWeights, type ModelConfig } from '@adaattn/core';
+import {
+  loadModelFromFiles,
+  MODEL_JSON_PATH,
+  parseModelJson,
+  servedModelFiles,
+  WeightsError,
+  type ImageModelWeights,
+  type ModelConfig,
+} from '@adaattn/core';
 import { DEFAULT_BACKOFF_MS, downloadFile, ModelLoadError, type ExpectedFile } from './download.js';
 import type { ByteCache } from './model-cache.js';
 
@@ -46,11 +54,7 @@ export function normalizeBaseUrl(base: string): string {
 
 /** Every file a host serves for `config`, by path: the shards of a split file instead of the file itself. */
 export function servedFiles(config: ModelConfig): Map<string, ExpectedFile> {
-  return new Map(
-    Object.values(config.files).flatMap((entry) =>
-      (entry?.shards ?? (entry ? [entry] : [])).map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }] as const),
-    ),
-  );
+  return new Map(servedModelFiles(config).map((f) => [f.path, { bytes: f.bytes, sha256: f.sha256 }] as const));
 }
 
 async function loadOnce(

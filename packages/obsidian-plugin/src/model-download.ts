@@ -12,7 +12,7 @@
  * - model.json is written last, so its presence means "complete": later runs start without any request.
  * - Cancel takes effect between requests (requestUrl cannot be interrupted), so within one piece.
  */
-import { AbortError, MODEL_JSON_PATH, parseModelJson, sha256Hex, type ModelConfig } from '@adaattn/core';
+import { AbortError, MODEL_JSON_PATH, parseModelJson, servedModelFiles, sha256Hex, type ModelConfig } from '@adaattn/core';
 import { normalizePath, requestUrl, type DataAdapter, type RequestUrlParam, type RequestUrlResponse } from 'obsidian';
 
 export const PIECE_BYTES = 4 * 1024 * 1024;
@@ -57,13 +57,6 @@ export function modelFolder(pluginDir: string, url: string): string {
     .replace(/[^a-zA-Z0-9@._-]+/g, '_')
     .slice(-96);
   return normalizePath(`${pluginDir}/models/${name}`);
-}
-
-/** Every file a host serves for `config`: the shards of a split file instead of the file itself. */
-function servedFiles(config: ModelConfig): { path: string; bytes: number; sha256: string }[] {
-  return Object.values(config.files).flatMap((entry) =>
-    (entry?.shards ?? (entry ? [entry] : [])).map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
-  );
 }
 
 function defaultRequest(request: RequestUrlParam): ReturnType<Requester> {
@@ -139,7 +132,7 @@ async function downloadMissing(
 
   const modelJson = (await get(`${base}${MODEL_JSON_PATH}`)).bytes;
   const config = parseModelJson(modelJson, { file: `${base}${MODEL_JSON_PATH}` });
-  const files = servedFiles(config);
+  const files = servedModelFiles(config);
   const totalBytes = files.reduce((n, f) => n + f.bytes, 0);
   let doneBytes = 0;
   let downloadedBytes = 0;

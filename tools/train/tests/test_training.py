@@ -209,6 +209,44 @@ class Resume(unittest.TestCase):
             self.assertTrue({"zeroPixel", "idPixel", "idFeat"} <= set(row))
 
 
+class StrengthEndpoint(unittest.TestCase):
+    def test_the_gate_is_the_model_at_full_strength_and_the_endpoint_at_zero(self):
+        sys.path.insert(0, TRAIN)
+        from train import attach_strength_gate, endpoint_modules, stylize
+        torch.manual_seed(1)
+        model, gated = VideoModel(), VideoModel()
+        gated.load_state_dict(model.state_dict())
+        params = attach_strength_gate(gated, "video")
+        self.assertEqual(len(params), 2 * len(endpoint_modules(gated, "video")))
+        for p in params:
+            p.data.add_(0.01 * torch.randn_like(p))  # W₀ ≠ W
+        enc = Encoder(3)
+        feats = enc(torch.rand(1, 3, 32, 32))
+        gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+        with torch.no_grad():
+            self.assertTrue(torch.equal(stylize(gated, feats, feats, gen(), None), stylize(model, feats, feats, gen(), None)))
+            at_zero = stylize(gated, feats, feats, gen(), 0.0)
+            for conv, p in zip(endpoint_modules(model, "video").values(), params[::2]):
+                conv.weight.data.copy_(p.data)
+            for conv, p in zip(endpoint_modules(model, "video").values(), params[1::2]):
+                conv.bias.data.copy_(p.data)
+            self.assertTrue(torch.allclose(at_zero, stylize(model, feats, feats, gen(), 0.0), atol=1e-6))
+
+    def test_endpoint_training_exports_only_the_strength_layers(self):
+        with tempfile.TemporaryDirectory() as d:
+            train(d, "--variant", "video", "--iters", "2", "--strength-endpoint", "--lambda-zero-pixel", "300",
+                  "--lambda-zero-colour", "3000")
+            self.assertEqual(sorted(os.listdir(os.path.join(d, "export"))), ["strength.safetensors", "training.json"])
+            w0 = safetensors_io.load(os.path.join(d, "export", "strength.safetensors"))
+            decoder = VideoModel().trainable_state()["decoder"]
+            self.assertEqual(sorted(w0), sorted(f"decoder.{k}" for k in decoder))
+            for k, v in decoder.items():
+                self.assertEqual(w0[f"decoder.{k}"].shape, v.shape)
+            with open(os.path.join(d, "log.jsonl")) as f:
+                row = json.loads(f.readline())
+            self.assertTrue({"zeroPixel", "zeroColour"} <= set(row))
+
+
 def tearDownModule():
     if _bundle is not None:
         import shutil

@@ -10,9 +10,12 @@ import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { int8Layers, uploadAll, type DecodeHooks, type Network, type NetworkOptions } from './network.js';
-import { IMAGE_NETWORK, type AttentionLevel } from '../architecture.js';
+import { IMAGE_NETWORK, type AttentionLevel, type ComponentName } from '../architecture.js';
 import { LevelMerge } from './level-merge.js';
+import type { Int8Layers } from './layers.js';
+import { StrengthLayers } from './strength.js';
 import { validateImageWeights } from './validate.js';
+import type { WeightMap } from '../weights/types.js';
 
 export const MIN_STYLE_SIDE = IMAGE_NETWORK.minStyleSide;
 export const MIN_PADDED_CONTENT_SIDE = IMAGE_NETWORK.minPaddedSide;
@@ -23,32 +26,43 @@ export class ImageNetwork implements Network {
   private constructor(
     readonly encoder: Encoder,
     readonly modules: Readonly<Record<AttentionLevel, AdaAttnModule>>,
-    private readonly merge: LevelMerge,
-    private readonly decoder: Decoder,
+    private readonly tail: StrengthLayers<ImageTail>,
   ) {}
 
   /** Checks every tensor's presence and shape (one WeightsError listing all problems), then uploads. */
   static upload(b: Backend, weights: ImageModelWeights, options: NetworkOptions = {}): ImageNetwork {
     validateImageWeights(weights);
     const int8 = int8Layers(b, options);
-    const [encoder, relu3, relu4, relu5, merge, decoder] = uploadAll<{ dispose(): void }>([
+    const base = { transformer: weights.transformer, decoder: weights.decoder };
+    const [encoder, relu3, relu4, relu5, tail] = uploadAll<{ dispose(): void }>([
       () => Encoder.upload(b, weights.encoder, 'relu5_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu4_1'),
       () => AdaAttnModule.upload(b, weights.transformer, 'relu5_1'),
-      () => LevelMerge.upload(b, weights.transformer, int8),
-      () => Decoder.upload(b, weights.decoder, int8),
-    ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, LevelMerge, Decoder];
-    return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, merge, decoder);
+      // Below full strength the tail runs in float32: its int8 ranges were measured on the full-strength weights.
+      () =>
+        new StrengthLayers(
+          ImageTail.upload(b, (c) => base[c as keyof typeof base], int8),
+          base,
+          weights.strength,
+          (w) => ImageTail.upload(b, w),
+        ),
+    ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, StrengthLayers<ImageTail>];
+    return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, tail);
+  }
+
+  get strengthInterpolated(): boolean {
+    return this.tail.interpolated;
   }
 
   async decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
     const { relu3_1: skip, relu4_1: out4, relu5_1: out5 } = outputs as Record<AttentionLevel, Tensor>;
-    const merged = this.merge.apply(b, out4, out5);
+    const { merge, decoder } = this.tail.at(hooks.strength);
+    const merged = merge.apply(b, out4, out5);
     try {
       hooks.release(out4, out5);
       await hooks.capture?.('transformer', merged);
-      return await this.decoder.decode(b, merged, skip, hooks.afterLayer, hooks.inBands);
+      return await decoder.decode(b, merged, skip, hooks.afterLayer, hooks.inBands);
     } finally {
       merged.dispose();
     }
@@ -57,6 +71,26 @@ export class ImageNetwork implements Network {
   dispose(): void {
     this.encoder.dispose();
     Object.values(this.modules).forEach((m) => m.dispose());
+    this.tail.dispose();
+  }
+}
+
+/** The layers after the attention: the merge conv and the decoder. */
+class ImageTail {
+  private constructor(
+    readonly merge: LevelMerge,
+    readonly decoder: Decoder,
+  ) {}
+
+  static upload(b: Backend, weightsOf: (component: ComponentName) => WeightMap, int8: Int8Layers = {}): ImageTail {
+    const [merge, decoder] = uploadAll<{ dispose(): void }>([
+      () => LevelMerge.upload(b, weightsOf('transformer'), int8),
+      () => Decoder.upload(b, weightsOf('decoder'), int8),
+    ]) as [LevelMerge, Decoder];
+    return new ImageTail(merge, decoder);
+  }
+
+  dispose(): void {
     this.merge.dispose();
     this.decoder.dispose();
   }

@@ -35,6 +35,8 @@ export function int8Layers(b: Backend, options: NetworkOptions): Int8Layers {
 
 export interface DecodeHooks {
   readonly afterLayer: AfterLayer;
+  /** The call's strength α (default 1): selects the weights of the layers that follow it (strength.ts). */
+  readonly strength?: number;
   /** Also await `afterLayer` between bands of large convolutions (a watched call on an eager backend). */
   readonly inBands?: boolean;
   /** Frees a module output once the decoder no longer needs it (the caller owns them). */
@@ -47,6 +49,8 @@ export interface Network {
   readonly spec: NetworkSpec;
   readonly encoder: Encoder;
   readonly modules: Readonly<Partial<Record<AttentionLevel, AdaAttnModule>>>;
+  /** Whether strength also moves the layers after the attention (the model has a strength endpoint). */
+  readonly strengthInterpolated: boolean;
   /** Module outputs (one per level, owned by the caller) → RGB [1,3,H,W] at the padded size, owned by the caller. */
   decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor>;
   dispose(): void;

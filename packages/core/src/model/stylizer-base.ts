@@ -167,6 +167,15 @@ export abstract class StylizerBase<C = RawCapture> {
     return this.network.spec.variant;
   }
 
+  /**
+   * Whether `strength` below 1 also moves the layers after the attention towards the model's strength
+   * endpoint (model.json `strength`; strength.ts), so that 0 gives back the photo. Without one, strength
+   * moves only the attention statistics.
+   */
+  get strengthInterpolated(): boolean {
+    return this.network.strengthInterpolated;
+  }
+
   /** The attention levels this model runs, in order. */
   get levels(): readonly AttentionLevel[] {
     return this.network.spec.levels;
@@ -327,7 +336,7 @@ export abstract class StylizerBase<C = RawCapture> {
       const encoded = await this.encodeContent(call, run, owned, capture);
       const outputs = await this.attend(call, styles.plan, encoded, run, owned);
       const adaattn = capture ? await readRecord(this.backend, outputs, run.readControl()) : undefined;
-      const { decoded, intermediates } = await this.decode(outputs, run, owned, capture);
+      const { decoded, intermediates } = await this.decode(outputs, call.strength, run, owned, capture);
       run.finish();
       const result: StylizeFloatResult = {
         output: finishOnHost(call, decoded),
@@ -490,6 +499,7 @@ export abstract class StylizerBase<C = RawCapture> {
   /** Stage 4: the decoder from the attention outputs, read back to host memory (with its intermediates when capturing). */
   private async decode(
     outputs: Partial<Record<AttentionLevel, Tensor>>,
+    strength: number,
     run: RunContext,
     owned: TensorSet,
     capture: boolean,
@@ -500,6 +510,7 @@ export abstract class StylizerBase<C = RawCapture> {
       await this.network.decode(b, outputs, {
         afterLayer: (done, total) => run.step('decode', done, total),
         inBands: run.watched,
+        strength,
         release: (...t) => owned.release(...t),
         ...(capture
           ? { capture: async (name: string, t: Tensor) => void (intermediates[name] = await b.readHost(t, run.readControl())) }

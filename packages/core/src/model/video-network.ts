@@ -11,6 +11,7 @@ import { VideoDecoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { int8Layers, uploadAll, type DecodeHooks, type Network, type NetworkOptions } from './network.js';
 import { VIDEO_NETWORK, type AttentionLevel } from '../architecture.js';
+import { StrengthLayers } from './strength.js';
 import { validateVideoWeights } from './validate.js';
 
 export const VIDEO_MIN_STYLE_SIDE = VIDEO_NETWORK.minStyleSide;
@@ -22,22 +23,31 @@ export class VideoNetwork implements Network {
   private constructor(
     readonly encoder: Encoder,
     readonly modules: Readonly<Partial<Record<AttentionLevel, AdaAttnModule>>>,
-    private readonly decoder: VideoDecoder,
+    private readonly decoder: StrengthLayers<VideoDecoder>,
   ) {}
 
   static upload(b: Backend, weights: VideoModelWeights, options: NetworkOptions = {}): VideoNetwork {
     validateVideoWeights(weights);
     const int8 = int8Layers(b, options);
+    const base = { decoder: weights.decoder };
     const [encoder, relu3, decoder] = uploadAll<{ dispose(): void }>([
       () => Encoder.upload(b, weights.encoder, 'relu3_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1', 'cosine'),
-      () => VideoDecoder.upload(b, weights.decoder, int8),
-    ]) as [Encoder, AdaAttnModule, VideoDecoder];
+      // Below full strength the decoder runs in float32: its int8 ranges were measured on the full-strength weights.
+      () =>
+        new StrengthLayers(VideoDecoder.upload(b, weights.decoder, int8), base, weights.strength, (w) =>
+          VideoDecoder.upload(b, w('decoder')),
+        ),
+    ]) as [Encoder, AdaAttnModule, StrengthLayers<VideoDecoder>];
     return new VideoNetwork(encoder, { relu3_1: relu3 }, decoder);
   }
 
+  get strengthInterpolated(): boolean {
+    return this.decoder.interpolated;
+  }
+
   decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
-    return this.decoder.decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer, hooks.inBands);
+    return this.decoder.at(hooks.strength).decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer, hooks.inBands);
   }
 
   dispose(): void {

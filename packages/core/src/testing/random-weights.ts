@@ -5,9 +5,17 @@
  * QᵀK stay O(1) and the softmax smooth: a near one-hot softmax would amplify float summation-order noise
  * and make cross-backend comparisons flaky without testing anything more.
  */
+import { networkSpec } from '../architecture.js';
 import { createRng } from '../ops/sampling.js';
 import { componentsOf, expectedShapes } from '../weights/official-names.js';
-import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightTensor } from '../weights/types.js';
+import type {
+  ComponentName,
+  ImageModelWeights,
+  ModelVariant,
+  StrengthEndpoint,
+  VideoModelWeights,
+  WeightTensor,
+} from '../weights/types.js';
 
 export function randomImageWeights(seed = 1): ImageModelWeights {
   return randomWeights('image', seed) as unknown as ImageModelWeights;
@@ -15,6 +23,17 @@ export function randomImageWeights(seed = 1): ImageModelWeights {
 
 export function randomVideoWeights(seed = 1): VideoModelWeights {
   return randomWeights('video', seed) as unknown as VideoModelWeights;
+}
+
+/** A seeded random strength endpoint (W₀ of the variant's strength layers, architecture.ts `strengthLayers`). */
+export function randomStrengthEndpoint(variant: ModelVariant, seed = 1): StrengthEndpoint {
+  const all = randomWeights(variant, seed);
+  const out: Partial<Record<ComponentName, Map<string, WeightTensor>>> = {};
+  for (const [component, layers] of Object.entries(networkSpec(variant).strengthLayers)) {
+    const keys = layers.flatMap((l) => [`${l.key}.weight`, `${l.key}.bias`]);
+    out[component as ComponentName] = new Map(keys.map((k) => [k, all[component]!.get(k)!]));
+  }
+  return out;
 }
 
 function randomWeights(variant: ModelVariant, seed: number): Record<string, Map<string, WeightTensor>> {

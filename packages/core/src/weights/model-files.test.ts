@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { float16ToFloat32Array, float32ToFloat16Array } from './float16.js';
-import { loadModelFromFiles, shardModelFile, writeModel, type ModelFile } from './model-files.js';
+import { loadModelFromFiles, servedModelFiles, shardModelFile, STRENGTH_FILE_PATH, writeModel, type ModelFile } from './model-files.js';
 import { parseModelJson } from './model-json.js';
 import { readPth } from './pth.js';
 import { sha256Hex } from './sha256.js';
-import { weightsRejection } from './test-utils/expect-weights-error.js';
+import { weightsError, weightsRejection } from './test-utils/expect-weights-error.js';
+import { validateStrengthEndpoint } from './official-names.js';
+import { randomStrengthEndpoint } from '../testing/random-weights.js';
 import { fakeComponent, fakeModel, memoryReader } from './test-utils/fake-weights.js';
 import { readOfficialAdaattn3 } from './test-utils/paths.js';
 import type { ImageModelWeights, VideoModelWeights, WeightMap } from './types.js';
@@ -80,6 +82,77 @@ describe('writeModel + loadModelFromFiles', () => {
     const weights = videoWeights();
     const e = await weightsRejection(writeModel({ ...weights, decoder: weights.adaattn3 }, { name: 'x' }, { dtype: 'float32' }));
     expect(e.code).toBe('wrong-component');
+  });
+});
+
+describe('the strength endpoint (model.json `strength`)', () => {
+  const endpoint = randomStrengthEndpoint('video', 5);
+  const written = () =>
+    writeModel(
+      { ...videoWeights(), strength: endpoint },
+      { name: 'with-endpoint', strengthProvenance: { stage: 'unit test' } },
+      { dtype: 'float32' },
+    );
+
+  it('round-trips: strength.safetensors before model.json, its entry and provenance in model.json, the maps by component', async () => {
+    const files = await written();
+    expect(files.map((f) => f.path).slice(-2)).toEqual([STRENGTH_FILE_PATH, 'model.json']);
+    const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
+    expect(loaded.config.strength?.file.path).toBe(STRENGTH_FILE_PATH);
+    expect(loaded.config.strength?.provenance).toEqual({ stage: 'unit test' });
+    expect(Object.keys(loaded.weights.strength!)).toEqual(['decoder']);
+    expectSameValues(loaded.weights.strength!.decoder!, endpoint.decoder!);
+  });
+
+  it('servedModelFiles lists every component file, then the endpoint (what the plugins download)', async () => {
+    const files = await written();
+    const config = parseModelJson(files.at(-1)!.bytes);
+    expect(servedModelFiles(config).map((f) => f.path)).toEqual(files.slice(0, -1).map((f) => f.path));
+    expect(servedModelFiles(config).at(-1)).toEqual({
+      path: STRENGTH_FILE_PATH,
+      bytes: files.at(-2)!.bytes.length,
+      sha256: await sha256Hex(files.at(-2)!.bytes),
+    });
+  });
+
+  it('`strength: false` does not read the file (a model directory without it still loads)', async () => {
+    const dir = asDir(await written());
+    dir.delete(STRENGTH_FILE_PATH);
+    const loaded = await loadModelFromFiles(memoryReader(dir), { strength: false });
+    expect(loaded.weights.strength).toBeUndefined();
+    const error = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
+    expect(error.code).toBe('missing-file');
+    expect(error.message).toMatch(/strength\.file/);
+  });
+
+  it('a tampered endpoint file is checksum-mismatch naming strength.file', async () => {
+    const dir = asDir(await written());
+    const bytes = dir.get(STRENGTH_FILE_PATH)!.slice();
+    bytes[bytes.length - 1] ^= 1;
+    dir.set(STRENGTH_FILE_PATH, bytes);
+    const error = await weightsRejection(loadModelFromFiles(memoryReader(dir)));
+    expect(error.code).toBe('checksum-mismatch');
+    expect(error.message).toMatch(/strength\.file is/);
+  });
+
+  it('an endpoint that is not exactly the strength layers is refused with what is missing and unexpected', () => {
+    const flat = new Map([...endpoint.decoder!].map(([k, t]) => [`decoder.${k}`, t]));
+    flat.delete('decoder.decoder.24.bias');
+    flat.set('adaattn3.f.weight', { shape: [1], data: new Float32Array(1) });
+    const error = weightsError(() => validateStrengthEndpoint(flat, 'video', { file: 'strength.safetensors' }));
+    expect(error.code).toBe('weights-mismatch');
+    expect(error.message).toMatch(/missing `decoder\.decoder\.24\.bias`; unexpected `adaattn3\.f\.weight`/);
+    const image = weightsError(() => validateStrengthEndpoint(new Map(), 'image'));
+    expect(image.message).toMatch(/missing `transformer\.merge_conv\.weight`/);
+  });
+
+  it("model.json: the endpoint may not reuse a component file's path", async () => {
+    const files = await written();
+    const json = JSON.parse(new TextDecoder().decode(files.at(-1)!.bytes)) as { strength: { file: { path: string } } };
+    json.strength.file.path = 'decoder.safetensors';
+    expect(() => parseModelJson(JSON.stringify(json))).toThrow(
+      /`strength\.file\.path` "decoder\.safetensors" is also the path of files\.decoder/,
+    );
   });
 });
 

@@ -15,13 +15,14 @@ import {
   type ModelFileDtype,
   type ModelFileEntry,
   type ModelFileShard,
+  type StrengthEndpointFile,
   validateModelConfig,
 } from './model-json.js';
-import { componentsOf, validateComponent } from './official-names.js';
+import { componentsOf, validateComponent, validateStrengthEndpoint } from './official-names.js';
 import { readRequired, type ReadFile } from './read-file.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { sha256Hex } from './sha256.js';
-import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap } from './types.js';
+import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap, WeightTensor } from './types.js';
 
 export const MODEL_JSON_PATH = 'model.json';
 
@@ -32,6 +33,11 @@ export type LoadedModel =
 export interface LoadModelOptions {
   /** Called after each component is read and verified (for progress bars on large downloads). */
   readonly onComponent?: (component: ComponentName, index: number, count: number) => void;
+  /**
+   * Read the strength endpoint when model.json has one (default true). With false its file is not read, and
+   * strength below 1 moves only the attention statistics, as in models without one.
+   */
+  readonly strength?: boolean;
 }
 
 /**
@@ -44,55 +50,79 @@ export async function loadModelFromFiles(readFile: ReadFile, options: LoadModelO
   const maps: Partial<Record<ComponentName, WeightMap>> = {};
   for (const [index, component] of components.entries()) {
     const entry = config.files[component]!;
-    const bytes = await readModelFile(readFile, entry, component);
-    const { tensors, dtypes } = readSafetensors(bytes, { file: entry.path });
-    for (const [key, dtype] of dtypes) {
-      if (dtype !== entry.dtype) {
-        throw new WeightsError(
-          'invalid-model-json',
-          `${fileLabel(entry.path)}tensor \`${key}\` is stored as ${dtype} but ${MODEL_JSON_PATH} declares files.${component}.dtype "${entry.dtype}"`,
-          { file: entry.path },
-        );
-      }
-    }
+    const tensors = await readDeclaredTensors(readFile, entry, `files.${component}`);
     maps[component] = validateComponent(tensors, config.variant, component, { file: entry.path });
     options.onComponent?.(component, index, components.length);
   }
+  const file = config.strength?.file;
+  const strength =
+    file === undefined || options.strength === false
+      ? {}
+      : {
+          strength: validateStrengthEndpoint(await readDeclaredTensors(readFile, file, 'strength.file'), config.variant, {
+            file: file.path,
+          }),
+        };
   if (config.variant === 'image') {
     const weights: ImageModelWeights = {
       encoder: maps.encoder!,
       transformer: maps.transformer!,
       adaattn3: maps.adaattn3!,
       decoder: maps.decoder!,
+      ...strength,
     };
     return { config: config as ModelConfig & { variant: 'image' }, weights };
   }
-  const weights: VideoModelWeights = { encoder: maps.encoder!, adaattn3: maps.adaattn3!, decoder: maps.decoder! };
+  const weights: VideoModelWeights = { encoder: maps.encoder!, adaattn3: maps.adaattn3!, decoder: maps.decoder!, ...strength };
   return { config: config as ModelConfig & { variant: 'video' }, weights };
 }
 
+/** The tensors of the verified file at `where`, every one stored in the dtype model.json declares. */
+async function readDeclaredTensors(readFile: ReadFile, entry: ModelFileEntry, where: string): Promise<WeightMap> {
+  const { tensors, dtypes } = readSafetensors(await readModelFile(readFile, entry, where), { file: entry.path });
+  for (const [key, dtype] of dtypes) {
+    if (dtype !== entry.dtype) {
+      throw new WeightsError(
+        'invalid-model-json',
+        `${fileLabel(entry.path)}tensor \`${key}\` is stored as ${dtype} but ${MODEL_JSON_PATH} declares ${where}.dtype "${entry.dtype}"`,
+        { file: entry.path },
+      );
+    }
+  }
+  return tensors;
+}
+
 /**
- * The verified bytes of one component: the file at `entry.path`, or its shards read in order, each checked
- * against its own size and sha256 (so a bad download names the piece to fetch again), then joined and
- * checked as a whole.
+ * Every file a host serves for `config`, in load order: each component's file (or its shards instead), then the
+ * strength endpoint's. What a downloader fetches and checks; model.json itself is not listed.
  */
-export async function readModelFile(readFile: ReadFile, entry: ModelFileEntry, component: ComponentName): Promise<Uint8Array> {
-  const purpose = `files.${component} in ${MODEL_JSON_PATH}`;
+export function servedModelFiles(config: ModelConfig): ModelFileShard[] {
+  const entries = [...componentsOf(config.variant).map((c) => config.files[c]!), ...(config.strength ? [config.strength.file] : [])];
+  return entries.flatMap((e) => (e.shards ?? [e]).map(({ path, bytes, sha256 }) => ({ path, bytes, sha256 })));
+}
+
+/**
+ * The verified bytes of the file model.json describes at `where` (e.g. `files.decoder`): the file at
+ * `entry.path`, or its shards read in order, each checked against its own size and sha256 (so a bad download
+ * names the piece to fetch again), then joined and checked as a whole.
+ */
+export async function readModelFile(readFile: ReadFile, entry: ModelFileEntry, where: string): Promise<Uint8Array> {
+  const purpose = `${where} in ${MODEL_JSON_PATH}`;
   if (entry.shards === undefined) {
     const bytes = await readRequired(readFile, entry.path, purpose);
-    await verifyFile(bytes, entry, `files.${component}`);
+    await verifyFile(bytes, entry, where);
     return bytes;
   }
   const whole = new Uint8Array(entry.bytes);
   let offset = 0;
   for (const [i, shard] of entry.shards.entries()) {
     const piece = await readRequired(readFile, shard.path, `shard ${i + 1} of ${entry.shards.length} of ${purpose}`);
-    await verifyFile(piece, shard, `files.${component}.shards[${i}]`);
+    await verifyFile(piece, shard, `${where}.shards[${i}]`);
     whole.set(piece, offset);
     offset += piece.length;
   }
   // Each shard matched, so only a model.json whose whole-file hash disagrees with its shards fails here.
-  await verifyFile(whole, { ...entry, path: `${entry.path} (joined from ${entry.shards.length} shards)` }, `files.${component}`);
+  await verifyFile(whole, { ...entry, path: `${entry.path} (joined from ${entry.shards.length} shards)` }, where);
   return whole;
 }
 
@@ -151,7 +181,12 @@ export interface ModelMeta {
   /** Overrides of the official defaults (see defaultArchitecture). */
   readonly architecture?: Partial<ModelArchitecture>;
   readonly provenance?: Readonly<Record<string, unknown>>;
+  /** Written as model.json's `strength.provenance` when the weights have a strength endpoint. */
+  readonly strengthProvenance?: Readonly<Record<string, unknown>>;
 }
+
+/** The strength endpoint's file name in a model directory. */
+export const STRENGTH_FILE_PATH = 'strength.safetensors';
 
 export interface WriteModelOptions {
   /** Storage of every tensor: float16 halves the download; float32 is exact. */
@@ -200,7 +235,17 @@ export async function writeModel(
     files[component] = stored.entry;
     outputs.push(...stored.files);
   }
-  const config = buildModelConfig({ ...meta, variant }, files);
+  let strength: StrengthEndpointFile | undefined;
+  if (weights.strength !== undefined) {
+    const flat = new Map<string, WeightTensor>();
+    for (const [component, map] of Object.entries(weights.strength)) for (const [k, t] of map) flat.set(`${component}.${k}`, t);
+    validateStrengthEndpoint(flat, variant);
+    const bytes = writeSafetensors(flat, { dtype: options.dtype, metadata: { component: 'strength', variant } });
+    const file = { path: STRENGTH_FILE_PATH, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+    strength = { file, provenance: meta.strengthProvenance ?? {} };
+    outputs.push({ path: STRENGTH_FILE_PATH, bytes });
+  }
+  const config = buildModelConfig({ ...meta, variant }, files, strength);
   outputs.push({ path: MODEL_JSON_PATH, bytes: new TextEncoder().encode(serializeModelJson(config)) });
   return outputs;
 }
@@ -209,6 +254,7 @@ export async function writeModel(
 export function buildModelConfig(
   meta: ModelMeta & { readonly variant: ModelVariant },
   files: Partial<Record<ComponentName, ModelFileEntry>>,
+  strength?: StrengthEndpointFile,
 ): ModelConfig {
   const defaults = defaultArchitecture(meta.variant);
   const raw = {
@@ -219,6 +265,7 @@ export function buildModelConfig(
     architecture: { ...defaults, ...meta.architecture, maxSample: { ...defaults.maxSample, ...meta.architecture?.maxSample } },
     files,
     provenance: meta.provenance ?? {},
+    ...(strength === undefined ? {} : { strength }),
   };
   // Validate what we are about to write with the reader's own rules: a writer bug surfaces here, not at load time.
   return validateModelConfig(JSON.parse(JSON.stringify(raw)) as unknown, { file: MODEL_JSON_PATH });

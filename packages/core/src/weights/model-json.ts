@@ -64,6 +64,18 @@ export interface ModelConfig {
   readonly provenance: Readonly<Record<string, unknown>>;
   /** Activation ranges for int8 convolutions (`precision: 'int8'`); absent: the model runs in float32 only. */
   readonly int8?: Int8Calibration;
+  /**
+   * The strength endpoint W₀ (model/strength.ts): below full strength, the layers after the attention run with
+   * W + (1 − α)(W₀ − W). Absent: strength moves only the attention statistics.
+   */
+  readonly strength?: StrengthEndpointFile;
+}
+
+/** model.json's `strength`: the endpoint's safetensors file and how it was trained. */
+export interface StrengthEndpointFile {
+  readonly file: ModelFileEntry;
+  /** Free-form: the training stages, their data and their validation. */
+  readonly provenance: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -143,11 +155,30 @@ export function validateModelConfig(value: unknown, options: ParseModelJsonOptio
   if (variant !== 'image' && variant !== 'video') throw fail('variant', `is ${preview(variant)}, expected "image" or "video"`);
 
   const architecture = parseArchitecture(object(root['architecture'], 'architecture', fail), variant, fail);
-  const files = parseFiles(object(root['files'], 'files', fail), variant, fail);
+  const seen = new Map<string, string>();
+  const files = parseFiles(object(root['files'], 'files', fail), variant, fail, seen);
   const provenance = root['provenance'] === undefined ? {} : object(root['provenance'], 'provenance', fail);
   const int8 = root['int8'] === undefined ? {} : { int8: parseInt8(object(root['int8'], 'int8', fail), variant, fail) };
+  const strength =
+    root['strength'] === undefined ? {} : { strength: parseStrength(object(root['strength'], 'strength', fail), fail, seen) };
 
-  return { format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, name, variant, architecture, files, provenance, ...int8 };
+  return {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    name,
+    variant,
+    architecture,
+    files,
+    provenance,
+    ...int8,
+    ...strength,
+  };
+}
+
+function parseStrength(raw: Record<string, unknown>, fail: Fail, seen: Map<string, string>): StrengthEndpointFile {
+  const file = parseFileEntry(object(raw['file'], 'strength.file', fail), 'strength.file', fail, seen);
+  const provenance = raw['provenance'] === undefined ? {} : object(raw['provenance'], 'strength.provenance', fail);
+  return { file, provenance };
 }
 
 /** Largest |range end| accepted: far above any activation of these networks, so only nonsense is refused. */
@@ -231,7 +262,12 @@ function parseArchitecture(raw: Record<string, unknown>, variant: ModelVariant, 
   };
 }
 
-function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: Fail): Partial<Record<ComponentName, ModelFileEntry>> {
+function parseFiles(
+  raw: Record<string, unknown>,
+  variant: ModelVariant,
+  fail: Fail,
+  seen: Map<string, string>,
+): Partial<Record<ComponentName, ModelFileEntry>> {
   const wanted = componentsOf(variant);
   for (const key of Object.keys(raw)) {
     if (!(wanted as readonly string[]).includes(key)) {
@@ -240,33 +276,33 @@ function parseFiles(raw: Record<string, unknown>, variant: ModelVariant, fail: F
     }
   }
   const files: Partial<Record<ComponentName, ModelFileEntry>> = {};
-  const seen = new Map<string, string>();
   for (const component of wanted) {
     const where = `files.${component}`;
     if (raw[component] === undefined) throw fail(where, `is missing: the ${variant} model needs ${wanted.join(', ')}`);
-    const entry = object(raw[component], where, fail);
-    const path = entry['path'];
-    if (typeof path !== 'string' || !isSafeRelativePath(path)) {
-      throw fail(`${where}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${preview(path)}`);
-    }
-    if (seen.has(path)) throw fail(`${where}.path`, `"${path}" is also the path of files.${seen.get(path)}`);
-    seen.set(path, component);
-    const dtype = entry['dtype'];
-    if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${preview(dtype)}, expected "float16" or "float32"`);
-    const { bytes, sha256 } = sizeAndHash(entry, where, fail);
-    if (entry['shards'] === undefined) {
-      files[component] = { path, dtype, bytes, sha256 };
-      continue;
-    }
-    const shards = parseShards(entry['shards'], `${where}.shards`, fail, (shardPath, at) => {
-      if (seen.has(shardPath)) throw fail(`${at}.path`, `"${shardPath}" is also the path of files.${seen.get(shardPath)}`);
-      seen.set(shardPath, `${component} (a shard)`);
-    });
-    const total = shards.reduce((sum, s) => sum + s.bytes, 0);
-    if (total !== bytes) throw fail(`${where}.shards`, `add up to ${total} bytes, but ${where}.bytes is ${bytes}`);
-    files[component] = { path, dtype, bytes, sha256, shards };
+    files[component] = parseFileEntry(object(raw[component], where, fail), where, fail, seen);
   }
   return files;
+}
+
+/** One file entry at JSON path `where`; `seen` maps every path claimed so far to what claimed it. */
+function parseFileEntry(entry: Record<string, unknown>, where: string, fail: Fail, seen: Map<string, string>): ModelFileEntry {
+  const path = entry['path'];
+  if (typeof path !== 'string' || !isSafeRelativePath(path)) {
+    throw fail(`${where}.path`, `must be a relative path inside the model directory (no "..", no leading "/"), got ${preview(path)}`);
+  }
+  if (seen.has(path)) throw fail(`${where}.path`, `"${path}" is also the path of ${seen.get(path)}`);
+  seen.set(path, where);
+  const dtype = entry['dtype'];
+  if (dtype !== 'float16' && dtype !== 'float32') throw fail(`${where}.dtype`, `is ${preview(dtype)}, expected "float16" or "float32"`);
+  const { bytes, sha256 } = sizeAndHash(entry, where, fail);
+  if (entry['shards'] === undefined) return { path, dtype, bytes, sha256 };
+  const shards = parseShards(entry['shards'], `${where}.shards`, fail, (shardPath, at) => {
+    if (seen.has(shardPath)) throw fail(`${at}.path`, `"${shardPath}" is also the path of ${seen.get(shardPath)}`);
+    seen.set(shardPath, `${where} (a shard)`);
+  });
+  const total = shards.reduce((sum, s) => sum + s.bytes, 0);
+  if (total !== bytes) throw fail(`${where}.shards`, `add up to ${total} bytes, but ${where}.bytes is ${bytes}`);
+  return { path, dtype, bytes, sha256, shards };
 }
 
 function sizeAndHash(entry: Record<string, unknown>, where: string, fail: Fail): { bytes: number; sha256: string } {

@@ -9,7 +9,7 @@
 import { networkSpec, type LayerSpec } from '../architecture.js';
 import type { Shape } from '../tensor/types.js';
 import { fileLabel, WeightsError } from './errors.js';
-import type { ComponentName, ModelVariant, WeightMap, WeightTensor } from './types.js';
+import type { ComponentName, ModelVariant, StrengthEndpoint, WeightMap, WeightTensor } from './types.js';
 
 export type { Shape } from '../tensor/types.js';
 
@@ -201,6 +201,41 @@ export function validateComponent(
   const out = new Map<string, WeightTensor>();
   for (const key of expectedShapes(variant, component).keys()) out.set(key, weights.get(key)!);
   return out;
+}
+
+/**
+ * A strength endpoint file (model.json's `strength`; tools/train/train.py writes it) split into its
+ * components: its keys are `<component>.<official key>` and must be exactly the weights and biases of the
+ * variant's strength layers (architecture.ts `strengthLayers`), with their official shapes.
+ */
+export function validateStrengthEndpoint(weights: WeightMap, variant: ModelVariant, options: ValidateOptions = {}): StrengthEndpoint {
+  const expected = new Map<string, Shape>();
+  for (const [component, layers] of Object.entries(networkSpec(variant).strengthLayers))
+    for (const [key, shape] of layers.flatMap(conv)) expected.set(`${component}.${key}`, shape);
+  const missing = [...expected.keys()].filter((k) => !weights.has(k));
+  const unexpected = [...weights.keys()].filter((k) => !expected.has(k));
+  const mismatched = [...expected]
+    .filter(([k, shape]) => weights.has(k) && !sameShape(weights.get(k)!.shape, shape))
+    .map(([k, shape]) => `\`${k}\` is [${weights.get(k)!.shape.join(', ')}], expected [${shape.join(', ')}]`);
+  const problems = [
+    ...(missing.length > 0 ? [`missing ${listKeys(missing)}`] : []),
+    ...(unexpected.length > 0 ? [`unexpected ${listKeys(unexpected)}`] : []),
+    ...mismatched.slice(0, 4),
+  ];
+  if (problems.length > 0) {
+    throw new WeightsError(
+      'weights-mismatch',
+      `${fileLabel(options.file)}${variant} model strength endpoint does not match its strength layers: ${problems.join('; ')}`,
+      { file: options.file },
+    );
+  }
+  const split: Partial<Record<ComponentName, Map<string, WeightTensor>>> = {};
+  for (const key of expected.keys()) {
+    const dot = key.indexOf('.');
+    const component = key.slice(0, dot) as ComponentName;
+    (split[component] ??= new Map()).set(key.slice(dot + 1), weights.get(key)!);
+  }
+  return split;
 }
 
 /** `12` for `12.weight`, −1 for keys that are not numbered layers. */

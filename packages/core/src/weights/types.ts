@@ -5,6 +5,8 @@
  * `WeightMap`; every model piece consumes one. Names are the official checkpoint keys
  * (src/architecture.ts), without any `module.` prefix.
  */
+import type { ComponentName } from '../architecture.js';
+
 export type StorageDtype =
   | 'float32'
   | 'float16'
@@ -37,7 +39,15 @@ export interface ImageModelWeights {
   readonly adaattn3: WeightMap;
   /** `latest_net_decoder.pth`: `decoder_layer_1.1.*`, `decoder_layer_2.{1,4,…,24}.*`. */
   readonly decoder: WeightMap;
+  /** W₀ of the layers that follow the strength (model.json's `strength`); absent: they never move. */
+  readonly strength?: StrengthEndpoint;
 }
+
+/**
+ * The strength endpoint W₀ (model/strength.ts): for each component with layers that follow the strength
+ * (architecture.ts `strengthLayers`), exactly those layers' weights and biases, keyed like the component.
+ */
+export type StrengthEndpoint = Readonly<Partial<Record<ComponentName, WeightMap>>>;
 
 /** The video model (authors' inference_frame.py): encoder to relu3_1, one cosine AdaAttN, its own decoder. */
 export interface VideoModelWeights {
@@ -46,6 +56,7 @@ export interface VideoModelWeights {
   readonly adaattn3: WeightMap;
   /** `decoder.{1,4,7,10,14,17,21,24}.*`. */
   readonly decoder: WeightMap;
+  readonly strength?: StrengthEndpoint;
 }
 
 export type { ComponentName, ModelVariant } from '../architecture.js';

@@ -33,7 +33,7 @@ export async function writeOfficialDir(dir: string, weights: ImageModelWeights):
   await mkdir(dir, { recursive: true });
   const names = officialFileNames('image');
   for (const component of IMAGE_COMPONENTS) {
-    const map = weights[component as keyof ImageModelWeights];
+    const map = weights[component as Exclude<keyof ImageModelWeights, 'strength'>];
     await writeFile(join(dir, names[component]!), writeSafetensors(map, { dtype: 'float32' }));
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * The strength endpoint (strength.ts): the layers after the attention run with W + (1 − α)(W₀ − W). Checked on
+ * seeded random weights (tfjs-wasm, small images) against stylizers whose weights were blended by hand.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTfjsBackend } from '../backends/tfjs/index.js';
+import type { Backend } from '../tensor/backend.js';
+import { expectClose } from '../tensor/test-utils/compare.js';
+import { pixelsToFloat } from '../pixels/image.js';
+import { randomImageWeights, randomStrengthEndpoint, randomVideoWeights, testPixels } from '../testing/index.js';
+import type { ImageModelWeights, VideoModelWeights, WeightMap } from '../weights/types.js';
+import { weightsAtStrength } from './strength.js';
+import { Stylizer } from './stylizer.js';
+import { VideoStylizer } from './video-stylizer.js';
+
+const content = pixelsToFloat(testPixels(32, 32, 3, 1));
+const style = pixelsToFloat(testPixels(24, 28, 3, 2));
+
+describe('weightsAtStrength', () => {
+  const base: WeightMap = new Map([
+    ['a.weight', { shape: [2], data: new Float32Array([1, 2]) }],
+    ['b.weight', { shape: [1], data: new Float32Array([5]) }],
+  ]);
+  const endpoint: WeightMap = new Map([['a.weight', { shape: [2], data: new Float32Array([3, -2]) }]]);
+
+  it('is the model at 1 (the same map), the endpoint at 0, linear between; keys without an endpoint never move', () => {
+    expect(weightsAtStrength(base, endpoint, 1)).toBe(base);
+    expect(weightsAtStrength(base, undefined, 0.3)).toBe(base);
+    expect([...weightsAtStrength(base, endpoint, 0).get('a.weight')!.data]).toEqual([3, -2]);
+    expect([...weightsAtStrength(base, endpoint, 0.25).get('a.weight')!.data]).toEqual([2.5, -1]);
+    expect(weightsAtStrength(base, endpoint, 0.25).get('b.weight')).toBe(base.get('b.weight'));
+  });
+});
+
+describe('stylizers with a strength endpoint (tfjs-wasm, random weights)', () => {
+  let b: Backend;
+  beforeAll(async () => {
+    b = await createTfjsBackend({ name: 'wasm' });
+  });
+
+  it('image: full strength is exactly the model; below it, exactly a model whose merge conv and decoder were blended', async () => {
+    const weights = randomImageWeights(21);
+    const strength = randomStrengthEndpoint('image', 22);
+    const plain = Stylizer.create(b, weights);
+    const moving = Stylizer.create(b, { ...weights, strength });
+    expect([plain.strengthInterpolated, moving.strengthInterpolated]).toEqual([false, true]);
+    try {
+      expectClose((await moving.stylizeFloat(content, style)).output, (await plain.stylizeFloat(content, style)).output, 0, 'α = 1');
+      for (const alpha of [0.4, 0, 0.4]) {
+        const blended: ImageModelWeights = {
+          ...weights,
+          transformer: weightsAtStrength(weights.transformer, strength.transformer, alpha),
+          decoder: weightsAtStrength(weights.decoder, strength.decoder, alpha),
+        };
+        const byHand = Stylizer.create(b, blended);
+        try {
+          const got = (await moving.stylizeFloat(content, style, { strength: alpha })).output;
+          expectClose(got, (await byHand.stylizeFloat(content, style, { strength: alpha })).output, 0, `α = ${alpha}`);
+          const unmoved = (await plain.stylizeFloat(content, style, { strength: alpha })).output;
+          expect(
+            got.data.some((v, i) => Math.abs(v - unmoved.data[i]!) > 1e-3),
+            `α = ${alpha} moves the output`,
+          ).toBe(true);
+        } finally {
+          byHand.dispose();
+        }
+      }
+    } finally {
+      plain.dispose();
+      moving.dispose();
+    }
+  }, 60_000);
+
+  it('video: the decoder follows the strength the same way', async () => {
+    const weights = randomVideoWeights(31);
+    const strength = randomStrengthEndpoint('video', 32);
+    const moving = VideoStylizer.create(b, { ...weights, strength });
+    const blended: VideoModelWeights = { ...weights, decoder: weightsAtStrength(weights.decoder, strength.decoder, 0.3) };
+    const byHand = VideoStylizer.create(b, blended);
+    const plain = VideoStylizer.create(b, weights);
+    try {
+      const got = (await moving.stylizeFloat(content, style, { strength: 0.3 })).output;
+      expectClose(got, (await byHand.stylizeFloat(content, style, { strength: 0.3 })).output, 0, 'α = 0.3');
+      expectClose((await moving.stylizeFloat(content, style)).output, (await plain.stylizeFloat(content, style)).output, 0, 'α = 1');
+    } finally {
+      [moving, byHand, plain].forEach((s) => s.dispose());
+    }
+  }, 60_000);
+});

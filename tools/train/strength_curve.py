@@ -1,0 +1,81 @@
+"""The strength measures of a model over the whole strength range, on the sample validation pairs (issue #16).
+
+    PYTHONPATH=tools/pysrc /usr/bin/python3 tools/train/strength_curve.py --bundle .bundle --model packages/model-image \
+        [--endpoint tools/train/runs/endpoint1/image/export | --no-endpoint] [--strengths 0,0.25,0.5,0.75,1] [--size 192]
+
+The model runs as the SDK runs it: when it has a strength endpoint W₀ (`--endpoint`, a folder with
+strength.safetensors or an export whose parts W₀ is taken from; by default the model directory's own
+strength.safetensors if it has one), the layers after the attention use W + (1 − α)(W₀ − W) at strength α
+(packages/core/src/model/strength.ts). Prints one JSON line per strength with the metrics of
+tools/pysrc/adaattn_torch/metrics.py averaged over every (photo, painting) pair, then the seconds taken."""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train import build_model, load_endpoint, stylize, trainable_parts  # noqa: E402
+from data import ImageBank  # noqa: E402
+from adaattn_torch import metrics, safetensors_io  # noqa: E402
+
+
+def load_at_strength(model, base, endpoint, alpha):
+    """Loads the model's weights `base` ({part: state_dict}) with every endpoint key ("part.key") interpolated."""
+    for name, part in trainable_parts(model).items():
+        part.load_state_dict({k: v + (1 - alpha) * (endpoint[f"{name}.{k}"] - v) if f"{name}.{k}" in endpoint else v
+                              for k, v in base[name].items()})
+
+
+@torch.no_grad()
+def curve(model, enc, val, strengths, base, endpoint, batch=4):
+    gen = torch.Generator()
+    rows = []
+    for a in strengths:
+        load_at_strength(model, base, endpoint, a)
+        gen.manual_seed(6666)
+        sums, n = {}, 0
+        for si in range(len(val["style"])):
+            s = val["style"][si:si + 1]
+            for ci in range(0, len(val["content"]), batch):
+                c = val["content"][ci:ci + batch]
+                sb = s.expand(c.shape[0], -1, -1, -1)
+                cf, sf = enc(c), enc(sb)
+                out = stylize(model, cf, sf, gen, None if a == 1 else a).float()
+                for k, v in metrics.report(out, enc(out), c, cf, sf).items():
+                    sums[k] = sums.get(k, 0.0) + float(v.sum())
+                n += c.shape[0]
+        rows.append({"strength": a, **{k: round(v / n, 4) for k, v in sums.items()}})
+    return rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bundle", required=True)
+    ap.add_argument("--model", required=True, help="folder with the trainable parts (a model package or an export)")
+    ap.add_argument("--endpoint", help="strength endpoint folder (default: the model folder's own, if any)")
+    ap.add_argument("--no-endpoint", action="store_true", help="strength moves the attention statistics only")
+    ap.add_argument("--variant", choices=("image", "video"), default="image")
+    ap.add_argument("--strengths", default="0,0.25,0.5,0.75,1")
+    ap.add_argument("--size", type=int, default=192)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    model, enc = build_model(args.variant, args.bundle, "cpu")
+    model.eval()
+    base = {name: safetensors_io.load_component(args.model, name) for name in trainable_parts(model)}
+    folder = args.endpoint or args.model
+    has_own = os.path.exists(os.path.join(folder, "strength.safetensors"))
+    endpoint = {} if args.no_endpoint or not (args.endpoint or has_own) else load_endpoint(folder, args.variant)
+    val = {k: ImageBank(os.path.join(args.bundle, "val", k), "cpu").stack(args.size) for k in ("content", "style")}
+    t0 = time.time()
+    for row in curve(model, enc, val, [float(x) for x in args.strengths.split(",")], base, endpoint):
+        print(json.dumps(row), flush=True)
+    print(json.dumps({"endpoint": folder if endpoint else None, "seconds": round(time.time() - t0, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
