@@ -43,6 +43,7 @@ def main():
     ap.add_argument("--endpoint", required=True, help="export folder with strength.safetensors and training.json")
     ap.add_argument("--stages", default="", help="comma-separated earlier exports W₀ started from, oldest first")
     ap.add_argument("--curve", help="strength_curve.py output (JSON lines) for the attached model")
+    ap.add_argument("--note", help="free text kept in the provenance (e.g. how the stages chain)")
     args = ap.parse_args()
     src = os.path.join(args.endpoint, FILE)
     with open(src, "rb") as f:
@@ -52,6 +53,8 @@ def main():
     provenance = {"method": "W(α) = W + (1 − α)(W₀ − W) for the merge conv and decoder; W₀ trained with W frozen "
                             "(tools/train/train.py --strength-endpoint; tools/train/README.md)",
                   "data": "shared/data/train (content × style)", "stages": stages}
+    if args.note:
+        provenance["note"] = args.note
     if args.curve:
         with open(args.curve) as f:
             provenance["validation"] = [json.loads(line) for line in f if '"strength"' in line]

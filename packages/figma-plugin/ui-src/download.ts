@@ -1,5 +1,5 @@
 /**
- * One model file over the network, the way a 53 MB download over a flaky connection needs it: retried with
+ * One model file over the network, the way a 66 MB download over a flaky connection needs it: retried with
  * backoff on network errors and on 408/429/5xx, resumed with a `Range` request from the bytes already
  * received (a server that ignores Range answers 200 and the download starts over), and checked against the
  * size and sha256 that model.json gives before anyone caches it.

@@ -1,5 +1,5 @@
 /**
- * The model behind the commands: loads the model directory once (53 MB: worth keeping between runs),
+ * The model behind the commands: loads the model directory once (66 MB: worth keeping between runs),
  * starts a runtime, and keeps the last style's encoded features so restyling more images with the same
  * style skips the style encoder. Reloads when the model location or runtime setting changes.
  */

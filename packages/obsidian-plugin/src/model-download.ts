@@ -2,7 +2,7 @@
  * First use: the model package is downloaded from its URL (jsDelivr's copy of @adaattn/model-image by
  * default) into the plugin's own folder, .obsidian/plugins/<id>/models/<version>/, through Obsidian's
  * requestUrl (no CORS, works behind the app's proxy settings) and the vault adapter. The plugin folder is
- * app configuration, not notes: the 53 MB never land among the user's files.
+ * app configuration, not notes: the 66 MB never land among the user's files.
  *
  * - Each file is fetched in 4 MB Range requests, each piece saved as `<file>.piece-<n>` before the next is
  *   asked for: a cancelled or interrupted download resumes from the pieces already on disk. A server that

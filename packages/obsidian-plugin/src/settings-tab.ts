@@ -12,7 +12,7 @@ import { DEFAULT_MODEL_URL, DEFAULT_OUTPUT_TEMPLATE, type AdaAttnSettings, type 
 const NO_DEFAULT_STYLE = 'None: the options modal asks for one.';
 
 const MODEL_LOCATIONS: Record<ModelLocation, string> = {
-  download: 'Download it (once, about 53 MB)',
+  download: 'Download it (once, about 66 MB)',
   vault: 'A folder in this vault',
   absolute: 'A folder elsewhere on this computer',
 };
