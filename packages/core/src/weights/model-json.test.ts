@@ -99,6 +99,14 @@ describe('model.json', () => {
       [edit((j) => (j.files.decoder.bytes = -1)), /`files\.decoder\.bytes` must be a non-negative integer/],
       [edit((j) => (j.files.decoder.path = 'encoder.safetensors')), /is also the path of files\.encoder/],
       [edit((j) => delete j.architecture), /`architecture` is missing/],
+      [edit((j) => (j.strength = 'strength.safetensors')), /`strength` must be an object/],
+      [edit((j) => (j.strength = {})), /`strength\.file` is missing/],
+      [
+        edit((j) => (j.strength = { file: { ...entry('../w.safetensors') } })),
+        /`strength\.file\.path` must be a relative path inside the model directory/,
+      ],
+      [edit((j) => (j.strength = { file: { ...entry('s.safetensors'), dtype: 'int8' } })), /`strength\.file\.dtype` is "int8"/],
+      [edit((j) => (j.strength = { file: entry('s.safetensors'), provenance: [] })), /`strength\.provenance` must be an object/],
     ];
     for (const [value, message] of cases) {
       const e = fails(value);

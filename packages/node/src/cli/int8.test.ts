@@ -10,17 +10,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARITY_FIXTURES as FIXTURES, SHIPPED_IMAGE_MODEL as MODEL, stylizeParityFixture } from '../test-utils/parity-fixture.js';
-import { makeTempDir } from '../test-utils/images.js';
+import { makeTempDir, psnr } from '../test-utils/images.js';
 import { createStylizer } from '../api/create-stylizer.js';
 
 /** Lowest PSNR accepted against the float32 reference on this fixture: 28.6 dB measured (Intel Ice Lake, VNNI). */
 const MIN_PSNR_DB = 24;
-
-function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
-  return 10 * Math.log10((255 * 255) / (sum / a.length));
-}
 
 const stylize = stylizeParityFixture;
 

@@ -67,3 +67,10 @@ export async function writeBombPng(path: string, width: number, height: number):
     ]),
   );
 }
+
+/** PSNR in dB of two 8-bit pixel arrays of one length. */
+export function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += ((a[i] as number) - (b[i] as number)) ** 2;
+  return 10 * Math.log10((255 * 255) / (sum / a.length));
+}
