@@ -12,11 +12,14 @@ Writes packages/core/src/__fixtures__/video/video-trained.safetensors (float32),
   single.adaattn [1,256,6,8], single.output [1,3,24,32]         VideoModel(content, style1), exact attention
   mixed.output [1,3,24,32]                                      two styles interpolated with weights 0.25 / 0.75
                                                                 (M = Σ wᵢMᵢ, S = Σ wᵢSᵢ) at strength 0.5
-                                                                (M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c)
+                                                                (M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c), the
+                                                                decoder at W + (1−α)(W₀ − W) when the model has a
+                                                                strength endpoint W₀ (strength.safetensors)
 
 The weights are not copied: the test reads them from packages/model-video, as this script does. Every style
 here is under the video model's sampling cap (65536 positions), so no positions are sampled on either side.
 """
+import copy
 import os
 
 import numpy as np
@@ -50,6 +53,18 @@ def load_model():
     return model.eval()
 
 
+def decoder_at(model, alpha):
+    """The decoder the SDK runs at strength α (packages/core/src/model/strength.ts): with the model's strength
+    endpoint, every weight W + (1 − α)(W₀ − W); without one, the model's own."""
+    path = os.path.join(MODEL_DIR, 'strength.safetensors')
+    if not os.path.exists(path):
+        return model.decoder
+    w0 = safetensors_io.load(path, dtype=torch.float64)
+    decoder = copy.deepcopy(model.decoder)
+    decoder.load_state_dict({k: v + (1 - alpha) * (w0['decoder.' + k] - v) for k, v in model.decoder.state_dict().items()})
+    return decoder
+
+
 def controlled(model, content, styles, weights, alpha):
     """Interpolation and strength composed from the model's own pieces (docs/MODEL.md §8)."""
     module = model.adaattn_3
@@ -67,7 +82,7 @@ def controlled(model, content, styles, weights, alpha):
     mu, sigma = mean_std(c3)
     m = alpha * m_sum.view(n, ch, h, w) + (1 - alpha) * mu
     s = alpha * s_sum.view(n, ch, h, w) + (1 - alpha) * sigma
-    return model.decoder(s * mvn(c3) + m)
+    return decoder_at(model, alpha)(s * mvn(c3) + m)
 
 
 def main():
