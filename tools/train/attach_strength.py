@@ -21,7 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model_json_text import with_top_level  # noqa: E402
 
 FILE = "strength.safetensors"
-STAGE_KEYS = ("batch", "crop", "lr", "constant_frac", "seed", "p_full", "p_zero", "strength_sampling", "strength_endpoint",
+STAGE_KEYS = ("init", "endpoint_init", "batch", "crop", "lr", "constant_frac", "seed", "p_full", "p_zero",
+              "strength_sampling", "strength_endpoint",
               "lambda_global", "lambda_local", "lambda_zero_pixel", "lambda_zero_colour", "lambda_id_pixel",
               "lambda_id_feat", "identity_batch")
 
@@ -29,12 +30,22 @@ STAGE_KEYS = ("batch", "crop", "lr", "constant_frac", "seed", "p_full", "p_zero"
 def stage(folder):
     with open(os.path.join(folder, "training.json")) as f:
         info = json.load(f)
-    config = {k: info["config"][k] for k in STAGE_KEYS if info["config"].get(k) not in (None, 0, 0.0, False)}
+    config = {k: info["config"][k] for k in STAGE_KEYS if info["config"].get(k) not in (None, 0, 0.0, False, "")}
     v = info.get("validation", {})
     val = {k: round(v[k], 4) for k in ("total", "psnr@0", "colourShift@0", "styleRatio@0.5", "styleRatio@1", "contentRatio@1")
            if k in v}
     return {"run": os.path.relpath(folder), "iterations": info["iterations"], "device": info["device"],
             "trainSeconds": info["trainSeconds"], "config": config, "validation": val}
+
+
+def stored_dtype(data):
+    """The one dtype of a safetensors file's tensors, as model.json names it."""
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+    dtypes = {v["dtype"] for k, v in header.items() if k != "__metadata__"}
+    names = {"F16": "float16", "F32": "float32"}
+    if len(dtypes) != 1 or next(iter(dtypes)) not in names:
+        sys.exit(f"{FILE}: tensors must all be F16 or all F32, found {sorted(dtypes)}")
+    return names[dtypes.pop()]
 
 
 def main():
@@ -58,7 +69,7 @@ def main():
     if args.curve:
         with open(args.curve) as f:
             provenance["validation"] = [json.loads(line) for line in f if '"strength"' in line]
-    block = json.dumps({"file": {"path": FILE, "dtype": "float16", "bytes": len(data),
+    block = json.dumps({"file": {"path": FILE, "dtype": stored_dtype(data), "bytes": len(data),
                                  "sha256": hashlib.sha256(data).hexdigest()}, "provenance": provenance},
                        indent=2, ensure_ascii=False).replace("\n", "\n  ")
     manifest = os.path.join(args.model, "model.json")

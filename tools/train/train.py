@@ -296,8 +296,9 @@ def paper_lambdas(args):
 # --- the strength endpoint (issue #16) ----------------------------------------------------------------------
 
 # What moves with strength, as (part, key prefix): the layers after the attention. The attention's own
-# projections stay put, so a style's encoded keys and values serve every strength (packages/core's
-# model/strength.ts reads the same list from model.json).
+# projections stay put, so a style's encoded keys and values serve every strength. packages/core states the
+# same list in architecture.ts (`strengthLayers`) and refuses an endpoint file with other keys; tests/
+# test_training.py checks that the shipped endpoints hold exactly these layers.
 ENDPOINT_LAYERS = {"image": (("decoder", ""), ("transformer", "merge_conv.")), "video": (("decoder", ""),)}
 
 
@@ -306,7 +307,8 @@ class _TowardEndpoint(torch.nn.Module):
 
     def __init__(self, base, gate):
         super().__init__()
-        self.register_buffer("base", base.detach().clone(), persistent=False)
+        # Persistent: a resumed run keeps the W it started against, whatever --init says then.
+        self.register_buffer("base", base.detach().clone())
         self.gate = [gate]  # a list, so that the gate is not registered as a submodule of every parametrization
 
     def forward(self, w0):
@@ -473,7 +475,7 @@ def main(argv=None):
         v = validate(args, model, enc, val, device, amp)
         history.append({"it": it, "val": v, "time": round(time.time() - t_start, 1)})
         info = {"variant": args.variant, "iterations": it, "plannedIterations": total,
-                "config": {k: v for k, v in vars(args).items() if k not in ("bundle", "out", "init")},
+                "config": {k: v for k, v in vars(args).items() if k not in ("bundle", "out")},
                 "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
                 "torch": torch.__version__, "trainSeconds": round(train_seconds, 1),
                 "validation": v, "history": history[-20:], "bundle": {k: bundle_info[k] for k in bundle_info

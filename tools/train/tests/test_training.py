@@ -232,6 +232,16 @@ class StrengthEndpoint(unittest.TestCase):
                 conv.bias.data.copy_(p.data)
             self.assertTrue(torch.allclose(at_zero, stylize(model, feats, feats, gen(), 0.0), atol=1e-6))
 
+    def test_the_shipped_endpoints_hold_exactly_the_endpoint_layers(self):
+        sys.path.insert(0, TRAIN)
+        from train import endpoint_modules
+        for variant, model in (("image", ImageModel()), ("video", VideoModel())):
+            path = os.path.join(REPO, "packages", f"model-{variant}", "strength.safetensors")
+            shipped = safetensors_io.load(path)
+            expected = {f"{name}.{attr}": getattr(conv, attr).shape for name, conv in endpoint_modules(model, variant).items()
+                        for attr in ("weight", "bias")}
+            self.assertEqual({k: tuple(v.shape) for k, v in shipped.items()}, {k: tuple(v) for k, v in expected.items()})
+
     def test_endpoint_training_exports_only_the_strength_layers(self):
         with tempfile.TemporaryDirectory() as d:
             train(d, "--variant", "video", "--iters", "2", "--strength-endpoint", "--lambda-zero-pixel", "300",

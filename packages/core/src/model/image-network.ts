@@ -10,7 +10,7 @@ import { AdaAttnModule } from './adaattn.js';
 import { Decoder } from './decoder.js';
 import { Encoder } from './encoder.js';
 import { int8Layers, uploadAll, type DecodeHooks, type Network, type NetworkOptions } from './network.js';
-import { IMAGE_NETWORK, type AttentionLevel, type ComponentName } from '../architecture.js';
+import { IMAGE_NETWORK, type AttentionLevel } from '../architecture.js';
 import { LevelMerge } from './level-merge.js';
 import type { Int8Layers } from './layers.js';
 import { StrengthLayers } from './strength.js';
@@ -33,7 +33,6 @@ export class ImageNetwork implements Network {
   static upload(b: Backend, weights: ImageModelWeights, options: NetworkOptions = {}): ImageNetwork {
     validateImageWeights(weights);
     const int8 = int8Layers(b, options);
-    const base = { transformer: weights.transformer, decoder: weights.decoder };
     const [encoder, relu3, relu4, relu5, tail] = uploadAll<{ dispose(): void }>([
       () => Encoder.upload(b, weights.encoder, 'relu5_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1'),
@@ -41,11 +40,8 @@ export class ImageNetwork implements Network {
       () => AdaAttnModule.upload(b, weights.transformer, 'relu5_1'),
       // Below full strength the tail runs in float32: its int8 ranges were measured on the full-strength weights.
       () =>
-        new StrengthLayers(
-          ImageTail.upload(b, (c) => base[c as keyof typeof base], int8),
-          base,
-          weights.strength,
-          (w) => ImageTail.upload(b, w),
+        new StrengthLayers(ImageTail.upload(b, weights.transformer, weights.decoder, int8), weights, weights.strength, (w) =>
+          ImageTail.upload(b, w('transformer'), w('decoder')),
         ),
     ]) as [Encoder, AdaAttnModule, AdaAttnModule, AdaAttnModule, StrengthLayers<ImageTail>];
     return new ImageNetwork(encoder, { relu3_1: relu3, relu4_1: relu4, relu5_1: relu5 }, tail);
@@ -57,14 +53,19 @@ export class ImageNetwork implements Network {
 
   async decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
     const { relu3_1: skip, relu4_1: out4, relu5_1: out5 } = outputs as Record<AttentionLevel, Tensor>;
-    const { merge, decoder } = this.tail.at(hooks.strength);
-    const merged = merge.apply(b, out4, out5);
+    const lease = this.tail.at(hooks.strength);
     try {
-      hooks.release(out4, out5);
-      await hooks.capture?.('transformer', merged);
-      return await decoder.decode(b, merged, skip, hooks.afterLayer, hooks.inBands);
+      const { merge, decoder } = lease.layers;
+      const merged = merge.apply(b, out4, out5);
+      try {
+        hooks.release(out4, out5);
+        await hooks.capture?.('transformer', merged);
+        return await decoder.decode(b, merged, skip, hooks.afterLayer, hooks.inBands);
+      } finally {
+        merged.dispose();
+      }
     } finally {
-      merged.dispose();
+      lease.release();
     }
   }
 
@@ -82,12 +83,12 @@ class ImageTail {
     readonly decoder: Decoder,
   ) {}
 
-  static upload(b: Backend, weightsOf: (component: ComponentName) => WeightMap, int8: Int8Layers = {}): ImageTail {
-    const [merge, decoder] = uploadAll<{ dispose(): void }>([
-      () => LevelMerge.upload(b, weightsOf('transformer'), int8),
-      () => Decoder.upload(b, weightsOf('decoder'), int8),
+  static upload(b: Backend, transformer: WeightMap, decoder: WeightMap, int8: Int8Layers = {}): ImageTail {
+    const [merge, decode] = uploadAll<{ dispose(): void }>([
+      () => LevelMerge.upload(b, transformer, int8),
+      () => Decoder.upload(b, decoder, int8),
     ]) as [LevelMerge, Decoder];
-    return new ImageTail(merge, decoder);
+    return new ImageTail(merge, decode);
   }
 
   dispose(): void {

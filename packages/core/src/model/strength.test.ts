@@ -71,6 +71,40 @@ describe('stylizers with a strength endpoint (tfjs-wasm, random weights)', () =>
     }
   }, 60_000);
 
+  it('calls at two strengths may interleave: each gets its own layers, and nothing leaks once both are done', async () => {
+    const weights = randomImageWeights(23);
+    const moving = Stylizer.create(b, { ...weights, strength: randomStrengthEndpoint('image', 24) });
+    try {
+      const alone = [
+        (await moving.stylizeFloat(content, style, { strength: 0.3 })).output,
+        (await moving.stylizeFloat(content, style, { strength: 0.6 })).output,
+      ];
+      const before = b.memory().tensors;
+      const together = await Promise.all(
+        [0.3, 0.6].map(async (strength) => (await moving.stylizeFloat(content, style, { strength })).output),
+      );
+      together.forEach((out, i) => expectClose(out, alone[i]!, 0, `interleaved call ${i}`));
+      expect(b.memory().tensors).toBe(before); // the 0.3 layers, replaced mid-call, were freed when that call ended
+    } finally {
+      moving.dispose();
+    }
+  }, 60_000);
+
+  it('an endpoint given with the weights is checked like a loaded one', () => {
+    const weights = randomImageWeights(25);
+    const strength = randomStrengthEndpoint('image', 26);
+    const decoder = new Map(strength.decoder);
+    decoder.delete('decoder_layer_2.24.bias');
+    expect(() => Stylizer.create(b, { ...weights, strength: { ...strength, decoder } })).toThrow(
+      /strength endpoint does not match its strength layers: missing `decoder\.decoder_layer_2\.24\.bias`/,
+    );
+    const short = new Map(strength.decoder);
+    short.set('decoder_layer_2.24.bias', { shape: [3], data: new Float32Array(2) });
+    expect(() => Stylizer.create(b, { ...weights, strength: { ...strength, decoder: short } })).toThrow(
+      /holds 2 values but its shape \[3\] needs 3/,
+    );
+  });
+
   it('video: the decoder follows the strength the same way', async () => {
     const weights = randomVideoWeights(31);
     const strength = randomStrengthEndpoint('video', 32);

@@ -33,39 +33,89 @@ export function weightsAtStrength(base: WeightMap, endpoint: WeightMap | undefin
   return out;
 }
 
+/** Layers for one strength, held until `release()` (the same object serves every call at that strength). */
+export interface StrengthLease<T> {
+  readonly layers: T;
+  release(): void;
+}
+
+interface Held<T> {
+  readonly alpha: number;
+  readonly layers: T;
+  users: number;
+}
+
 /**
  * The layers after the attention, uploaded at full strength and, on demand, at one other strength at a time.
- * `upload(weightsOf)` uploads them from the given component maps (`weightsOf(component)`).
+ * A strength's layers are replaced when another is asked for, but freed only once no call holds them (calls
+ * may interleave). Only the endpoint's layers of the model's weights are kept on the host.
  */
 export class StrengthLayers<T extends { dispose(): void }> {
-  private other: { readonly alpha: number; readonly layers: T } | undefined;
+  private readonly base: Readonly<Partial<Record<ComponentName, WeightMap>>>;
+  private current: Held<T> | undefined;
+  private readonly retired = new Set<Held<T>>();
 
+  /**
+   * `full`: the layers uploaded from the model's own weights; `weights`: those weights by component;
+   * `upload(weightsOf)`: uploads the layers from the maps `weightsOf(component)` gives.
+   */
   constructor(
     private readonly full: T,
-    private readonly base: Readonly<Partial<Record<ComponentName, WeightMap>>>,
+    weights: Readonly<Partial<Record<ComponentName, WeightMap>>>,
     private readonly endpoint: StrengthEndpoint | undefined,
     private readonly upload: (weightsOf: (component: ComponentName) => WeightMap) => T,
-  ) {}
+  ) {
+    const base: Partial<Record<ComponentName, WeightMap>> = {};
+    for (const [component, map] of Object.entries(endpoint ?? {}) as [ComponentName, WeightMap][]) {
+      const own = weights[component];
+      if (own === undefined) throw new Error(`internal: the strength endpoint has ${component}, the weights do not`);
+      base[component] = new Map([...map.keys()].map((k) => [k, own.get(k)!]));
+    }
+    this.base = base;
+  }
 
   /** Whether strength moves these layers (the model has an endpoint). */
   get interpolated(): boolean {
     return this.endpoint !== undefined;
   }
 
-  /** The layers for strength α (default 1); owned by this object. */
-  at(alpha = 1): T {
-    if (alpha === 1 || this.endpoint === undefined) return this.full;
-    if (this.other?.alpha === alpha) return this.other.layers;
+  /** The layers for strength α (default 1), held until the lease is released. */
+  at(alpha = 1): StrengthLease<T> {
     const endpoint = this.endpoint;
-    const layers = this.upload((c) => weightsAtStrength(this.base[c] as WeightMap, endpoint[c], alpha));
-    this.other?.layers.dispose();
-    this.other = { alpha, layers };
-    return layers;
+    if (alpha === 1 || endpoint === undefined) return { layers: this.full, release: () => {} };
+    if (this.current?.alpha !== alpha) {
+      const layers = this.upload((c) => {
+        const base = this.base[c];
+        if (base === undefined) throw new Error(`internal: no ${c} in the strength endpoint`);
+        return weightsAtStrength(base, endpoint[c], alpha);
+      });
+      if (this.current !== undefined) this.retire(this.current);
+      this.current = { alpha, layers, users: 0 };
+    }
+    const held = this.current;
+    held.users++;
+    let released = false;
+    return {
+      layers: held.layers,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.users--;
+        if (held.users === 0 && this.retired.delete(held)) held.layers.dispose();
+      },
+    };
+  }
+
+  private retire(held: Held<T>): void {
+    if (held.users === 0) held.layers.dispose();
+    else this.retired.add(held);
   }
 
   dispose(): void {
     this.full.dispose();
-    this.other?.layers.dispose();
-    this.other = undefined;
+    this.current?.layers.dispose();
+    this.retired.forEach((h) => h.layers.dispose());
+    this.current = undefined;
+    this.retired.clear();
   }
 }

@@ -4,11 +4,12 @@
  * that each tensor's data fills its shape (a hand-built map could get that wrong; readers never do).
  */
 import { WeightsError } from '../weights/errors.js';
-import { componentsOf, expectedShapes, validateComponent } from '../weights/official-names.js';
-import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap } from '../weights/types.js';
+import { componentsOf, expectedShapes, validateComponent, validateStrengthEndpoint } from '../weights/official-names.js';
+import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap, WeightTensor } from '../weights/types.js';
 import { formatShape, sizeOf } from '../tensor/types.js';
 
 function validateWeights(variant: ModelVariant, weights: object): void {
+  validateEndpoint(variant, (weights as { strength?: unknown }).strength);
   for (const component of componentsOf(variant)) {
     const map = (weights as Partial<Record<string, WeightMap>>)[component];
     if (map === undefined || typeof map.get !== 'function') {
@@ -18,15 +19,30 @@ function validateWeights(variant: ModelVariant, weights: object): void {
       );
     }
     validateComponent(map, variant, component);
-    for (const key of expectedShapes(variant, component).keys()) {
-      const t = map.get(key)!;
-      if (t.data.length !== sizeOf(t.shape)) {
-        throw new WeightsError(
-          'corrupt',
-          `${variant} model ${component}: \`${key}\` holds ${t.data.length} values but its shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`,
-        );
-      }
+    for (const key of expectedShapes(variant, component).keys()) checkFilled(`${variant} model ${component}`, key, map.get(key)!);
+  }
+}
+
+/** A strength endpoint given with the weights: exactly the strength layers, each tensor filling its shape. */
+function validateEndpoint(variant: ModelVariant, endpoint: unknown): void {
+  if (endpoint === undefined) return;
+  const flat = new Map<string, WeightTensor>();
+  for (const [component, map] of Object.entries(endpoint as Record<string, unknown>)) {
+    if (!(map instanceof Map)) {
+      throw new WeightsError('weights-mismatch', `${variant} model weights: \`strength.${component}\` must be a Map of tensors`);
     }
+    for (const [key, t] of map as Map<string, WeightTensor>) flat.set(`${component}.${key}`, t);
+  }
+  validateStrengthEndpoint(flat, variant);
+  for (const [key, t] of flat) checkFilled(`${variant} model strength endpoint`, key, t);
+}
+
+function checkFilled(what: string, key: string, t: WeightTensor): void {
+  if (t.data.length !== sizeOf(t.shape)) {
+    throw new WeightsError(
+      'corrupt',
+      `${what}: \`${key}\` holds ${t.data.length} values but its shape ${formatShape(t.shape)} needs ${sizeOf(t.shape)}`,
+    );
   }
 }
 

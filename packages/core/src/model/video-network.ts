@@ -29,13 +29,12 @@ export class VideoNetwork implements Network {
   static upload(b: Backend, weights: VideoModelWeights, options: NetworkOptions = {}): VideoNetwork {
     validateVideoWeights(weights);
     const int8 = int8Layers(b, options);
-    const base = { decoder: weights.decoder };
     const [encoder, relu3, decoder] = uploadAll<{ dispose(): void }>([
       () => Encoder.upload(b, weights.encoder, 'relu3_1', int8),
       () => AdaAttnModule.upload(b, weights.adaattn3, 'relu3_1', 'cosine'),
       // Below full strength the decoder runs in float32: its int8 ranges were measured on the full-strength weights.
       () =>
-        new StrengthLayers(VideoDecoder.upload(b, weights.decoder, int8), base, weights.strength, (w) =>
+        new StrengthLayers(VideoDecoder.upload(b, weights.decoder, int8), weights, weights.strength, (w) =>
           VideoDecoder.upload(b, w('decoder')),
         ),
     ]) as [Encoder, AdaAttnModule, StrengthLayers<VideoDecoder>];
@@ -46,8 +45,13 @@ export class VideoNetwork implements Network {
     return this.decoder.interpolated;
   }
 
-  decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
-    return this.decoder.at(hooks.strength).decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer, hooks.inBands);
+  async decode(b: Backend, outputs: Readonly<Partial<Record<AttentionLevel, Tensor>>>, hooks: DecodeHooks): Promise<Tensor> {
+    const lease = this.decoder.at(hooks.strength);
+    try {
+      return await lease.layers.decode(b, outputs.relu3_1 as Tensor, hooks.afterLayer, hooks.inBands);
+    } finally {
+      lease.release();
+    }
   }
 
   dispose(): void {

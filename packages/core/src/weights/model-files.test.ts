@@ -115,6 +115,19 @@ describe('the strength endpoint (model.json `strength`)', () => {
     });
   });
 
+  it('a large endpoint is sharded like the components, and loads the same', async () => {
+    const files = await writeModel(
+      { ...videoWeights(), strength: endpoint },
+      { name: 'sharded' },
+      { dtype: 'float32', maxFileBytes: 1 << 20 },
+    );
+    const config = parseModelJson(files.at(-1)!.bytes);
+    expect(config.strength!.file.shards!.length).toBeGreaterThan(1);
+    expect(files.some((f) => f.path === STRENGTH_FILE_PATH)).toBe(false);
+    const loaded = await loadModelFromFiles(memoryReader(asDir(files)));
+    expectSameValues(loaded.weights.strength!.decoder!, endpoint.decoder!);
+  });
+
   it('`strength: false` does not read the file (a model directory without it still loads)', async () => {
     const dir = asDir(await written());
     dir.delete(STRENGTH_FILE_PATH);

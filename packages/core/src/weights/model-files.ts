@@ -241,9 +241,13 @@ export async function writeModel(
     for (const [component, map] of Object.entries(weights.strength)) for (const [k, t] of map) flat.set(`${component}.${k}`, t);
     validateStrengthEndpoint(flat, variant);
     const bytes = writeSafetensors(flat, { dtype: options.dtype, metadata: { component: 'strength', variant } });
-    const file = { path: STRENGTH_FILE_PATH, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
-    strength = { file, provenance: meta.strengthProvenance ?? {} };
-    outputs.push({ path: STRENGTH_FILE_PATH, bytes });
+    const whole: ModelFileEntry = { path: STRENGTH_FILE_PATH, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+    const stored =
+      options.maxFileBytes === undefined
+        ? { entry: whole, files: [{ path: STRENGTH_FILE_PATH, bytes }] }
+        : await shardModelFile(whole, bytes, options.maxFileBytes);
+    strength = { file: stored.entry, provenance: meta.strengthProvenance ?? {} };
+    outputs.push(...stored.files);
   }
   const config = buildModelConfig({ ...meta, variant }, files, strength);
   outputs.push({ path: MODEL_JSON_PATH, bytes: new TextEncoder().encode(serializeModelJson(config)) });
