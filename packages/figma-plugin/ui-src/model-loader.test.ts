@@ -48,7 +48,8 @@ describe('loadImageModel', () => {
     const files = [...servedFiles(shipped).keys()];
     expect(files.some((f) => f.includes('.part-'))).toBe(true); // the published package is sharded
     expect(loaded.config.name).toBe(shipped.name);
-    expect(Object.keys(loaded.weights).sort()).toEqual(['adaattn3', 'decoder', 'encoder', 'transformer']);
+    expect(Object.keys(loaded.weights).sort()).toEqual(['adaattn3', 'decoder', 'encoder', 'strength', 'transformer']);
+    expect(files).toContain('strength.safetensors'); // the strength endpoint is downloaded and checked like the rest
     expect(loaded.cachedFiles).toBe(0);
     // model.json, then every served file (shards where a file is split) exactly once.
     expect(first.requests.map((u) => u.slice(`${BASE}adaattn-image/`.length)).sort()).toEqual(['model.json', ...files].sort());

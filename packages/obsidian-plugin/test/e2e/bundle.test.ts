@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import esbuild from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseModelJson } from '@adaattn/core';
+import { parseModelJson, servedModelFiles } from '@adaattn/core';
 import { ORT_WEB_CDN_URL } from '@adaattn/core/browser/onnx';
 import { release } from '../../release.mjs';
 import type { PageApi, SetupConfig } from './browser-entry';
@@ -100,7 +100,7 @@ describe.skipIf(!haveChromium || !haveInputs)('the built main.js in Chromium', (
     const modelPackage = JSON.parse(await readFile(join(modelDir, 'package.json'), 'utf8')) as { name: string; version: string };
     modelPath = `/npm/${modelPackage.name}@${modelPackage.version}/`;
     const config = parseModelJson(await readFile(join(modelDir, 'model.json')));
-    modelFiles = Object.values(config.files).flatMap((e) => (e?.shards ?? (e ? [e] : [])).map((f) => f.path));
+    modelFiles = servedModelFiles(config).map((f) => f.path);
     for (const f of ['model.json', ...modelFiles]) routes.set(`${modelPath}${f}`, join(modelDir, f));
     routes.set('/samples/bird.jpg', join(samples, 'content/bird.jpg'));
     routes.set('/samples/wave.jpg', join(samples, 'style/wave.jpg'));
