@@ -424,7 +424,11 @@ def main(argv=None):
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location="cpu")
         for name, part in trainable_parts(model).items():
-            part.load_state_dict(ck["model"][name])
+            # Endpoint checkpoints written before W was kept in them lack only the `.base` buffers: W then
+            # comes from --init, as it did when they were written.
+            missing, unexpected = part.load_state_dict(ck["model"][name], strict=False)
+            if unexpected or any(not k.endswith(".base") for k in missing):
+                sys.exit(f"{ckpt_path} does not match this run's model ({name}): missing {missing[:3]}, unexpected {unexpected[:3]}")
         opt.load_state_dict(ck["opt"])
         gen_data.set_state(ck["gen_data"])
         gen_attn.set_state(ck["gen_attn"])
