@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from adaattn_torch import safetensors_io
-from adaattn_torch.model import VideoModel, attention_stats, level_key, mean_std, mvn
+from adaattn_torch.model import VideoModel, attention_stats, level_key, mean_std, mvn, state_at_strength
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 MODEL_DIR = os.path.join(ROOT, 'packages', 'model-video')
@@ -61,7 +61,7 @@ def decoder_at(model, alpha):
         return model.decoder
     w0 = safetensors_io.load(path, dtype=torch.float64)
     decoder = copy.deepcopy(model.decoder)
-    decoder.load_state_dict({k: v + (1 - alpha) * (w0['decoder.' + k] - v) for k, v in model.decoder.state_dict().items()})
+    decoder.load_state_dict(state_at_strength(model.decoder.state_dict(), w0, 'decoder', alpha))
     return decoder
 
 

@@ -17,36 +17,32 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import build_model, load_endpoint, stylize, trainable_parts  # noqa: E402
+from train import build_model, load_endpoint, stylize, trainable_parts, validation_pairs  # noqa: E402
 from data import ImageBank  # noqa: E402
 from adaattn_torch import metrics, safetensors_io  # noqa: E402
+from adaattn_torch.model import state_at_strength  # noqa: E402
 
 
 def load_at_strength(model, base, endpoint, alpha):
     """Loads the model's weights `base` ({part: state_dict}) with every endpoint key ("part.key") interpolated."""
     for name, part in trainable_parts(model).items():
-        part.load_state_dict({k: v + (1 - alpha) * (endpoint[f"{name}.{k}"] - v) if f"{name}.{k}" in endpoint else v
-                              for k, v in base[name].items()})
+        part.load_state_dict(state_at_strength(base[name], endpoint, name, alpha))
 
 
 @torch.no_grad()
-def curve(model, enc, val, strengths, base, endpoint, batch=4):
+def curve(model, enc, val, strengths, base, endpoint):
     gen = torch.Generator()
     rows = []
     for a in strengths:
         load_at_strength(model, base, endpoint, a)
         gen.manual_seed(6666)
         sums, n = {}, 0
-        for si in range(len(val["style"])):
-            s = val["style"][si:si + 1]
-            for ci in range(0, len(val["content"]), batch):
-                c = val["content"][ci:ci + batch]
-                sb = s.expand(c.shape[0], -1, -1, -1)
-                cf, sf = enc(c), enc(sb)
-                out = stylize(model, cf, sf, gen, None if a == 1 else a).float()
-                for k, v in metrics.report(out, enc(out), c, cf, sf).items():
-                    sums[k] = sums.get(k, 0.0) + float(v.sum())
-                n += c.shape[0]
+        for c, sb in validation_pairs(val, "cpu"):
+            cf, sf = enc(c), enc(sb)
+            out = stylize(model, cf, sf, gen, None if a == 1 else a).float()
+            for k, v in metrics.report(out, enc(out), c, cf, sf).items():
+                sums[k] = sums.get(k, 0.0) + float(v.sum())
+            n += c.shape[0]
         rows.append({"strength": a, **{k: round(v / n, 4) for k, v in sums.items()}})
     return rows
 

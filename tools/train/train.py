@@ -22,7 +22,7 @@ from adaattn_torch import safetensors_io  # noqa: E402
 from adaattn_torch import metrics  # noqa: E402
 from adaattn_torch.losses import (blend_targets, global_style_loss, identity_losses,  # noqa: E402
                                   image_similarity_loss, local_feature_loss, local_feature_targets)
-from adaattn_torch.model import ImageModel, VideoModel, init_official  # noqa: E402
+from adaattn_torch.model import ImageModel, VideoModel, init_official, toward_endpoint  # noqa: E402
 
 from data import ImageBank, frame_pair  # noqa: E402
 from report import sample_grid  # noqa: E402
@@ -208,6 +208,15 @@ def video_losses(model, enc, frames, s, gen, lam, alpha=None, identity_k=0):
 VAL_STRENGTHS = (0.0, 0.5, 1.0)
 
 
+def validation_pairs(val, device, batch=4):
+    """Every (sample photo, sample painting) pair, style by style, as (photos, the painting repeated) batches."""
+    for si in range(len(val["style"])):
+        s = val["style"][si:si + 1].to(device)
+        for ci in range(0, len(val["content"]), batch):
+            c = val["content"][ci:ci + batch].to(device)
+            yield c, s.expand(c.shape[0], -1, -1, -1)
+
+
 @torch.no_grad()
 def validate(args, model, enc, val, device, amp):
     """Mean weighted losses over every (sample photo, sample painting) pair, with a fixed sampling seed: the
@@ -217,22 +226,18 @@ def validate(args, model, enc, val, device, amp):
     gen = torch.Generator().manual_seed(6666)
     lam = paper_lambdas(args)
     totals, measures, n = {}, {}, 0
-    for si in range(len(val["style"])):
-        s = val["style"][si:si + 1].to(device)
-        for ci in range(0, len(val["content"]), 4):
-            c = val["content"][ci:ci + 4].to(device)
-            sb = s.expand(c.shape[0], -1, -1, -1)
-            with amp():
-                if args.variant == "image":
-                    parts, _ = image_losses(model, enc, c, sb, gen, lam)
-                else:
-                    shifted = torch.roll(c, shifts=(4, 4), dims=(2, 3))  # a fixed small shift as the 2nd frame
-                    parts, _ = video_losses(model, enc, (c, shifted), sb, gen, lam)
-                for k, v in strength_measures(model, enc, c, sb, gen).items():
-                    measures[k] = measures.get(k, 0.0) + float(v.float().sum())
-            for k, v in parts.items():
-                totals[k] = totals.get(k, 0.0) + float(v) * c.shape[0]
-            n += c.shape[0]
+    for c, sb in validation_pairs(val, device):
+        with amp():
+            if args.variant == "image":
+                parts, _ = image_losses(model, enc, c, sb, gen, lam)
+            else:
+                shifted = torch.roll(c, shifts=(4, 4), dims=(2, 3))  # a fixed small shift as the 2nd frame
+                parts, _ = video_losses(model, enc, (c, shifted), sb, gen, lam)
+            for k, v in strength_measures(model, enc, c, sb, gen).items():
+                measures[k] = measures.get(k, 0.0) + float(v.float().sum())
+        for k, v in parts.items():
+            totals[k] = totals.get(k, 0.0) + float(v) * c.shape[0]
+        n += c.shape[0]
     model.train()
     out = {k: v / n for k, v in totals.items()}
     out["total"] = sum(out.values())
@@ -312,7 +317,7 @@ class _TowardEndpoint(torch.nn.Module):
         self.gate = [gate]  # a list, so that the gate is not registered as a submodule of every parametrization
 
     def forward(self, w0):
-        return self.base + (1 - self.gate[0].alpha) * (w0 - self.base)
+        return toward_endpoint(self.base, w0, self.gate[0].alpha)
 
 
 class StrengthGate:

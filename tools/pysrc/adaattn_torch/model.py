@@ -158,6 +158,18 @@ class AdaAttN(nn.Module):
         return s * mvn(content) + m
 
 
+def toward_endpoint(w, w0, strength):
+    """The SDK's strength endpoint (packages/core/src/model/strength.ts): a weight at strength α is
+    W + (1 − α)(W₀ − W), W the model's own and W₀ the endpoint's."""
+    return w + (1 - strength) * (w0 - w)
+
+
+def state_at_strength(state, endpoint, component, strength):
+    """A component's state dict at strength α: each key the endpoint holds (as "component.key") moved toward it."""
+    return {k: toward_endpoint(v, endpoint[f"{component}.{k}"], strength) if f"{component}.{k}" in endpoint else v
+            for k, v in state.items()}
+
+
 def blend_statistics(m, s, content, strength):
     """The SDK's strength α (packages/core/src/model/adaattn.ts): M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c, with
     μ_c, σ_c the content feature's own mean and std, so α = 0 gives back the content feature. `strength` is a
