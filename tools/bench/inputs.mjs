@@ -7,7 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 
-const samples = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/samples');
+/** ../shared/data/samples beside the repository. */
+export const SAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/samples');
+
+/** A picture (a path inside SAMPLES, or absolute) centre-cropped to size² as raw 8-bit RGB. */
+export function squareSample(file, size) {
+  return sharp(resolve(SAMPLES, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+}
+
+/** The same crop as an image core's stylizers take (a view of the decoded bytes, not a copy). */
+export async function sampleImage(file, size) {
+  const data = await squareSample(file, size);
+  return { width: size, height: size, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
 
 /** The CPU's name and the instruction-set flags that decide these numbers (Linux /proc/cpuinfo). */
 export async function cpuInfo() {
@@ -28,8 +40,7 @@ export async function cpuInfo() {
 export async function writeInputs(dir, size) {
   const files = { content: 'content/tubingen.jpg', content2: 'content/venice-boat.jpg', style: 'style/udnie.jpg' };
   for (const [name, file] of Object.entries(files)) {
-    const raw = await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    await writeFile(join(dir, `${name}-${size}.rgb`), raw);
+    await writeFile(join(dir, `${name}-${size}.rgb`), await squareSample(file, size));
   }
 }
 

@@ -18,7 +18,7 @@ import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
-import { cpuInfo, psnr } from './inputs.mjs';
+import { cpuInfo, psnr, SAMPLES, squareSample } from './inputs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +31,6 @@ const { values } = parseArgs({
   },
 });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const samples = resolve(root, '../shared/data/samples');
 const size = Number(values.size);
 const model = resolve(root, values.model);
 
@@ -45,7 +44,7 @@ const dir = values.keep === undefined ? await mkdtemp(join(tmpdir(), 'adaattn-in
 await mkdir(dir, { recursive: true });
 async function square(file, name) {
   const path = join(dir, `${name}.png`);
-  const data = await sharp(file).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+  const data = await squareSample(file, size);
   await sharp(data, { raw: { width: size, height: size, channels: 3 } })
     .png()
     .toFile(path);
@@ -56,7 +55,7 @@ const save = (pixels, path) =>
     .png()
     .toFile(path);
 
-const list = async (kind) => (await readdir(join(samples, kind))).sort().map((f) => join(samples, kind, f));
+const list = async (kind) => (await readdir(join(SAMPLES, kind))).sort().map((f) => join(SAMPLES, kind, f));
 const contents = await Promise.all((await list('content')).map((f, i) => square(f, `content${i}`)));
 const styles = await Promise.all((await list('style')).map((f, i) => square(f, `style${i}`)));
 let pairs = contents.flatMap((c, i) => styles.map((s, j) => ({ c, s, i, j })));

@@ -8,9 +8,9 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { sampleImage } from './inputs.mjs';
 import { DEFAULT_GRAPH_MEMORY_BYTES, onnxStats } from '@adaattn/core/backends/onnx';
 
 const { values } = parseArgs({
@@ -24,15 +24,9 @@ const { values } = parseArgs({
   },
 });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const samples = resolve(root, '../shared/data/samples');
 const [contentSide, styleSide] = [Number(values.content), Number(values.style)];
 const gib = (bytes) => (bytes / 1024 ** 3).toFixed(2);
 const rss = () => process.resourceUsage().maxRSS * 1024;
-
-async function image(file, side) {
-  const data = await sharp(join(samples, file)).resize(side, side, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-  return { width: side, height: side, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
 
 const model = resolve(root, values.model);
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
@@ -48,8 +42,8 @@ const backend = await createOnnxNodeBackend({
     ),
 });
 const stylizer = Stylizer.create(backend, loaded.weights);
-const content = await image('content/tubingen.jpg', contentSide);
-const style = await image('style/udnie.jpg', styleSide);
+const content = await sampleImage('content/tubingen.jpg', contentSide);
+const style = await sampleImage('style/udnie.jpg', styleSide);
 const before = rss();
 const t0 = performance.now();
 let last = -1;

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
+import { sampleImage } from './inputs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -20,13 +20,6 @@ const { values } = parseArgs({
 });
 const size = Number(values.size);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const samples = resolve(root, '../shared/data/samples');
-const image = async (file) => ({
-  width: size,
-  height: size,
-  channels: 3,
-  data: new Uint8Array(await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer()),
-});
 const dir = await mkdtemp(join(tmpdir(), 'adaattn-profile-'));
 const model = resolve(root, values.model);
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
@@ -35,7 +28,7 @@ const backend = await createOnnxNodeBackend({
   sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') },
 });
 const stylizer = Stylizer.create(backend, loaded.weights, values.int8 ? { int8: loaded.config.int8 } : {});
-const [content, style] = [await image('content/tubingen.jpg'), await image('style/udnie.jpg')];
+const [content, style] = [await sampleImage('content/tubingen.jpg', size), await sampleImage('style/udnie.jpg', size)];
 const features = values.cached ? await stylizer.encodeStyle(style) : undefined;
 await stylizer.stylize(content, features ?? style); // sessions made, profiles start
 const t0 = performance.now();

@@ -11,10 +11,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { Stylizer, loadModelFromFiles } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
-import { cpuInfo } from './inputs.mjs';
+import { cpuInfo, sampleImage } from './inputs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -24,7 +23,6 @@ const { values } = parseArgs({
   },
 });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const samples = resolve(root, '../shared/data/samples');
 const size = Number(values.size);
 const repeats = Number(values.repeats);
 const model = join(root, 'packages/model-image');
@@ -35,11 +33,7 @@ const backend = await createOnnxNodeBackend({ threads: Number(values.threads) })
 const stylizer = Stylizer.create(backend, loaded.weights);
 const { strength: _endpoint, ...withoutEndpoint } = loaded.weights;
 const statisticsOnly = Stylizer.create(backend, withoutEndpoint);
-const image = async (file) => {
-  const data = await sharp(join(samples, file)).resize(size, size, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-  return { width: size, height: size, channels: 3, data: new Uint8Array(data) };
-};
-const [content, style] = [await image('content/tubingen.jpg'), await image('style/udnie.jpg')];
+const [content, style] = [await sampleImage('content/tubingen.jpg', size), await sampleImage('style/udnie.jpg', size)];
 const timed = async (strength, s = stylizer) => {
   const t0 = performance.now();
   await s.stylize(content, style, { strength });
