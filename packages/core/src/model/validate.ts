@@ -4,12 +4,18 @@
  * that each tensor's data fills its shape (a hand-built map could get that wrong; readers never do).
  */
 import { WeightsError } from '../weights/errors.js';
-import { componentsOf, expectedShapes, validateComponent, validateStrengthEndpoint } from '../weights/official-names.js';
-import type { ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap, WeightTensor } from '../weights/types.js';
+import {
+  componentsOf,
+  expectedShapes,
+  flattenStrengthEndpoint,
+  validateComponent,
+  validateStrengthEndpoint,
+} from '../weights/official-names.js';
+import type { ImageModelWeights, ModelVariant, StrengthEndpoint, VideoModelWeights, WeightMap, WeightTensor } from '../weights/types.js';
 import { formatShape, sizeOf } from '../tensor/types.js';
 
 function validateWeights(variant: ModelVariant, weights: object): void {
-  validateEndpoint(variant, (weights as { strength?: unknown }).strength);
+  validateEndpoint(variant, (weights as { strength?: StrengthEndpoint }).strength);
   for (const component of componentsOf(variant)) {
     const map = (weights as Partial<Record<string, WeightMap>>)[component];
     if (map === undefined || typeof map.get !== 'function') {
@@ -24,15 +30,9 @@ function validateWeights(variant: ModelVariant, weights: object): void {
 }
 
 /** A strength endpoint given with the weights: exactly the strength layers, each tensor filling its shape. */
-function validateEndpoint(variant: ModelVariant, endpoint: unknown): void {
+function validateEndpoint(variant: ModelVariant, endpoint: StrengthEndpoint | undefined): void {
   if (endpoint === undefined) return;
-  const flat = new Map<string, WeightTensor>();
-  for (const [component, map] of Object.entries(endpoint as Record<string, unknown>)) {
-    if (!(map instanceof Map)) {
-      throw new WeightsError('weights-mismatch', `${variant} model weights: \`strength.${component}\` must be a Map of tensors`);
-    }
-    for (const [key, t] of map as Map<string, WeightTensor>) flat.set(`${component}.${key}`, t);
-  }
+  const flat = flattenStrengthEndpoint(endpoint);
   validateStrengthEndpoint(flat, variant);
   for (const [key, t] of flat) checkFilled(`${variant} model strength endpoint`, key, t);
 }

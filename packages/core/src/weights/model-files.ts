@@ -18,11 +18,11 @@ import {
   type StrengthEndpointFile,
   validateModelConfig,
 } from './model-json.js';
-import { componentsOf, validateComponent, validateStrengthEndpoint } from './official-names.js';
+import { componentsOf, flattenStrengthEndpoint, validateComponent, validateStrengthEndpoint } from './official-names.js';
 import { readRequired, type ReadFile } from './read-file.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import { sha256Hex } from './sha256.js';
-import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap, WeightTensor } from './types.js';
+import type { ComponentName, ImageModelWeights, ModelVariant, VideoModelWeights, WeightMap } from './types.js';
 
 export const MODEL_JSON_PATH = 'model.json';
 
@@ -226,32 +226,34 @@ export async function writeModel(
     }
     const official = validateComponent(map, variant, component);
     const path = options.fileNames?.[component] ?? `${component}.safetensors`;
-    const bytes = writeSafetensors(official, { dtype: options.dtype, metadata: { component, variant } });
-    const whole: ModelFileEntry = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
-    const stored =
-      options.maxFileBytes === undefined
-        ? { entry: whole, files: [{ path, bytes }] }
-        : await shardModelFile(whole, bytes, options.maxFileBytes);
-    files[component] = stored.entry;
-    outputs.push(...stored.files);
+    files[component] = await storeFile(
+      path,
+      writeSafetensors(official, { dtype: options.dtype, metadata: { component, variant } }),
+      options,
+      outputs,
+    );
   }
   let strength: StrengthEndpointFile | undefined;
   if (weights.strength !== undefined) {
-    const flat = new Map<string, WeightTensor>();
-    for (const [component, map] of Object.entries(weights.strength)) for (const [k, t] of map) flat.set(`${component}.${k}`, t);
+    const flat = flattenStrengthEndpoint(weights.strength);
     validateStrengthEndpoint(flat, variant);
     const bytes = writeSafetensors(flat, { dtype: options.dtype, metadata: { component: 'strength', variant } });
-    const whole: ModelFileEntry = { path: STRENGTH_FILE_PATH, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
-    const stored =
-      options.maxFileBytes === undefined
-        ? { entry: whole, files: [{ path: STRENGTH_FILE_PATH, bytes }] }
-        : await shardModelFile(whole, bytes, options.maxFileBytes);
-    strength = { file: stored.entry, provenance: meta.strengthProvenance ?? {} };
-    outputs.push(...stored.files);
+    strength = { file: await storeFile(STRENGTH_FILE_PATH, bytes, options, outputs), provenance: meta.strengthProvenance ?? {} };
   }
   const config = buildModelConfig({ ...meta, variant }, files, strength);
   outputs.push({ path: MODEL_JSON_PATH, bytes: new TextEncoder().encode(serializeModelJson(config)) });
   return outputs;
+}
+
+/** One file of a new model directory: appended to `outputs` whole, or as shards past `maxFileBytes`; its entry. */
+async function storeFile(path: string, bytes: Uint8Array, options: WriteModelOptions, outputs: ModelFile[]): Promise<ModelFileEntry> {
+  const whole: ModelFileEntry = { path, dtype: options.dtype, bytes: bytes.length, sha256: await sha256Hex(bytes) };
+  const stored =
+    options.maxFileBytes === undefined
+      ? { entry: whole, files: [{ path, bytes }] }
+      : await shardModelFile(whole, bytes, options.maxFileBytes);
+  outputs.push(...stored.files);
+  return stored.entry;
 }
 
 /** A validated ModelConfig from metadata and file entries (defaults fill the architecture). */

@@ -238,6 +238,20 @@ export function validateStrengthEndpoint(weights: WeightMap, variant: ModelVaria
   return split;
 }
 
+/**
+ * The inverse of the split `validateStrengthEndpoint` returns: one map keyed `<component>.<official key>`, as
+ * the endpoint's file stores it. Each component's value must be a Map (weights may come from untyped callers).
+ */
+export function flattenStrengthEndpoint(endpoint: StrengthEndpoint): Map<string, WeightTensor> {
+  const flat = new Map<string, WeightTensor>();
+  for (const [component, map] of Object.entries(endpoint) as [string, unknown][]) {
+    if (!(map instanceof Map))
+      throw new WeightsError('weights-mismatch', `strength endpoint: \`strength.${component}\` must be a Map of tensors`);
+    for (const [key, t] of map as WeightMap) flat.set(`${component}.${key}`, t);
+  }
+  return flat;
+}
+
 /** `12` for `12.weight`, −1 for keys that are not numbered layers. */
 function encoderLayerIndex(key: string): number {
   const match = /^(\d+)\./.exec(key);
