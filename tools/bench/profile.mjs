@@ -1,5 +1,6 @@
 // Where the time goes on ONNX Runtime: one warm stylize with ORT's profiler on, summed per operator type.
-//   node tools/bench/profile.mjs [--size 512] [--cached] [--int8] [--model packages/model-image]
+//   node tools/bench/profile.mjs [--size 512] [--cached] [--int8] [--nchw] [--model packages/model-image]
+// --nchw: without the blocked layout named in the graphs (blockedLayout: false), as before issue 15's last step.
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '512' },
     cached: { type: 'boolean', default: false },
     int8: { type: 'boolean', default: false },
+    nchw: { type: 'boolean', default: false },
     model: { type: 'string', default: 'packages/model-image' },
     threads: { type: 'string', default: '2' },
   },
@@ -25,6 +27,7 @@ const model = resolve(root, values.model);
 const loaded = await loadModelFromFiles(async (name) => new Uint8Array(await readFile(join(model, name))));
 const backend = await createOnnxNodeBackend({
   threads: Number(values.threads),
+  blockedLayout: !values.nchw,
   sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') },
 });
 const stylizer = Stylizer.create(backend, loaded.weights, values.int8 ? { int8: loaded.config.int8 } : {});

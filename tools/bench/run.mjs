@@ -3,7 +3,7 @@
 // where the CPU has bf16 instructions), side by side on the same weights and inputs, each run in a process of
 // its own (peak RSS per run). Reports the CPU, its relevant flags and its measured FMA peak. Not a test.
 //
-//   npm run bench -- [--sizes 256,512,1024] [--repeats 3] [--runtimes onnx,onnx-int8,wasm,onnx-web,torch,torch-ftz,torch-bf16] [--wasm-max 512]
+//   npm run bench -- [--sizes 256,512,1024] [--repeats 3] [--runtimes onnx,onnx-nchw,onnx-int8,wasm,onnx-web,torch,torch-ftz,torch-bf16] [--wasm-max 512]
 //                    [--model packages/model-image] [--threads 2] [--write docs/BENCHMARKS.md]
 //   npm run bench -- --quick        (256 px, 1 repeat: a smoke test of the whole harness)
 //
@@ -48,6 +48,7 @@ const wasmMax = Number(values['wasm-max']);
 const model = resolve(root, values.model);
 const LABEL = {
   onnx: 'SDK, ONNX Runtime (onnxruntime-node 1.30, CPU)',
+  'onnx-nchw': "SDK, ONNX Runtime, layout left to ORT's pass (blockedLayout: false)",
   'onnx-int8': 'SDK, ONNX Runtime, int8 convolutions (opt-in)',
   wasm: 'SDK, tfjs-wasm (1 thread)',
   'onnx-web': 'SDK, onnxruntime-web wasm (1.30, 1 thread)',

@@ -1,5 +1,5 @@
 // One benchmark run of the SDK in a process of its own (so that its peak RSS is its own):
-//   node sdk-worker.mjs --backend onnx|onnx-int8|onnx-web|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
+//   node sdk-worker.mjs --backend onnx|onnx-nchw|onnx-int8|onnx-web|wasm --model <dir> --inputs <dir> --size <px> --repeats <n>
 // Prints one JSON line: first-call, warm and cached-style times in seconds, peak RSS, session stats.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,9 +21,11 @@ const repeats = Number(values.repeats);
 const threads = Number(values.threads);
 
 async function startBackend(name) {
-  if (name === 'onnx' || name === 'onnx-int8') {
+  if (name === 'onnx' || name === 'onnx-int8' || name === 'onnx-nchw') {
     const { createOnnxNodeBackend } = await import('@adaattn/core/backends/onnx/node');
-    return createOnnxNodeBackend({ threads });
+    // onnx-nchw: the graphs without the blocked layout named in them (ORT's own layout pass only), to
+    // compare in one run what that layout buys.
+    return createOnnxNodeBackend({ threads, blockedLayout: name !== 'onnx-nchw' });
   }
   if (name === 'onnx-web') {
     // The plugins' candidate engine: onnxruntime-web on its wasm execution provider, one thread as in a

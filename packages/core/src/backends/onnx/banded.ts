@@ -86,11 +86,14 @@ export function bandRanges(length: number, count: number, align = 1): Range[] {
 export class BandedRunner {
   private readonly run: PlanRunner;
   private readonly budget: number;
+  private readonly blockSize: number;
 
-  constructor(run: PlanRunner, budgetBytes: number) {
+  /** `blockSize`: the runtime's NCHWc block size, for every graph made here (Emitter.blockSize). */
+  constructor(run: PlanRunner, budgetBytes: number, blockSize = 1) {
     if (!(budgetBytes > 0)) throw new InvalidArgumentError(`memoryBudgetBytes must be a positive number of bytes, got ${budgetBytes}`);
     this.run = run;
     this.budget = budgetBytes;
+    this.blockSize = blockSize;
   }
 
   /** Computes the recorded values `targets` (as one graph when that fits the budget). */
@@ -99,7 +102,7 @@ export class BandedRunner {
     if (pending.length === 0) return;
     const history = recordedHistory(pending);
     if (estimatePeakBytes(history, pending) <= this.budget) {
-      await this.resolve(pending, planFor(pending, history));
+      await this.resolve(pending, planFor(pending, history, this.blockSize));
       return;
     }
     // The statistics first (band-wise if need be): what remains is often small enough to run whole.
@@ -108,7 +111,7 @@ export class BandedRunner {
     if (rest.length === 0) return;
     const remaining = recordedHistory(rest);
     if (estimatePeakBytes(remaining, rest) <= this.budget) {
-      await this.resolve(rest, planFor(rest, remaining));
+      await this.resolve(rest, planFor(rest, remaining, this.blockSize));
       return;
     }
     if (rest.length > 1) {
@@ -123,7 +126,7 @@ export class BandedRunner {
     }
     // Not bandable itself: compute its inputs one by one (each banded if it must be), then the value.
     for (const input of target.op?.inputs ?? []) await this.compute([input]);
-    await this.resolve([target], planFor([target]));
+    await this.resolve([target], planFor([target], undefined, this.blockSize));
   }
 
   private async resolve(targets: readonly LazyValue[], plan: Plan): Promise<void> {
@@ -154,7 +157,7 @@ export class BandedRunner {
     const direct = inputs.filter((x) => x.isKnown || estimatePeakBytes(recordedHistory([x]), [x]) <= this.budget);
     if (direct.length > 0) {
       const rs = direct.flatMap((x) => byInput.get(x) as LazyValue[]);
-      await this.resolve(rs, planFor(rs));
+      await this.resolve(rs, planFor(rs, undefined, this.blockSize));
     }
     const banded = inputs.filter((x) => !direct.includes(x));
     if (banded.length === 0) return;
@@ -163,7 +166,7 @@ export class BandedRunner {
     for (const x of whole) {
       await this.compute([x]);
       const rs = byInput.get(x) as LazyValue[];
-      await this.resolve(rs, planFor(rs));
+      await this.resolve(rs, planFor(rs, undefined, this.blockSize));
     }
     const streamed = banded.filter((x) => !cls.wholes.has(x));
     if (streamed.length === 0) return;
@@ -345,7 +348,7 @@ export class BandedRunner {
   /** One band graph: the roots' bands ('value') or their per-channel band mean and M2 ('stats'). */
   private bandPlan(cls: Classification, roots: readonly BandRoot[], output: 'value' | 'stats'): Plan {
     const { ranges, needs } = this.bandRanges(cls, roots);
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(this.blockSize);
     const names = new Map<LazyValue, string>();
     const leafBands = new Map<LazyValue, string>();
     /** `input` restricted to `want` along `axis`, from what was computed (or fed) for it. */

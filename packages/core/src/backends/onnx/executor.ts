@@ -110,7 +110,7 @@ export class Executor {
     this.runtime = runtime;
     this.cache = cache;
     this.onRun = onRun;
-    this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes);
+    this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes, runtime.blockSize);
     this.pieces = new PieceRunner(this.banded);
     this.pieceFlops = pieces.ramp ? pieces.flops / 4 : pieces.flops;
     this.maxPieceFlops = pieces.flops;

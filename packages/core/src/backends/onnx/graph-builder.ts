@@ -6,7 +6,15 @@
  * become initializers so that ONNX Runtime can pre-pack them.
  */
 import type { Emitter, LazyValue, QuantizedValue } from './lazy-value.js';
-import type { AttributeValue, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo } from './onnx-model.js';
+import {
+  NCHWC_DOMAIN,
+  attr,
+  type AttributeValue,
+  type OnnxGraph,
+  type OnnxInitializer,
+  type OnnxNode,
+  type OnnxValueInfo,
+} from './onnx-model.js';
 
 export interface Feed {
   readonly name: string;
@@ -50,7 +58,11 @@ export class GraphBuilder implements Emitter {
   private readonly constNames = new Map<string, string>();
   private readonly leaves = new Map<LazyValue, string>();
   private readonly dequantized = new Map<string, QuantizedValue>();
+  private readonly unblocked = new Map<string, string>();
   private counter = 0;
+
+  /** `blockSize`: see Emitter.blockSize (1: plain NCHW graphs only). */
+  constructor(readonly blockSize = 1) {}
 
   /** A known value, whole: an initializer if constant, else a fed input (each value once per graph). */
   leaf(v: LazyValue): string {
@@ -79,9 +91,40 @@ export class GraphBuilder implements Emitter {
   }
 
   node(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>, outputs = 1): string[] {
+    return this.add(opType, inputs, attributes, outputs);
+  }
+
+  nchwcNode(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>): string {
+    return this.add(opType, inputs, attributes, 1, NCHWC_DOMAIN)[0] as string;
+  }
+
+  unblock(blocked: string, channels: number): string {
+    const y = this.nchwcNode('ReorderOutput', [blocked], { channels: attr.int(channels) });
+    this.unblocked.set(y, blocked);
+    return y;
+  }
+
+  blockedSource(name: string): string | undefined {
+    return this.unblocked.get(name);
+  }
+
+  private add(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Readonly<Record<string, AttributeValue>> | undefined,
+    outputs: number,
+    domain?: string,
+  ): string[] {
     const outs = Array.from({ length: outputs }, () => `t${this.counter++}`);
-    this.nodes.push({ opType, inputs, outputs: outs, ...(attributes === undefined ? {} : { attributes }) });
-    this.keyParts.push(`${outs.join(',')}=${opType}(${inputs.join(',')}){${formatAttributes(attributes)}}`);
+    this.nodes.push({
+      opType,
+      inputs,
+      outputs: outs,
+      ...(attributes === undefined ? {} : { attributes }),
+      ...(domain === undefined ? {} : { domain }),
+    });
+    const op = domain === undefined ? opType : `${domain}.${opType}`;
+    this.keyParts.push(`${outs.join(',')}=${op}(${inputs.join(',')}){${formatAttributes(attributes)}}`);
     return outs;
   }
 
@@ -121,8 +164,8 @@ export class GraphBuilder implements Emitter {
   ): Plan {
     const infos: OnnxValueInfo[] = outputs.map((o) => ({ name: o.name, dataType: 'float32', dims: o.dims }));
     this.keyParts.push(`->${infos.map((o) => o.name).join(',')}`);
-    // Nodes and constants nothing reads: a DequantizeLinear whose u8 input a later op took directly, the
-    // float weights of an int8 convolution.
+    // Nodes and constants nothing reads: a DequantizeLinear whose u8 input a later op took directly, a
+    // ReorderOutput whose blocked input did the same, the float weights of an int8 or blocked convolution.
     const needed = new Set(infos.map((o) => o.name));
     const nodes = [...this.nodes]
       .reverse()

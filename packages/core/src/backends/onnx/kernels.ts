@@ -5,8 +5,13 @@
  *
  * The mapping, and why where it is not one to one:
  * - conv2d → Conv (+ Relu, which ORT fuses; weights as initializers so ORT's blocked NCHWc kernels apply).
+ *   Where ONNX Runtime has blocked (NCHWc) kernels (Emitter.blockSize > 1) and the channels fill whole
+ *   blocks, the graph names them itself: ReorderInput → NchwcConv (weights reordered here) → ReorderOutput,
+ *   and reflection padding, max-pooling and ×2 upsampling between two such convolutions run on the blocked
+ *   tensor (`keepingBlocked`). ORT's own layout pass cannot do that for padding: its Pad has no blocked
+ *   kernel, so each padded convolution cost a round trip through NCHW (issue 15).
  * - maxPool2x2Ceil → MaxPool 2×2/2 with ceil_mode=1 (pads with −∞ like PyTorch).
- * - reflectPad → Pad mode=reflect.
+ * - reflectPad → Pad mode=reflect (on a blocked tensor: Pad of its 5-D view [N, C/b, H, W, b]).
  * - resizeNearest → see lowerNearest: Resize ×2, strided Slice for whole-number shrink factors, else
  *   Gather with PyTorch's own index table.
  * - spatialVariance → ReduceSumSquare(x − mean) / (N − 1): two passes, as precise as the reference.
@@ -22,10 +27,12 @@ import { nearestSourceIndices } from '../../tensor/nearest.js';
 import { sizeOf, type Shape } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
 import { LazyValue, type BandRule, type Emitter, type InputNeed, type MarkCell, type Range, type RecordedOp } from './lazy-value.js';
-import { attr } from './onnx-model.js';
+import { attr, type AttributeValue } from './onnx-model.js';
 
 type In = KernelInput<LazyValue>;
 type Lower = RecordedOp['lower'];
+
+const reflectMode = { mode: attr.string('reflect') };
 
 const BINARY_OP: Readonly<Record<BinaryOp, string>> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div' };
 
@@ -119,6 +126,78 @@ export function quantizePerChannel(data: Float32Array, outChannels: number): { v
 
 /** Each weight's int8 form, made once (every graph and band reuses it). */
 const quantizedWeights = new WeakMap<LazyValue, { values: Int8Array; scales: Float32Array }>();
+
+/**
+ * A convolution weight [O, I, kh, kw] in the order ONNX Runtime's blocked convolution reads it (MLAS's
+ * filter layouts), for block size `b` with O a multiple of b: with I a multiple of b, blocks of b output ×
+ * b input channels, input-major inside a block, for each kernel tap ([O/b][I/b][kh][kw][b_in][b_out]); with
+ * I < b (the image's 3 channels, read in NCHW), [O/b][I][kh][kw][b_out].
+ */
+export function blockedFilter(data: Float32Array, [o, i, kh, kw]: readonly number[], b: number): Float32Array {
+  const taps = (kh as number) * (kw as number);
+  const [outs, ins] = [o as number, i as number];
+  const out = new Float32Array(data.length);
+  const at = (oc: number, ic: number, t: number) => data[(oc * ins + ic) * taps + t] as number;
+  let k = 0;
+  if (ins < b) {
+    for (let ob = 0; ob < outs; ob += b)
+      for (let ic = 0; ic < ins; ic++) for (let t = 0; t < taps; t++) for (let bo = 0; bo < b; bo++) out[k++] = at(ob + bo, ic, t);
+    return out;
+  }
+  for (let ob = 0; ob < outs; ob += b)
+    for (let ib = 0; ib < ins; ib += b)
+      for (let t = 0; t < taps; t++) for (let bi = 0; bi < b; bi++) for (let bo = 0; bo < b; bo++) out[k++] = at(ob + bo, ib + bi, t);
+  return out;
+}
+
+/** Each weight's blocked form, made once per block size. */
+const blockedWeights = new WeakMap<LazyValue, Map<number, Float32Array>>();
+
+function blockedWeight(w: LazyValue, b: number): Float32Array {
+  let forms = blockedWeights.get(w);
+  if (forms === undefined) blockedWeights.set(w, (forms = new Map()));
+  let data = forms.get(b);
+  if (data === undefined) forms.set(b, (data = blockedFilter(w.data as Float32Array, w.shape, b)));
+  return data;
+}
+
+/** Whether a float32 convolution with weight `w` runs as ONNX Runtime's blocked kernel in this graph. */
+function blockable(e: Emitter, w: LazyValue): boolean {
+  const [o, i] = w.shape as [number, number];
+  const b = e.blockSize;
+  // Only constant weights: they are reordered once, here (ORT's own layout pass makes the same choice).
+  return b > 1 && w.constant && w.data instanceof Float32Array && o % b === 0 && (i % b === 0 || i < b);
+}
+
+/** conv2d on ONNX Runtime's blocked kernel: its input taken blocked where an earlier op left it so. */
+function lowerBlockedConv(e: Emitter, names: readonly string[], w: LazyValue, relu: boolean): string {
+  const [o, i, kh, kw] = w.shape as [number, number, number, number];
+  const b = e.blockSize;
+  const x = names[0] as string;
+  // Fewer input channels than a block (the image's 3): the kernel reads them in NCHW.
+  const input = i < b ? x : (e.blockedSource(x) ?? e.nchwcNode('ReorderInput', [x]));
+  const filter = e.tensor(`nchwc${b} w#${w.id}`, () => ({ dataType: 'float32', dims: w.shape, data: blockedWeight(w, b) }));
+  const attributes: Record<string, AttributeValue> = { kernel_shape: attr.ints([kh, kw]) };
+  if (relu) attributes['activation'] = attr.string('Relu');
+  const y = e.nchwcNode('Conv', [input, filter, ...names.slice(2)], attributes);
+  return e.unblock(y, o);
+}
+
+/**
+ * `blocked` applied to the blocked tensor `x` was reordered from, when it was (a blocked convolution's
+ * output, through padding, pooling or upsampling), then reordered back; else `plain(x)`. The same numbers
+ * without the round trip through NCHW that ONNX Runtime would make for each op it has no blocked kernel for.
+ */
+function keepingBlocked(
+  e: Emitter,
+  x: string,
+  channels: number,
+  blocked: (input: string) => string,
+  plain: (input: string) => string,
+): string {
+  const source = e.blockedSource(x);
+  return source === undefined ? plain(x) : e.unblock(blocked(source), channels);
+}
 
 function quantizeWeight(w: LazyValue): { values: Int8Array; scales: Float32Array } {
   let q = quantizedWeights.get(w);
@@ -260,6 +339,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
     const inputs = bias === null ? [x, w] : [x, w, bias];
     const lower: Lower = (e, names) => {
       if (int8 !== undefined) return lowerInt8Conv(e, names, w.handle, bias?.handle, relu, int8);
+      if (blockable(e, w.handle)) return lowerBlockedConv(e, names, w.handle, relu);
       const y = single(e, 'Conv', names, { kernel_shape: attr.ints([kh, kw]), strides: attr.ints([1, 1]), pads: attr.ints([0, 0, 0, 0]) });
       return relu ? single(e, 'Relu', [y]) : y;
     };
@@ -298,9 +378,16 @@ export class OnnxKernels implements Kernels<LazyValue> {
 
   maxPool2x2Ceil(x: In): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
+    const pool = { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) };
     const lower: Lower = (e, [a]) =>
       keepingInt8(e, a as string, (y) =>
-        single(e, 'MaxPool', [y], { kernel_shape: attr.ints([2, 2]), strides: attr.ints([2, 2]), ceil_mode: attr.int(1) }),
+        keepingBlocked(
+          e,
+          y,
+          c,
+          (yb) => e.nchwcNode('MaxPool', [yb], pool),
+          (plain) => single(e, 'MaxPool', [plain], pool),
+        ),
       );
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: [2 * a, Math.min(2 * b, h)] }]),
@@ -312,7 +399,7 @@ export class OnnxKernels implements Kernels<LazyValue> {
   reflectPad(x: In, [top, bottom, left, right]: Pads): LazyValue {
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const padW = (e: Emitter, y: string) =>
-      left === 0 && right === 0 ? y : single(e, 'Pad', [y, e.int64([0, 0, 0, left, 0, 0, 0, right])], { mode: attr.string('reflect') });
+      left === 0 && right === 0 ? y : single(e, 'Pad', [y, e.int64([0, 0, 0, left, 0, 0, 0, right])], reflectMode);
     const sources = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => reflect(a + i - top, h));
     const band: BandRule = {
       need: (axis, [a, b]) => (axis !== 2 ? undefined : [{ axis, range: bounds(sources(a, b)) }]),
@@ -331,7 +418,19 @@ export class OnnxKernels implements Kernels<LazyValue> {
       [x],
       (e, [a]) =>
         keepingInt8(e, a as string, (y) =>
-          single(e, 'Pad', [y, e.int64([0, 0, top, left, 0, 0, bottom, right])], { mode: attr.string('reflect') }),
+          keepingBlocked(
+            e,
+            y,
+            c,
+            (yb) => {
+              // The blocked tensor's memory is [N, C/b, H, W, b]: pad its 5-D view along H and W.
+              const b = e.blockSize;
+              const view = single(e, 'Reshape', [yb, e.int64([n, c / b, h, w, b])]);
+              const padded = single(e, 'Pad', [view, e.int64([0, 0, top, left, 0, 0, 0, bottom, right, 0])], reflectMode);
+              return single(e, 'Reshape', [padded, e.int64([n, c, h + top + bottom, w + left + right])]);
+            },
+            (plain) => single(e, 'Pad', [plain, e.int64([0, 0, top, left, 0, 0, bottom, right])], reflectMode),
+          ),
         ),
       { band },
     );
@@ -349,7 +448,19 @@ export class OnnxKernels implements Kernels<LazyValue> {
           return lowerNearest(e, gatherRows(e, input, rows, lo, hi - lo), [b - a, w], [b - a, outW]);
         }),
     };
-    const whole: Lower = (e, [a]) => keepingInt8(e, a as string, (y) => lowerNearest(e, y, [h, w], [outH, outW]));
+    const doubling = outH === 2 * h && outW === 2 * w;
+    const whole: Lower = (e, [a]) =>
+      keepingInt8(e, a as string, (y) =>
+        doubling
+          ? keepingBlocked(
+              e,
+              y,
+              c,
+              (yb) => e.nchwcNode('Upsample', [yb], { scales: attr.ints([1, 1, 2, 2]), mode: attr.string('nearest') }),
+              (plain) => lowerNearest(e, plain, [h, w], [outH, outW]),
+            )
+          : lowerNearest(e, y, [h, w], [outH, outW]),
+      );
     return this.op([n, c, outH, outW], `nearest ${outH} ${outW}`, [x], whole, {
       band,
     });

@@ -35,6 +35,17 @@ export interface Emitter {
   /** The u8 value and parameters `name` was dequantized from in this graph, if it was. */
   quantizedSource(name: string): QuantizedValue | undefined;
   /**
+   * ONNX Runtime's NCHWc block size on this machine (16 with AVX-512, 8 with AVX2), or 1 where the graph
+   * uses no blocked layout (another runtime, or no blocked kernels).
+   */
+  readonly blockSize: number;
+  /** A node of ONNX Runtime's blocked-layout operators (NCHWC_DOMAIN: ReorderInput, Conv, MaxPool, Upsample). */
+  nchwcNode(opType: string, inputs: readonly string[], attributes?: Readonly<Record<string, AttributeValue>>): string;
+  /** ReorderOutput of the blocked `blocked` (`channels` channels), remembered so that a later op can take `blocked` itself (`blockedSource`). */
+  unblock(blocked: string, channels: number): string;
+  /** The blocked-layout tensor `name` was reordered from in this graph, if it was. */
+  blockedSource(name: string): string | undefined;
+  /**
    * An int64 graph input whose values are not part of the structure (e.g. sampled style positions): a
    * session made for one set of indices serves any other of the same length.
    */

@@ -12,7 +12,7 @@ import type { Backend } from '../../tensor/backend.js';
 import { registerBackend } from '../../tensor/registry.js';
 import { createOnnxBackendFrom, type OnnxGraphOptions } from './create.js';
 import { OrtThread, type PlainTensor } from './node-thread.js';
-import { arenaFor, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
+import { arenaFor, probeBlockSize, sessionExtra, type OnnxRuntime, type RuntimeSession } from './runtime.js';
 
 export interface OnnxNodeOptions extends OnnxGraphOptions {
   /**
@@ -29,6 +29,12 @@ export interface OnnxNodeOptions extends OnnxGraphOptions {
    * run then blocks it until the piece is done). The CUDA provider always runs on the calling thread.
    */
   readonly thread?: 'worker' | 'main';
+  /**
+   * Whether graphs name ONNX Runtime's blocked (NCHWc) CPU kernels themselves, so that reflection padding,
+   * pooling and upsampling between convolutions stay in the blocked layout (default true; CPU only). The
+   * same numbers either way; false leaves the layout to ORT's own pass (for comparing, tools/bench/bench.mjs).
+   */
+  readonly blockedLayout?: boolean;
   /** Further ONNX Runtime session options, applied over ours (e.g. `enableProfiling` to find where time goes). */
   readonly sessionOptions?: OrtNode.InferenceSession.SessionOptions;
 }
@@ -81,10 +87,12 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     // creation, so that 'auto' falls back to the next backend instead of failing at the first read.
     const ort = await loadOrt();
     const settings = onnxNodeSessionOptions(options);
-    const runtime =
-      options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : mainRuntime(ort, name, settings);
+    const main = mainRuntime(ort, name, settings);
+    const runtime = options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : main;
     if (options.device === 'cuda') await probeCuda(ort, settings);
-    return createOnnxBackendFrom(runtime, options);
+    // The block size is the CPU's, the same on every thread: probed here, so the worker starts with the first graph.
+    const blockSize = options.device !== 'cuda' && options.blockedLayout !== false ? await probeBlockSize(main) : 1;
+    return createOnnxBackendFrom({ ...runtime, blockSize }, options);
   } catch (error) {
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
   }

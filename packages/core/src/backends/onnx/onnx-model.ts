@@ -9,6 +9,8 @@ import { Message } from './protobuf.js';
 export const OPSET = 17;
 /** ONNX Runtime's contrib operators (MultiHeadAttention). */
 export const MICROSOFT_DOMAIN = 'com.microsoft';
+/** ONNX Runtime's blocked-layout (NCHWc) CPU operators: ReorderInput, ReorderOutput, NchwcConv. */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 /** IR version 8 is the one that goes with opset 17 (onnx/docs/Versioning.md). */
 const IR_VERSION = 8;
 
@@ -121,8 +123,10 @@ export function encodeModel(graph: OnnxGraph, producer = '@adaattn/core'): Uint8
     .string(2, producer)
     .message(7, g)
     .message(8, new Message().string(1, '').varint(2, OPSET));
-  // Contrib operators (ONNX Runtime's com.microsoft domain, version 1) when a node uses them.
-  if (graph.nodes.some((n) => n.domain === MICROSOFT_DOMAIN)) model.message(8, new Message().string(1, MICROSOFT_DOMAIN).varint(2, 1));
+  // ONNX Runtime's own operator sets (version 1), each declared when a node uses it.
+  for (const domain of new Set(graph.nodes.flatMap((n) => (n.domain === undefined ? [] : [n.domain])))) {
+    model.message(8, new Message().string(1, domain).varint(2, 1));
+  }
   return model.encode();
 }
 

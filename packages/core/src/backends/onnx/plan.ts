@@ -35,9 +35,12 @@ export function recordedHistory(targets: readonly LazyValue[]): LazyValue[] {
   return order;
 }
 
-/** The graph that computes `targets` (recorded values) from what is known; outputs in the order of `targets`. */
-export function planFor(targets: readonly LazyValue[], history = recordedHistory(targets)): Plan {
-  const g = new GraphBuilder();
+/**
+ * The graph that computes `targets` (recorded values) from what is known; outputs in the order of `targets`.
+ * `blockSize`: the runtime's NCHWc block size (Emitter.blockSize; 1: plain NCHW only).
+ */
+export function planFor(targets: readonly LazyValue[], history = recordedHistory(targets), blockSize = 1): Plan {
+  const g = new GraphBuilder(blockSize);
   const names = new Map<LazyValue, string>();
   for (const v of history) {
     const op = v.op;

@@ -3,6 +3,7 @@
  * tensors, run. onnxruntime-node and onnxruntime-web each adapt to this in a few lines (node.ts, web.ts),
  * so everything else here is runtime-agnostic and imports no runtime.
  */
+import { NCHWC_DOMAIN, encodeModel } from './onnx-model.js';
 
 export interface RuntimeTensor {
   readonly dims: readonly number[];
@@ -30,9 +31,57 @@ export interface OnnxRuntime {
    * larger, which costs less (create.ts).
    */
   readonly blocksCaller?: boolean;
+  /**
+   * ONNX Runtime's NCHWc block size where its CPU provider runs the graphs and has blocked kernels
+   * (`probeBlockSize`); graphs then name the blocked layout themselves (kernels.ts). Absent or 1: plain NCHW.
+   */
+  readonly blockSize?: number;
   /** `hints.peakBytes`: the graph's estimated peak of intermediate values (to size memory arenas). */
   createSession(model: Uint8Array, hints: { readonly peakBytes: number }): Promise<RuntimeSession>;
   tensor(type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]): RuntimeTensor;
+}
+
+/** Channels and columns of the block-size probe: any block size up to 32 shows in its output. */
+const PROBE_CHANNELS = 32;
+const PROBE_COLUMNS = 2;
+
+/**
+ * ONNX Runtime's NCHWc block size on this machine, read from what its ReorderInput does to a tensor whose
+ * values name their channel and column; 1 when the runtime has no blocked kernels (they are registered
+ * only where MLAS has them: x86-64 with AVX2 or AVX-512) or does something else than expected.
+ */
+export async function probeBlockSize(runtime: OnnxRuntime): Promise<number> {
+  const dims = [1, PROBE_CHANNELS, 1, PROBE_COLUMNS];
+  const model = encodeModel({
+    name: 'block-size',
+    nodes: [{ opType: 'ReorderInput', inputs: ['x'], outputs: ['y'], domain: NCHWC_DOMAIN }],
+    inputs: [{ name: 'x', dataType: 'float32', dims }],
+    outputs: [{ name: 'y', dataType: 'float32', dims }],
+    initializers: [],
+  });
+  try {
+    const session = await runtime.createSession(model, { peakBytes: 0 });
+    try {
+      const x = Float32Array.from({ length: PROBE_CHANNELS * PROBE_COLUMNS }, (_, i) => i); // channel c, column w: c·2 + w
+      const { y } = await session.run({ x: runtime.tensor('float32', x, dims) });
+      return blockSizeOf(y?.data instanceof Float32Array ? y.data : new Float32Array());
+    } finally {
+      await session.release();
+    }
+  } catch {
+    return 1;
+  }
+}
+
+/** The block b for which `out` is the probe's input in [C/b][W][b] order; 1 if none. */
+function blockSizeOf(out: Float32Array): number {
+  const b = out.indexOf(1); // channel 0, column 1 comes right after the first block of column 0
+  if (b < 1 || PROBE_CHANNELS % b !== 0 || out.length !== PROBE_CHANNELS * PROBE_COLUMNS) return 1;
+  for (let k = 0; k < out.length; k++) {
+    const [block, column, lane] = [Math.floor(k / (b * PROBE_COLUMNS)), Math.floor(k / b) % PROBE_COLUMNS, k % b];
+    if (out[k] !== (block * b + lane) * PROBE_COLUMNS + column) return 1;
+  }
+  return b;
 }
 
 /**

@@ -1,0 +1,173 @@
+/**
+ * The blocked (NCHWc) layout on onnx-node: the probe reads the CPU's block size, a chain of convolutions
+ * with reflection padding, ceil-mode pooling and ×2 upsampling between them stays blocked from its first
+ * convolution to its last (one ReorderOutput, no ReorderInput), and computes the same numbers as the graph
+ * that leaves the layout to ONNX Runtime's own pass.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Stylizer } from '../../model/stylizer.js';
+import { randomImageWeights } from '../../testing/index.js';
+import type { HostTensor } from '../../tensor/types.js';
+import type { Backend } from '../../tensor/backend.js';
+import type { Executor } from './executor.js';
+import { blockedFilter, OnnxKernels } from './kernels.js';
+import type { LazyValue } from './lazy-value.js';
+import { createOnnxNodeBackend } from './node.js';
+import { NCHWC_DOMAIN } from './onnx-model.js';
+import { planFor } from './plan.js';
+import { probeBlockSize, type OnnxRuntime } from './runtime.js';
+import ort from 'onnxruntime-node';
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** The block size MLAS picks from the CPU's features (x86-64 Linux; undefined elsewhere: not asserted). */
+function expectedBlockSize(): number | undefined {
+  if (process.arch !== 'x64' || process.platform !== 'linux') return undefined;
+  const flags = readFileSync('/proc/cpuinfo', 'utf8');
+  if (/\bavx512f\b/.test(flags)) return 16;
+  return /\bavx2\b/.test(flags) ? 8 : 1;
+}
+
+const mainThreadRuntime: OnnxRuntime = {
+  name: 'probe',
+  createSession: async (model) => ort.InferenceSession.create(model),
+  tensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+};
+
+// 32 channels fill whole blocks of 8 and of 16; odd sizes exercise ceil-mode pooling and reflection at edges.
+const [C, H, W] = [32, 13, 11];
+const rand = random(11);
+const image = Float32Array.from({ length: 3 * H * W }, () => rand());
+const weights = [
+  [C, 3],
+  [C, C],
+  [C, C],
+  [C, C],
+  [16, C],
+].map(([o, i]) => ({
+  w: Float32Array.from({ length: (o as number) * (i as number) * 9 }, () => (rand() - 0.5) * Math.sqrt(24 / ((i as number) * 9))),
+  b: Float32Array.from({ length: o as number }, () => (rand() - 0.5) * 0.2),
+  shape: [o, i, 3, 3] as const,
+}));
+
+/** pad → conv 3→32 → pad → conv → pool → pad → conv → ×2 → pad → conv 32→16 (no ReLU on the last). */
+function chain<T>(
+  upload: (data: Float32Array, shape: readonly number[]) => T,
+  ops: {
+    pad: (x: T) => T;
+    conv: (x: T, w: T, b: T, relu: boolean) => T;
+    pool: (x: T) => T;
+    up: (x: T, h: number, w: number) => T;
+  },
+): T {
+  const params = weights.map(({ w, b, shape }) => [upload(w, shape), upload(b, [shape[0]])] as const);
+  const layer = (x: T, k: number, relu = true) => ops.conv(ops.pad(x), params[k]![0], params[k]![1], relu);
+  let v = upload(image, [1, 3, H, W]);
+  v = layer(layer(v, 0), 1);
+  v = layer(ops.pool(v), 2);
+  v = ops.up(v, 2 * Math.ceil(H / 2), 2 * Math.ceil(W / 2));
+  return layer(layer(v, 3), 4, false);
+}
+
+async function run(backend: Backend): Promise<Float32Array> {
+  const y = chain((data, shape) => backend.keep(backend.upload(data, shape)), {
+    pad: (x) => backend.reflectPad(x, [1, 1, 1, 1]),
+    conv: (x, w, b, relu) => backend.conv2d(x, w, b, relu),
+    pool: (x) => backend.maxPool2x2Ceil(x),
+    up: (x, h, w) => backend.resizeNearest(x, h, w),
+  });
+  return (await backend.readHost(y)).data;
+}
+
+describe('the blocked layout on onnx-node', () => {
+  it("reads ONNX Runtime's block size from the CPU", async () => {
+    const b = await probeBlockSize(mainThreadRuntime);
+    const expected = expectedBlockSize();
+    if (expected !== undefined) expect(b).toBe(expected);
+    else expect([1, 4, 8, 16]).toContain(b);
+  });
+
+  it('a runtime without blocked kernels reports 1', async () => {
+    const failing: OnnxRuntime = { ...mainThreadRuntime, createSession: () => Promise.reject(new Error('no such op')) };
+    expect(await probeBlockSize(failing)).toBe(1);
+  });
+
+  it('reorders a filter as MLAS reads it: [O/b][I/b][kh][kw][b_in][b_out], or [O/b][I][kh][kw][b_out] below a block of inputs', () => {
+    const at = (o: number, i: number, t: number, I: number) => (o * I + i) * 4 + t; // w[k] = k; a 2×2 kernel has 4 taps
+    const blocked = blockedFilter(
+      Float32Array.from({ length: 8 * 8 * 4 }, (_, k) => k),
+      [8, 8, 2, 2],
+      4,
+    );
+    // Output block 1, input block 1, tap 2, input lane 3, output lane 1.
+    expect(blocked[(((1 * 2 + 1) * 4 + 2) * 4 + 3) * 4 + 1]).toBe(at(4 + 1, 4 + 3, 2, 8));
+    expect(blocked[0]).toBe(at(0, 0, 0, 8));
+    expect(blocked[1]).toBe(at(1, 0, 0, 8)); // output lanes are innermost
+    const byOutput = blockedFilter(
+      Float32Array.from({ length: 8 * 3 * 4 }, (_, k) => k),
+      [8, 3, 2, 2],
+      4,
+    );
+    // Output block 1, input channel 2, tap 3, output lane 2.
+    expect(byOutput[((1 * 3 + 2) * 4 + 3) * 4 + 2]).toBe(at(4 + 2, 2, 3, 3));
+  });
+
+  it('keeps padding, pooling and upsampling between convolutions blocked: one ReorderOutput at the end', () => {
+    // Recording only: planFor lowers without running anything.
+    const k = new OnnxKernels('record', { addConstant: () => undefined, dropConstant: () => undefined } as unknown as Executor);
+    const h = (v: LazyValue) => ({ handle: v, shape: v.shape });
+    const y = chain(
+      (data, shape) => {
+        const v = k.upload(data, shape);
+        k.keep(h(v));
+        return v;
+      },
+      {
+        pad: (x) => k.reflectPad(h(x), [1, 1, 1, 1]),
+        conv: (x, w, b, relu) => k.conv2d(h(x), h(w), h(b), relu),
+        pool: (x) => k.maxPool2x2Ceil(h(x)),
+        up: (x, hh, ww) => k.resizeNearest(h(x), hh, ww),
+      },
+    );
+    const nodes = planFor([y], undefined, 16).graph.nodes;
+    const blocked = nodes.filter((n) => n.domain === NCHWC_DOMAIN).map((n) => n.opType);
+    expect(blocked.filter((o) => o === 'Conv')).toHaveLength(5);
+    expect(blocked).toEqual(expect.arrayContaining(['MaxPool', 'Upsample']));
+    expect(blocked.filter((o) => o === 'ReorderOutput')).toHaveLength(1);
+    expect(blocked).not.toContain('ReorderInput'); // the first convolution reads the 3-channel image in NCHW
+    expect(nodes.filter((n) => n.opType === 'Pad')).toHaveLength(5);
+    // Block size 1: plain NCHW nodes only, ORT's own pass chooses the layout.
+    expect(planFor([y], undefined, 1).graph.nodes.every((n) => n.domain === undefined)).toBe(true);
+  });
+
+  it('computes what the graph without it computes', async () => {
+    const blocked = await run(await createOnnxNodeBackend({ threads: 1 }));
+    const plain = await run(await createOnnxNodeBackend({ threads: 1, blockedLayout: false }));
+    expect(blocked.length).toBe(16 * 2 * Math.ceil(H / 2) * 2 * Math.ceil(W / 2));
+    let worst = 0;
+    for (let i = 0; i < plain.length; i++) worst = Math.max(worst, Math.abs((blocked[i] as number) - (plain[i] as number)));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('a stylizer gives the same image with and without it', async () => {
+    const weights = randomImageWeights(5);
+    const picture = (h: number, w: number): HostTensor => ({
+      shape: [1, 3, h, w],
+      data: Float32Array.from({ length: 3 * h * w }, () => rand()),
+    });
+    const [content, style] = [picture(40, 56), picture(48, 32)];
+    const outputs = [];
+    for (const blockedLayout of [true, false]) {
+      const stylizer = Stylizer.create(await createOnnxNodeBackend({ threads: 1, blockedLayout }), weights);
+      outputs.push((await stylizer.stylizeFloat(content, style)).output.data);
+      stylizer.dispose();
+    }
+    let worst = 0;
+    for (let i = 0; i < outputs[0]!.length; i++) worst = Math.max(worst, Math.abs(outputs[0]![i]! - outputs[1]![i]!));
+    expect(worst).toBeLessThan(1e-4);
+  });
+});
