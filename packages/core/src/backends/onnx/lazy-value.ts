@@ -35,7 +35,7 @@ export interface Emitter {
   /** The u8 value and parameters `name` was dequantized from in this graph, if it was. */
   quantizedSource(name: string): QuantizedValue | undefined;
   /**
-   * ONNX Runtime's NCHWc block size on this machine (16 with AVX-512, 8 with AVX2), or 1 where the graph
+   * ONNX Runtime's NCHWc block size on this machine (16 with AVX-512, 8 on other x86-64), or 1 where the graph
    * uses no blocked layout (another runtime, or no blocked kernels).
    */
   readonly blockSize: number;

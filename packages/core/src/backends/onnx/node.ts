@@ -32,7 +32,8 @@ export interface OnnxNodeOptions extends OnnxGraphOptions {
   /**
    * Whether graphs name ONNX Runtime's blocked (NCHWc) CPU kernels themselves, so that reflection padding,
    * pooling and upsampling between convolutions stay in the blocked layout (default true; CPU only). The
-   * same numbers either way; false leaves the layout to ORT's own pass (for comparing, tools/bench/bench.mjs).
+   * same numbers either way; false leaves the layout to ORT's own pass (for comparing: the `onnx-nchw`
+   * runtime of tools/bench/run.mjs, `profile.mjs --nchw`).
    */
   readonly blockedLayout?: boolean;
   /** Further ONNX Runtime session options, applied over ours (e.g. `enableProfiling` to find where time goes). */
@@ -87,11 +88,13 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     // creation, so that 'auto' falls back to the next backend instead of failing at the first read.
     const ort = await loadOrt();
     const settings = onnxNodeSessionOptions(options);
-    const main = mainRuntime(ort, name, settings);
-    const runtime = options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : main;
+    const runtime =
+      options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : mainRuntime(ort, name, settings);
     if (options.device === 'cuda') await probeCuda(ort, settings);
     // The block size is the CPU's, the same on every thread: probed here, so the worker starts with the first graph.
-    const blockSize = options.device !== 'cuda' && options.blockedLayout !== false ? await probeBlockSize(main) : 1;
+    // Probed with our options only: a caller's (profiling, providers) have no business with the probe.
+    const probe = mainRuntime(ort, name, onnxNodeSessionOptions({ ...options, sessionOptions: undefined }));
+    const blockSize = options.device !== 'cuda' && options.blockedLayout !== false ? await probeBlockSize(probe) : 1;
     return createOnnxBackendFrom({ ...runtime, blockSize }, options);
   } catch (error) {
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });

@@ -9,7 +9,7 @@ import { Message } from './protobuf.js';
 export const OPSET = 17;
 /** ONNX Runtime's contrib operators (MultiHeadAttention). */
 export const MICROSOFT_DOMAIN = 'com.microsoft';
-/** ONNX Runtime's blocked-layout (NCHWc) CPU operators: ReorderInput, ReorderOutput, NchwcConv. */
+/** ONNX Runtime's blocked-layout (NCHWc) CPU operators: ReorderInput, ReorderOutput, Conv, MaxPool, Upsample. */
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
 /** IR version 8 is the one that goes with opset 17 (onnx/docs/Versioning.md). */
 const IR_VERSION = 8;

@@ -48,7 +48,8 @@ const PROBE_COLUMNS = 2;
 /**
  * ONNX Runtime's NCHWc block size on this machine, read from what its ReorderInput does to a tensor whose
  * values name their channel and column; 1 when the runtime has no blocked kernels (they are registered
- * only where MLAS has them: x86-64 with AVX2 or AVX-512) or does something else than expected.
+ * only where MLAS has them: every x86-64 build, some ARM64 and RISC-V builds; never WebAssembly) or does
+ * something else than expected.
  */
 export async function probeBlockSize(runtime: OnnxRuntime): Promise<number> {
   const dims = [1, PROBE_CHANNELS, 1, PROBE_COLUMNS];
