@@ -57,14 +57,14 @@ describe('adaattn stylize --strength with the strength endpoint', () => {
     return Math.max(...sums.map((s) => Math.abs(s) / (a.length / 3)));
   }
 
-  it('gives the photo back at strength 0 (20.8 dB and 9.4 levels measured; 12.9 dB and 62 without the endpoint)', async () => {
+  it('gives the photo back at strength 0 (21.1 dB and 8.7 levels measured; 12.9 dB and 62 without the endpoint)', async () => {
     const zero = await stylize('zero', '0');
     const full = await stylize('full', '1');
     console.log(
       `strength 0: ${psnr(zero, photo).toFixed(1)} dB, colour shift ${colourShift(zero, photo).toFixed(1)}; strength 1: ${psnr(full, photo).toFixed(1)} dB`,
     );
-    expect(psnr(zero, photo)).toBeGreaterThan(19);
-    expect(colourShift(zero, photo)).toBeLessThan(15);
+    expect(psnr(zero, photo)).toBeGreaterThan(20);
+    expect(colourShift(zero, photo)).toBeLessThan(12);
     expect(psnr(full, photo)).toBeLessThan(17);
   });
 
