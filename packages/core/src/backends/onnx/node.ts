@@ -91,14 +91,23 @@ export async function createOnnxNodeBackend(options: OnnxNodeOptions = {}): Prom
     const runtime =
       options.device !== 'cuda' && options.thread !== 'main' ? threadRuntime(name, settings) : mainRuntime(ort, name, settings);
     if (options.device === 'cuda') await probeCuda(ort, settings);
-    // The block size is the CPU's, the same on every thread: probed here, so the worker starts with the first graph.
-    // Probed with our options only: a caller's (profiling, providers) have no business with the probe.
-    const probe = mainRuntime(ort, name, onnxNodeSessionOptions({ ...options, sessionOptions: undefined }));
-    const blockSize = options.device !== 'cuda' && options.blockedLayout !== false ? await probeBlockSize(probe) : 1;
+    const blockSize = options.device === 'cuda' || options.blockedLayout === false ? 1 : await cpuBlockSize(ort);
     return createOnnxBackendFrom({ ...runtime, blockSize }, options);
   } catch (error) {
     throw new BackendError('backend-unavailable', `${name}: ${reasonOf(error)}`, [{ name, reason: reasonOf(error) }], { cause: error });
   }
+}
+
+let probedBlockSize: Promise<number> | undefined;
+
+/**
+ * ONNX Runtime's NCHWc block size on this CPU, probed once per process (it is the CPU's, the same on every
+ * thread and for every backend): on the calling thread, so the worker still starts with the first graph,
+ * and with our session options only (a caller's profiling or providers have no business with the probe).
+ */
+function cpuBlockSize(ort: typeof OrtNode): Promise<number> {
+  probedBlockSize ??= probeBlockSize(mainRuntime(ort, 'onnx-node', onnxNodeSessionOptions({})));
+  return probedBlockSize;
 }
 
 function mainRuntime(ort: typeof OrtNode, name: string, settings: OrtNode.InferenceSession.SessionOptions): OnnxRuntime {
