@@ -1,12 +1,12 @@
 // Where the time goes on ONNX Runtime: one warm stylize with ORT's profiler on, summed per operator type.
-//   node tools/bench/profile.mjs [--size 512] [--cached] [--int8] [--nchw] [--model packages/model-image]
+//   node tools/bench/profile.mjs [--size 512] [--cached] [--int8] [--nchw] [--model packages/model-image | packages/model-video]
 // --nchw: without the blocked layout named in the graphs (blockedLayout: false), as before issue 15's last step.
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Stylizer, loadModelFromFiles } from '@adaattn/core';
+import { loadModelFromFiles, stylizerFromWeights } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
 import { sampleImage } from './inputs.mjs';
 
@@ -30,7 +30,11 @@ const backend = await createOnnxNodeBackend({
   blockedLayout: !values.nchw,
   sessionOptions: { enableProfiling: true, profileFilePrefix: join(dir, 'ort') },
 });
-const stylizer = Stylizer.create(backend, loaded.weights, values.int8 ? { int8: loaded.config.int8 } : {});
+const stylizer = stylizerFromWeights(
+  backend,
+  { variant: loaded.config.variant, weights: loaded.weights },
+  values.int8 ? { int8: loaded.config.int8 } : {},
+);
 const [content, style] = [await sampleImage('content/tubingen.jpg', size), await sampleImage('style/udnie.jpg', size)];
 const features = values.cached ? await stylizer.encodeStyle(style) : undefined;
 await stylizer.stylize(content, features ?? style); // sessions made, profiles start

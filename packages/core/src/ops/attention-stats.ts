@@ -14,18 +14,19 @@
  * cosine; the additive mask then works inside the relu: relu(cos + 1 − 1e15) = 0 removes a position just as
  * −1e15 does before a softmax.
  *
- * A backend may supply its own softmax kernel (`Kernels.attentionStats`); otherwise, and always for
- * 'cosine', this composes it from primitives. Callers bound n (see attention.ts): the [n,Ns] matrices are
+ * A backend may supply its own kernel for both kinds (`Kernels.attentionStats`); otherwise this composes
+ * it from primitives. Callers bound n (see attention.ts): the [n,Ns] matrices are
  * the op's big temporaries, and no more than three are alive at once (the mask, and two of logits /
  * masked logits / weights), which is what `rowsPerChunk` budgets for.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Backend } from '../tensor/backend.js';
+import type { AttentionKind } from '../tensor/kernels.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, sameShape } from '../tensor/types.js';
 
-/** How logits become attention weights. */
-export type AttentionKind = 'softmax' | 'cosine';
+/** How logits become attention weights (defined with the kernel contract, which takes it too). */
+export type { AttentionKind };
 
 /** The video model's row-normalisation epsilon (inference_frame.py: `a / (a.sum(-1) + 1e-5)`). */
 export const COSINE_ROW_EPS = 1e-5;
@@ -120,12 +121,11 @@ export function attentionStats(
   kind: AttentionKind = 'softmax',
 ): [Tensor, Tensor] {
   checkOperands(q, k, v, vSquared, mask);
-  if (kind === 'softmax') {
-    const fused = b.fusedAttentionStats();
-    if (fused !== undefined) return fused(q, k, v, vSquared, mask);
-  } else if (kind !== 'cosine') {
+  if (kind !== 'softmax' && kind !== 'cosine') {
     throw new InvalidArgumentError(`attentionStats: kind must be 'softmax' or 'cosine', got ${String(kind)}`);
   }
+  const fused = b.fusedAttentionStats();
+  if (fused !== undefined) return fused(q, k, v, vSquared, mask, kind);
   return b.scope(() => {
     const a = kind === 'softmax' ? softmaxWeights(b, q, k, mask) : cosineWeights(b, q, k, mask);
     const m = b.matmul(a, v);

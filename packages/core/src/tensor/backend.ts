@@ -6,7 +6,7 @@
  * Make one with `createBackend(kernels)`; runtimes do that for you (`createTfjsBackend`, `createReferenceBackend`).
  */
 import { DisposedError, InvalidArgumentError } from '../errors.js';
-import type { BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from './kernels.js';
+import type { AttentionKind, BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from './kernels.js';
 import { ScopeStack } from './scope.js';
 import { Tensor, type TensorOwner } from './tensor.js';
 import type { HostTensor, Shape } from './types.js';
@@ -356,13 +356,14 @@ export class Backend implements TensorOwner {
    * @internal The backend's fused attention-statistics kernel, if it has one; ops/attention-stats.ts owns
    * the contract, the checks and the default composition.
    */
-  fusedAttentionStats(): ((q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: Tensor | null) => [Tensor, Tensor]) | undefined {
+  fusedAttentionStats():
+    ((q: Tensor, k: Tensor, v: Tensor, vSquared: Tensor, mask: Tensor | null, kind: AttentionKind) => [Tensor, Tensor]) | undefined {
     const kernel = this.kernels.attentionStats;
     if (kernel === undefined) return undefined;
-    return (q, k, v, vSquared, mask) => {
+    return (q, k, v, vSquared, mask, kind) => {
       const [b, n] = q.shape as [number, number];
       const c = v.shape[2] as number;
-      const [m, s] = kernel.call(this.kernels, q, k, v, vSquared, mask);
+      const [m, s] = kernel.call(this.kernels, q, k, v, vSquared, mask, kind);
       return [this.wrap(m, [b, n, c]), this.wrap(s, [b, n, c])];
     };
   }

@@ -15,6 +15,9 @@ import type { Shape } from './types.js';
  * What a read may be told by the call it serves: a graph runtime does the call's work in `read`, so it
  * checks the signal and reports progress there (between pieces of work it can run separately).
  */
+/** How attention logits become weights (ops/attention-stats.ts): a softmax, or the video model's cosine rows. */
+export type AttentionKind = 'softmax' | 'cosine';
+
 export interface ReadControl {
   /** Checked between pieces of work; the read rejects with an AbortError when it has fired. */
   readonly signal?: AbortSignal;
@@ -106,10 +109,17 @@ export interface Kernels<H = unknown> {
   /** [N,H·W,C] → [N,C,H,W]. Default: transpose + reshape. */
   fromPositions?(x: KernelInput<H>, height: number, width: number): H;
   /**
-   * Fused attention statistics for a chunk of queries (see ops/attention-stats.ts for the contract and the
-   * default composition): returns [mean, std], each [B,n,C].
+   * Fused attention statistics for a chunk of queries, of either kind (see ops/attention-stats.ts for the
+   * contract and the default composition): returns [mean, std], each [B,n,C].
    */
-  attentionStats?(q: KernelInput<H>, k: KernelInput<H>, v: KernelInput<H>, vSquared: KernelInput<H>, mask: KernelInput<H> | null): [H, H];
+  attentionStats?(
+    q: KernelInput<H>,
+    k: KernelInput<H>,
+    v: KernelInput<H>,
+    vSquared: KernelInput<H>,
+    mask: KernelInput<H> | null,
+    kind: AttentionKind,
+  ): [H, H];
 
   /**
    * Told when core exempts a tensor from scopes (`Backend.keep`: the model's weights). A hint that it will

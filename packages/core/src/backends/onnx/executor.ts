@@ -95,6 +95,8 @@ export class Executor {
   private totalConstantBytes = 0;
 
   private readonly onRun: ((info: GraphRunInfo) => void) | undefined;
+  /** The runtime's NCHWc block size (Emitter.blockSize): what the kernels may record for blocked kernels. */
+  readonly blockSize: number;
 
   /**
    * `pieces.flops`: work per piece of a watched read; with `ramp`, the first read uses a quarter of it and
@@ -110,6 +112,7 @@ export class Executor {
     this.runtime = runtime;
     this.cache = cache;
     this.onRun = onRun;
+    this.blockSize = runtime.blockSize ?? 1;
     this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes, runtime.blockSize);
     this.pieces = new PieceRunner(this.banded);
     this.pieceFlops = pieces.ramp ? pieces.flops / 4 : pieces.flops;

@@ -20,9 +20,12 @@
  * - attentionStats (softmax) → one MatMul of the weights with [V | V²] instead of two: the [n × Ns]
  *   weights are streamed once, and the wider product runs closer to the machine's peak. The logits get
  *   core's subnormal guard (ReduceMax, Max) as in the composed op, so every backend computes the same.
+ *   attentionStats (cosine, the video model) → relu(Q·K + 1 + mask), row sums by ReduceSum, the same MatMul.
+ *   Where the runtime has blocked kernels and there is no mask, both products of either kind are blocked 1×1
+ *   convolutions instead (lowerBlockedAttention), which MLAS runs ~1.6× faster than its SGEMM on these shapes.
  */
-import type { BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from '../../tensor/kernels.js';
-import { LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
+import type { AttentionKind, BinaryOp, ConvInt8Ranges, KernelInput, Kernels, Pads, ReadControl } from '../../tensor/kernels.js';
+import { COSINE_ROW_EPS, LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
 import { nearestSourceIndices } from '../../tensor/nearest.js';
 import { sizeOf, type Shape } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
@@ -67,6 +70,111 @@ function guardedLogits(e: Emitter, logits: string, mask: string | undefined): st
   if (mask === undefined) return single(e, 'Max', [logits, floorOf(logits)]);
   const clamped = single(e, 'Max', [logits, floorOf(single(e, 'Add', [logits, mask]))]);
   return single(e, 'Add', [clamped, mask]);
+}
+
+function softmaxWeights(e: Emitter, logits: string, mask: string | undefined): string {
+  return single(e, 'Softmax', [guardedLogits(e, logits, mask)], { axis: attr.int(-1) });
+}
+
+/** The video model's weights: relu(logits + 1 + mask), each row / (its sum + COSINE_ROW_EPS). */
+function cosineWeights(e: Emitter, logits: string, mask: string | undefined): string {
+  const shifted = single(e, 'Add', [logits, e.scalar(1)]);
+  const a = single(e, 'Relu', [mask === undefined ? shifted : single(e, 'Add', [shifted, mask])]);
+  const rowSum = single(e, 'ReduceSum', [a, e.int64([-1])], { keepdims: attr.int(1) });
+  return single(e, 'Div', [a, single(e, 'Add', [rowSum, e.scalar(COSINE_ROW_EPS)])]);
+}
+
+/**
+ * The attention's two products as ONNX Runtime's blocked 1×1 convolutions (issue 15): with the queries as a
+ * 1-pixel-wide image of n rows and Ck channels, the logits are a convolution whose Ns output channels are the
+ * keys, and A·[V | V²] one whose Ns input channels are the weights. MLAS's blocked convolution kernels run
+ * these shapes ~1.6× faster than its SGEMM (tools/bench/attention-gemm.mjs), and the weights never leave the
+ * blocked layout: the softmax is taken on it (row maximum over the channel blocks and their lanes), and its
+ * division comes after the second product, which also yields the row sums from a block of ones appended to
+ * [V | V²]. Style positions are padded to whole blocks: a padded key's logit is −1e30 through the bias (never
+ * a row's maximum) and its row of [V | V² | 1] is zero, so it adds nothing. The subnormal guard is the
+ * composed op's (weights at least e^−40 of the row's largest). The cosine kind is simpler still: its +1 is
+ * the first convolution's bias and its relu the convolution's fused activation, so the weights are that
+ * convolution's output, and the row sums get the composed op's epsilon.
+ */
+type BlockedAttentionShape = {
+  readonly kind: AttentionKind;
+  readonly keyChannels: number;
+  readonly positions: number;
+  /** Style positions padded to whole blocks. */
+  readonly paddedPositions: number;
+  /** 2C: the width of [V | V²]. */
+  readonly valueWidth: number;
+  readonly b: number;
+};
+
+/** A [R, C] row-major matrix (R, C whole blocks of b) as the blocked 1×1 filter of a C-in, R-out convolution: OIHWBiBo. */
+function blockedMatrixFilter(e: Emitter, x: string, inputs: number, outputs: number, b: number): string {
+  const blocks = single(e, 'Reshape', [x, e.int64([inputs / b, b, outputs / b, b])]);
+  return single(e, 'Reshape', [single(e, 'Transpose', [blocks], { perm: attr.ints([2, 0, 1, 3]) }), e.int64([outputs, inputs, 1, 1])]);
+}
+
+/** Keys k [1, Ck, Ns] as the logits' filter [Ns', Ck, 1, 1]. */
+function lowerKeyFilter(e: Emitter, k: string, s: BlockedAttentionShape): string {
+  const pad = s.paddedPositions - s.positions;
+  const padded = pad === 0 ? k : single(e, 'Pad', [k, e.int64([0, 0, 0, 0, 0, pad])]);
+  return blockedMatrixFilter(e, padded, s.keyChannels, s.paddedPositions, s.b);
+}
+
+/** [V | V²] [1, Ns, 2C] as the second product's filter [2C + b, Ns', 1, 1], its last block the row sums' ones. */
+function lowerValueFilter(e: Emitter, both: string, s: BlockedAttentionShape): string {
+  const ones = e.tensor(`ones 1x${s.positions}x${s.b}`, () => ({
+    dataType: 'float32',
+    dims: [1, s.positions, s.b],
+    data: new Float32Array(s.positions * s.b).fill(1),
+  }));
+  const withOnes = single(e, 'Concat', [both, ones], { axis: attr.int(2) });
+  const pad = s.paddedPositions - s.positions;
+  const padded = pad === 0 ? withOnes : single(e, 'Pad', [withOnes, e.int64([0, 0, 0, 0, pad, 0])]);
+  return blockedMatrixFilter(e, padded, s.paddedPositions, s.valueWidth + s.b, s.b);
+}
+
+/** exp(logit − row max), floored at e^−40 (the subnormal guard), on the blocked logits [1, Ns', n, 1]. */
+function blockedSoftmaxNumerators(e: Emitter, logits: string, n: number, s: BlockedAttentionShape): string {
+  const { b, paddedPositions } = s;
+  const lanes = single(e, 'Reshape', [logits, e.int64([1, paddedPositions / b, n, b])]);
+  // The row maxima widened to a block's lanes first: ORT broadcasts along outer axes in whole spans, but
+  // along the innermost one element by element (~5× slower on this tensor, the largest of the model).
+  const rowMax = single(e, 'Expand', [
+    single(e, 'ReduceMax', [lanes], { axes: attr.ints([1, 3]), keepdims: attr.int(1) }),
+    e.int64([1, 1, n, b]),
+  ]);
+  const shifted = single(e, 'Clip', [single(e, 'Sub', [lanes, rowMax]), e.scalar(-LOGIT_FLOOR_BELOW_ROW_MAX)]);
+  return single(e, 'Reshape', [single(e, 'Exp', [shifted]), e.int64([1, paddedPositions, n, 1])]);
+}
+
+/** [A·V | A·V²] [1, n, 2C] for queries q [1, n, Ck], from the two filters. */
+function lowerBlockedAttention(e: Emitter, q: string, keys: string, values: string, n: number, s: BlockedAttentionShape): string {
+  const { b, keyChannels, paddedPositions, valueWidth } = s;
+  // [n, Ck] row-major → blocked [Ck/b, n, b]: channel blocks outermost, as ORT's ReorderInput would lay them.
+  const lanes = single(e, 'Reshape', [q, e.int64([n, keyChannels / b, b])]);
+  const image = single(e, 'Reshape', [single(e, 'Transpose', [lanes], { perm: attr.ints([1, 0, 2]) }), e.int64([1, keyChannels, n, 1])]);
+  const kernel = { kernel_shape: attr.ints([1, 1]) };
+  const cosine = s.kind === 'cosine';
+  const keyBias = cosine ? 1 : 0;
+  const bias =
+    paddedPositions === s.positions && !cosine
+      ? []
+      : [
+          e.tensor(`key bias ${keyBias} ${s.positions}/${paddedPositions}`, () => ({
+            dataType: 'float32',
+            dims: [paddedPositions],
+            data: new Float32Array(paddedPositions).fill(keyBias).fill(-1e30, s.positions),
+          })),
+        ];
+  const logits = e.nchwcNode('Conv', [image, keys, ...bias], cosine ? { ...kernel, activation: attr.string('Relu') } : kernel);
+  const weights = cosine ? logits : blockedSoftmaxNumerators(e, logits, n, s);
+  const sums = single(e, 'Reshape', [e.nchwcNode('Conv', [weights, values], kernel), e.int64([valueWidth / b + 1, n, b])]);
+  const blocks = valueWidth / b;
+  const weighted = single(e, 'Slice', [sums, e.int64([0]), e.int64([blocks]), e.int64([0])]);
+  const rowSum = single(e, 'Slice', [sums, e.int64([blocks, 0]), e.int64([blocks + 1, 1]), e.int64([0, 2])]);
+  const normalised = single(e, 'Div', [weighted, cosine ? single(e, 'Add', [rowSum, e.scalar(COSINE_ROW_EPS)]) : rowSum]);
+  return single(e, 'Reshape', [single(e, 'Transpose', [normalised], { perm: attr.ints([1, 0, 2]) }), e.int64([1, n, valueWidth])]);
 }
 
 /**
@@ -274,6 +382,9 @@ export class OnnxKernels implements Kernels<LazyValue> {
   private live = 0;
   /** [V | V²] per V, made once and shared by every chunk (and every call, while V lives). */
   private readonly valuePairs = new WeakMap<LazyValue, { vSquared: LazyValue; both: LazyValue }>();
+  /** Keys and [V | V² | 1] as blocked 1×1 filters (blockedAttention), per keys and per value pair. */
+  private readonly keyFilters = new WeakMap<LazyValue, LazyValue>();
+  private readonly valueFilters = new WeakMap<LazyValue, LazyValue>();
 
   /** Work happens in `read`; the model's steps only record. */
   readonly deferred = true;
@@ -644,24 +755,17 @@ export class OnnxKernels implements Kernels<LazyValue> {
     return this.op([n, c, height, width], `image ${height} ${width}`, [x], (e, [a]) => lower(e, a as string, height), { band });
   }
 
-  attentionStats(q: In, k: In, v: In, vSquared: In, mask: In | null): [LazyValue, LazyValue] {
+  attentionStats(q: In, k: In, v: In, vSquared: In, mask: In | null, kind: AttentionKind): [LazyValue, LazyValue] {
     const [batch, n] = q.shape as [number, number];
     const c = v.shape[2] as number;
     const both = this.valuePair(v, vSquared);
-    const inputs = [q, k, { handle: both, shape: both.shape }, ...(mask === null ? [] : [mask])];
-    const lower: Lower = (e, [qn, kn, vn, mn]) => {
-      const logits = guardedLogits(e, single(e, 'MatMul', [qn as string, kn as string]), mn);
-      return single(e, 'MatMul', [single(e, 'Softmax', [logits], { axis: attr.int(-1) }), vn as string]);
-    };
-    const band: BandRule = {
-      need: (axis, range) => (axis !== 1 ? undefined : [{ axis, range }, 'whole', 'whole', ...(mask === null ? [] : [{ axis, range }])]),
-      lower: (e, names) => lower(e, names),
-    };
     // Internal values: core never sees them, so they are not counted and never fetched on their own.
     // Two products (logits with the keys, weights with [V | V²]) and the softmax over the style positions.
     const [positions, keyChannels] = [k.shape[2] as number, k.shape[1] as number];
     const cost = batch * n * positions * (2 * keyChannels + 4 * c + 5);
-    const products = hidden(record([batch, n, 2 * c], `attention ${mask !== null}`, inputs, lower, { band, cost }, this.cell));
+    const products = hidden(
+      (mask === null ? this.blockedAttention(q, k, both, kind, cost) : undefined) ?? this.composedAttention(q, k, both, mask, kind, cost),
+    );
     const p = { handle: products, shape: products.shape };
     const m = this.rowOp([batch, n, c], `attention-mean ${c}`, [p], (e, [pn]) =>
       single(e, 'Slice', [pn as string, e.int64([0]), e.int64([c]), e.int64([2])]),
@@ -672,6 +776,67 @@ export class OnnxKernels implements Kernels<LazyValue> {
       return single(e, 'Sqrt', [single(e, 'Relu', [variance])]);
     });
     return [m, s];
+  }
+
+  /** Logits, weights (guarded softmax, or cosine rows) and one product with [V | V²], as MatMuls. */
+  private composedAttention(q: In, k: In, both: LazyValue, mask: In | null, kind: AttentionKind, cost: number): LazyValue {
+    const inputs = [q, k, { handle: both, shape: both.shape }, ...(mask === null ? [] : [mask])];
+    const lower: Lower = (e, [qn, kn, vn, mn]) => {
+      const logits = single(e, 'MatMul', [qn as string, kn as string]);
+      return single(e, 'MatMul', [kind === 'cosine' ? cosineWeights(e, logits, mn) : softmaxWeights(e, logits, mn), vn as string]);
+    };
+    const band: BandRule = {
+      need: (axis, range) => (axis !== 1 ? undefined : [{ axis, range }, 'whole', 'whole', ...(mask === null ? [] : [{ axis, range }])]),
+      lower: (e, names) => lower(e, names),
+    };
+    const shape = [q.shape[0] as number, q.shape[1] as number, both.shape[2] as number];
+    return record(shape, `attention ${kind} ${mask !== null}`, inputs, lower, { band, cost }, this.cell);
+  }
+
+  /**
+   * The unmasked attention on ONNX Runtime's blocked kernels (lowerBlockedAttention), where the runtime has
+   * them and the channels fill whole blocks; undefined otherwise. The filters are values of their own, made
+   * once per style and shared by every chunk and band.
+   */
+  private blockedAttention(q: In, k: In, both: LazyValue, kind: AttentionKind, cost: number): LazyValue | undefined {
+    const b = this.executor.blockSize;
+    const [batch, n, keyChannels] = q.shape as [number, number, number];
+    const [positions, valueWidth] = [k.shape[2] as number, both.shape[2] as number];
+    if (b <= 1 || batch !== 1 || keyChannels % b !== 0 || valueWidth % b !== 0) return undefined;
+    const shape: BlockedAttentionShape = { kind, keyChannels, positions, paddedPositions: Math.ceil(positions / b) * b, valueWidth, b };
+    const keys = this.filterOf(this.keyFilters, k.handle, () =>
+      record(
+        [shape.paddedPositions, keyChannels, 1, 1],
+        `key-filter ${b}`,
+        [k],
+        (e, [kn]) => lowerKeyFilter(e, kn as string, shape),
+        {},
+        this.cell,
+      ),
+    );
+    const values = this.filterOf(this.valueFilters, both, () =>
+      record(
+        [valueWidth + b, shape.paddedPositions, 1, 1],
+        `value-filter ${b}`,
+        [{ handle: both, shape: both.shape }],
+        (e, [vn]) => lowerValueFilter(e, vn as string, shape),
+        {},
+        this.cell,
+      ),
+    );
+    const inputs = [q, { handle: keys, shape: keys.shape }, { handle: values, shape: values.shape }];
+    const band: BandRule = {
+      need: (axis, range) => (axis !== 1 ? undefined : [{ axis, range }, 'whole', 'whole']),
+      lower: (e, [qn, kn, vn], _axis, [lo, hi]) => lowerBlockedAttention(e, qn as string, kn as string, vn as string, hi - lo, shape),
+    };
+    const lower: Lower = (e, [qn, kn, vn]) => lowerBlockedAttention(e, qn as string, kn as string, vn as string, n, shape);
+    return record([1, n, valueWidth], `attention ${kind} blocked ${b}`, inputs, lower, { band, cost }, this.cell);
+  }
+
+  private filterOf(cache: WeakMap<LazyValue, LazyValue>, source: LazyValue, make: () => LazyValue): LazyValue {
+    let filter = cache.get(source);
+    if (filter === undefined) cache.set(source, (filter = hidden(make())));
+    return filter;
   }
 
   private valuePair(v: In, vSquared: In): LazyValue {

@@ -2,12 +2,15 @@
  * The blocked (NCHWc) layout on onnx-node: the probe reads the CPU's block size, a chain of convolutions
  * with reflection padding, ceil-mode pooling and ×2 upsampling between them stays blocked from its first
  * convolution to its last (one ReorderOutput, no ReorderInput), and computes the same numbers as the graph
- * that leaves the layout to ONNX Runtime's own pass.
+ * that leaves the layout to ONNX Runtime's own pass; the attention runs as two blocked 1×1 convolutions and
+ * computes what its MatMul, Softmax, MatMul form computes.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Stylizer } from '../../model/stylizer.js';
+import { attentionStats, type AttentionKind } from '../../ops/attention-stats.js';
 import { randomImageWeights } from '../../testing/index.js';
+import type { Backend } from '../../tensor/backend.js';
 import type { HostTensor } from '../../tensor/types.js';
 import type { Executor } from './executor.js';
 import { blockedFilter, OnnxKernels } from './kernels.js';
@@ -153,6 +156,104 @@ describe('the blocked layout on onnx-node', () => {
     // Where the CPU has blocked kernels the backend did lower to them: each padding gains its two Reshapes.
     if ((await probeBlockSize(mainThreadRuntime)) > 1) expect(blocked.nodes).toBeGreaterThan(plain.nodes + 8);
     else expect(blocked.nodes).toBe(plain.nodes);
+  });
+
+  describe('the attention as two blocked 1×1 convolutions', () => {
+    // 32 key channels and 2 × 8 value channels fill whole blocks; 41 style positions do not (padded to 48).
+    const [n, keyChannels, positions, c] = [37, 32, 41, 8];
+    const tensor = (shape: number[], f: () => number): HostTensor => ({
+      shape,
+      data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, f),
+    });
+    // Logits spread over ~±150 (near-one-hot rows, as in the model), and all far below 0 in the second
+    // case: a padded position's logit would be the row maximum there but for its −1e30 bias.
+    const q = tensor([1, n, keyChannels], () => (rand() - 0.5) * 6);
+    const k = tensor([1, keyChannels, positions], () => (rand() - 0.5) * 6);
+    const negative = tensor([1, keyChannels, positions], () => -2 - 4 * rand());
+    const positiveQ = tensor([1, n, keyChannels], () => 1 + rand());
+    const v = tensor([1, positions, c], () => rand() * 4 - 1);
+    const mask = tensor([1, n, positions], () => (rand() < 0.3 ? -1e15 : 0));
+
+    async function statistics(
+      backend: Backend,
+      [qh, kh]: readonly [HostTensor, HostTensor],
+      kind: AttentionKind,
+      masked = false,
+    ): Promise<Float32Array[]> {
+      const [qt, kt, vt] = [qh, kh, v].map((x) => backend.fromHost(x)) as [
+        ReturnType<Backend['fromHost']>,
+        ReturnType<Backend['fromHost']>,
+        ReturnType<Backend['fromHost']>,
+      ];
+      const out = backend.scope(() =>
+        attentionStats(backend, qt, kt, vt, backend.mul(vt, vt), masked ? backend.fromHost(mask) : null, kind),
+      );
+      const hosts = await Promise.all(out.map((t) => backend.readHost(t)));
+      [...out, qt, kt, vt].forEach((t) => t.dispose());
+      return hosts.map((h) => h.data);
+    }
+
+    /**
+     * The largest difference of the means (relative) and of the variances S² (absolute). S itself is compared
+     * as S², since near-one-hot rows leave E[V²] − M² at rounding level, where √ magnifies any difference.
+     */
+    function worst([m, s]: readonly Float32Array[], [mRef, sRef]: readonly Float32Array[]): { mean: number; variance: number } {
+      let [mean, variance] = [0, 0];
+      m!.forEach((x, i) => (mean = Math.max(mean, Math.abs(x - mRef![i]!) / (1e-3 + Math.abs(mRef![i]!)))));
+      s!.forEach((x, i) => (variance = Math.max(variance, Math.abs(x * x - sRef![i]! * sRef![i]!))));
+      return { mean, variance };
+    }
+
+    it('records two blocked convolutions per chunk and reorders the keys and values once per style', () => {
+      const kernels = new OnnxKernels('record', {
+        addConstant: () => undefined,
+        dropConstant: () => undefined,
+        blockSize: 16,
+      } as unknown as Executor);
+      const up = (h: HostTensor) => {
+        const x = kernels.upload(h.data, h.shape);
+        return { handle: x, shape: x.shape };
+      };
+      const [kv, vv] = [up(k), up(v)];
+      const squares = { handle: kernels.binary('mul', vv, vv), shape: vv.shape };
+      const chunks = [up(q), up(positiveQ)].map((qq) => kernels.attentionStats(qq, kv, vv, squares, null, 'softmax')[0]);
+      const nodes = planFor(chunks, undefined, 16).graph.nodes;
+      expect(nodes.filter((node) => node.domain === NCHWC_DOMAIN && node.opType === 'Conv')).toHaveLength(4);
+      expect(nodes.filter((node) => node.opType === 'MatMul' || node.opType === 'Softmax')).toHaveLength(0);
+      // One Transpose per filter (keys, [V | V² | 1]) for both chunks, and one per chunk into and out of the blocks.
+      expect(nodes.filter((node) => node.opType === 'Transpose')).toHaveLength(2 + 2 * 2);
+      // With a mask: the MatMul form.
+      const masked = kernels.attentionStats(up(q), kv, vv, squares, up(mask), 'softmax')[0];
+      // The cosine kind: the relu is the first convolution's activation, so no elementwise op touches the weights.
+      const cosine = planFor([kernels.attentionStats(up(q), kv, vv, squares, null, 'cosine')[0]], undefined, 16).graph.nodes;
+      expect(cosine.filter((node) => node.domain === NCHWC_DOMAIN && node.opType === 'Conv')).toHaveLength(2);
+      expect(cosine.filter((node) => ['Exp', 'Relu', 'ReduceMax', 'ReduceSum'].includes(node.opType))).toHaveLength(0);
+      expect(planFor([masked], undefined, 16).graph.nodes.some((node) => node.domain === NCHWC_DOMAIN)).toBe(false);
+    });
+
+    for (const [label, inputs, kind] of [
+      ['softmax, logits of both signs', [q, k], 'softmax'],
+      ['softmax, every logit far below 0', [positiveQ, negative], 'softmax'],
+      ['cosine', [q, k], 'cosine'],
+    ] as const) {
+      it(`computes the same statistics, ${label}, whole and in bands`, async () => {
+        const plain = await statistics(await createOnnxNodeBackend({ threads: 1, blockedLayout: false }), inputs, kind);
+        for (const memoryBudgetBytes of [undefined, 1]) {
+          const blocked = await statistics(await createOnnxNodeBackend({ threads: 1, memoryBudgetBytes }), inputs, kind);
+          const { mean, variance } = worst(blocked, plain);
+          expect(mean).toBeLessThan(1e-5);
+          expect(variance).toBeLessThan(1e-5); // E[V²] is up to 9 here: a few float32 roundings of it
+        }
+      });
+    }
+
+    it('falls back to the MatMul form with a mask, with the same numbers', async () => {
+      for (const kind of ['softmax', 'cosine'] as const) {
+        const plain = await statistics(await createOnnxNodeBackend({ threads: 1, blockedLayout: false }), [q, k], kind, true);
+        const blocked = await statistics(await createOnnxNodeBackend({ threads: 1 }), [q, k], kind, true);
+        expect(worst(blocked, plain)).toEqual({ mean: 0, variance: 0 });
+      }
+    });
   });
 
   it('a stylizer gives the same image with and without it', async () => {

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../backends/ref-cpu/index.js';
 import { InvalidArgumentError, DisposedError } from '../../errors.js';
-import { attentionStats, LOGIT_FLOOR_BELOW_ROW_MAX } from '../../ops/attention-stats.js';
+import { attentionStats, LOGIT_FLOOR_BELOW_ROW_MAX, type AttentionKind } from '../../ops/attention-stats.js';
 import { chunkedAttentionStats } from '../../ops/chunked-attention.js';
 import { unitColumns, unitRows } from '../../ops/cosine.js';
 import { buildKey } from '../../ops/keys.js';
@@ -73,7 +73,7 @@ export function applyOp(b: Backend, op: OpCase['op'], xs: readonly Tensor[], att
     case 'fromPositions':
       return b.fromPositions(x, attrs['height'] as number, attrs['width'] as number);
     case 'attentionStats':
-      return b.scope(() => attentionStats(b, x, y, z, b.mul(z, z), w ?? null));
+      return b.scope(() => attentionStats(b, x, y, z, b.mul(z, z), w ?? null, (attrs?.['kind'] as AttentionKind | undefined) ?? 'softmax'));
     case 'mvn':
       return mvn(b, x);
   }
@@ -100,6 +100,8 @@ async function runCase(b: Backend, op: OpCase['op'], inputs: readonly HostTensor
 /** Random operands for ops whose behaviour depends on layout (sizes chosen odd/non-square on purpose). */
 function randomCases(seed: number): { name: string; op: OpCase['op']; inputs: HostTensor[]; attrs?: Attrs }[] {
   const r = (shape: number[], k: number, scale = 1) => randomTensor(shape, seed * 101 + k, scale);
+  // About half the positions masked out (−1e15), as region masks do.
+  const mask = (x: HostTensor): HostTensor => ({ shape: x.shape, data: x.data.map((v) => (v > 0 ? 0 : -1e15)) });
   return [
     {
       name: 'conv2d 3×3, 5→4 channels, batch 2, 7×6',
@@ -120,6 +122,24 @@ function randomCases(seed: number): { name: string; op: OpCase['op']; inputs: Ho
     { name: 'transpose rank 4 [1,0,3,2]', op: 'transpose', inputs: [r([2, 3, 4, 5], 18)], attrs: { perm: [1, 0, 3, 2] } },
     { name: 'mvn', op: 'mvn', inputs: [r([1, 4, 5, 3], 19, 3)] },
     { name: 'attentionStats', op: 'attentionStats', inputs: [r([1, 6, 4], 20), r([1, 4, 9], 21), r([1, 9, 3], 22)] },
+    // Whole blocks of 8 and 16 channels (ONNX Runtime's blocked lowering takes these), 41 style positions.
+    {
+      name: 'attentionStats, channels in whole blocks',
+      op: 'attentionStats',
+      inputs: [r([1, 37, 32], 25), r([1, 32, 41], 26), r([1, 41, 8], 27)],
+    },
+    {
+      name: 'attentionStats, cosine',
+      op: 'attentionStats',
+      inputs: [r([1, 37, 32], 28, 0.3), r([1, 32, 41], 29, 0.3), r([1, 41, 8], 30)],
+      attrs: { kind: 'cosine' },
+    },
+    {
+      name: 'attentionStats, cosine with a mask',
+      op: 'attentionStats',
+      inputs: [r([1, 6, 4], 31), r([1, 4, 9], 32), r([1, 9, 3], 33), mask(r([1, 6, 9], 34))],
+      attrs: { kind: 'cosine' },
+    },
     { name: 'matmul transposeA', op: 'matmul', inputs: [r([1, 7, 5], 23), r([1, 7, 4], 24)], attrs: { transposeA: true } },
   ];
 }
