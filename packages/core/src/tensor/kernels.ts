@@ -11,13 +11,13 @@
  */
 import type { Shape } from './types.js';
 
+/** How attention logits become weights (ops/attention-stats.ts): a softmax, or the video model's cosine rows. */
+export type AttentionKind = 'softmax' | 'cosine';
+
 /**
  * What a read may be told by the call it serves: a graph runtime does the call's work in `read`, so it
  * checks the signal and reports progress there (between pieces of work it can run separately).
  */
-/** How attention logits become weights (ops/attention-stats.ts): a softmax, or the video model's cosine rows. */
-export type AttentionKind = 'softmax' | 'cosine';
-
 export interface ReadControl {
   /** Checked between pieces of work; the read rejects with an AbortError when it has fired. */
   readonly signal?: AbortSignal;

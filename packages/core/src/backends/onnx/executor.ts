@@ -113,7 +113,7 @@ export class Executor {
     this.cache = cache;
     this.onRun = onRun;
     this.blockSize = runtime.blockSize ?? 1;
-    this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes, runtime.blockSize);
+    this.banded = new BandedRunner((plan, kind) => this.runPlan(plan, kind), memoryBudgetBytes, this.blockSize);
     this.pieces = new PieceRunner(this.banded);
     this.pieceFlops = pieces.ramp ? pieces.flops / 4 : pieces.flops;
     this.maxPieceFlops = pieces.flops;

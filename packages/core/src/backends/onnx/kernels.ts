@@ -829,7 +829,8 @@ export class OnnxKernels implements Kernels<LazyValue> {
       need: (axis, range) => (axis !== 1 ? undefined : [{ axis, range }, 'whole', 'whole']),
       lower: (e, [qn, kn, vn], _axis, [lo, hi]) => lowerBlockedAttention(e, qn as string, kn as string, vn as string, hi - lo, shape),
     };
-    const lower: Lower = (e, [qn, kn, vn]) => lowerBlockedAttention(e, qn as string, kn as string, vn as string, n, shape);
+    // The whole operation is its one band of all n rows.
+    const lower: Lower = (e, names) => band.lower(e, names, 1, [0, n]);
     return record([1, n, valueWidth], `attention ${kind} blocked ${b}`, inputs, lower, { band, cost }, this.cell);
   }
 
