@@ -2,7 +2,8 @@
 // model, tubingen × udnie at --size, medians of --repeats calls at full strength, on the first call at a new
 // strength (the merge conv and decoder at that strength are computed and uploaded, and new sessions made), and
 // on the third call at it (kept uploaded; that tail runs in float32), and — to separate the two costs of a strength below 1 — a
-// stylizer without the endpoint at that strength (only the attention statistics blended). Not a test.
+// stylizer without the endpoint at that strength (only the attention statistics blended); and the colour anchor
+// that every call below full strength ends with (median of its own time at strength 0, the most passes). Not a test.
 //
 //   node tools/bench/strength-switch.mjs [--size 512] [--repeats 5] [--threads 2]
 //
@@ -11,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Stylizer, loadModelFromFiles } from '@adaattn/core';
+import { Stylizer, anchorColorMeans, loadModelFromFiles, pixelsToFloat } from '@adaattn/core';
 import { createOnnxNodeBackend } from '@adaattn/core/backends/onnx/node';
 import { cpuInfo, sampleImage } from './inputs.mjs';
 
@@ -54,6 +55,14 @@ for (let r = 0; r < repeats; r++) {
   again.push(await timed(r % 2 === 0 ? 0.5 : 0.25));
   statistics.push(await timed(0.5, statisticsOnly));
 }
+const floatContent = pixelsToFloat(content);
+const decoded = (await stylizer.stylizeFloat(floatContent, floatContent, { strength: 1 })).output;
+const anchor = [];
+for (let r = 0; r < repeats; r++) {
+  const t0 = performance.now();
+  anchorColorMeans(decoded, floatContent, 1);
+  anchor.push((performance.now() - t0) / 1000);
+}
 const cpu = await cpuInfo();
 console.log(`${cpu.model}, ${values.threads} threads, ${size}², medians of ${repeats}`);
 console.log(
@@ -62,5 +71,8 @@ console.log(
 console.log(`without the endpoint at 0.5 (statistics only) ${median(statistics).toFixed(2)} s`);
 const ratio = (xs) => (median(xs) / median(full)).toFixed(2);
 console.log(`÷ full strength: new strength ${ratio(first)}, again ${ratio(again)}, statistics only ${ratio(statistics)}`);
+console.log(
+  `colour anchor alone ${(median(anchor) * 1000).toFixed(1)} ms (${((100 * median(anchor)) / median(full)).toFixed(2)} % of a full-strength call)`,
+);
 stylizer.dispose();
 statisticsOnly.dispose();

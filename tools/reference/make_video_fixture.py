@@ -14,7 +14,8 @@ Writes packages/core/src/__fixtures__/video/video-trained.safetensors (float32),
                                                                 (M = Σ wᵢMᵢ, S = Σ wᵢSᵢ) at strength 0.5
                                                                 (M' = αM + (1−α)μ_c, S' = αS + (1−α)σ_c), the
                                                                 decoder at W + (1−α)(W₀ − W) when the model has a
-                                                                strength endpoint W₀ (strength.safetensors)
+                                                                strength endpoint W₀ (strength.safetensors), then
+                                                                the colour anchor (colour_anchor.py) at α
 
 The weights are not copied: the test reads them from packages/model-video, as this script does. Every style
 here is under the video model's sampling cap (65536 positions), so no positions are sampled on either side.
@@ -26,6 +27,7 @@ import numpy as np
 import torch
 
 from adaattn_torch import safetensors_io
+from adaattn_torch.colour_anchor import anchor_colour_means
 from adaattn_torch.model import VideoModel, attention_stats, level_key, mean_std, mvn, state_at_strength
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
@@ -82,7 +84,7 @@ def controlled(model, content, styles, weights, alpha):
     mu, sigma = mean_std(c3)
     m = alpha * m_sum.view(n, ch, h, w) + (1 - alpha) * mu
     s = alpha * s_sum.view(n, ch, h, w) + (1 - alpha) * sigma
-    return decoder_at(model, alpha)(s * mvn(c3) + m)
+    return anchor_colour_means(decoder_at(model, alpha)(s * mvn(c3) + m), content, alpha)
 
 
 def main():

@@ -6,7 +6,9 @@
 The model runs as the SDK runs it: when it has a strength endpoint W₀ (`--endpoint`, a folder with
 strength.safetensors or an export whose parts W₀ is taken from; by default the model directory's own
 strength.safetensors if it has one), the layers after the attention use W + (1 − α)(W₀ − W) at strength α
-(packages/core/src/model/strength.ts). Prints one JSON line per strength with the metrics of
+(packages/core/src/model/strength.ts), and below full strength the output's colour means are anchored toward the
+photo's as the SDK does it (adaattn_torch/colour_anchor.py; `--no-colour-anchor` measures the model's own output,
+what attach_strength.py records in model.json). Prints one JSON line per strength with the metrics of
 tools/pysrc/adaattn_torch/metrics.py averaged over every (photo, painting) pair, then the seconds taken."""
 import argparse
 import json
@@ -21,6 +23,7 @@ from train import build_model, load_endpoint, stylize, trainable_parts, validati
 from data import ImageBank  # noqa: E402
 from adaattn_torch import metrics, safetensors_io  # noqa: E402
 from adaattn_torch.model import state_at_strength  # noqa: E402
+from adaattn_torch.colour_anchor import anchor_colour_means  # noqa: E402
 
 
 def load_at_strength(model, base, endpoint, alpha):
@@ -30,7 +33,7 @@ def load_at_strength(model, base, endpoint, alpha):
 
 
 @torch.no_grad()
-def curve(model, enc, val, strengths, base, endpoint):
+def curve(model, enc, val, strengths, base, endpoint, anchor=True):
     gen = torch.Generator()
     rows = []
     for a in strengths:
@@ -40,6 +43,8 @@ def curve(model, enc, val, strengths, base, endpoint):
         for c, sb in validation_pairs(val, "cpu"):
             cf, sf = enc(c), enc(sb)
             out = stylize(model, cf, sf, gen, None if a == 1 else a).float()
+            if anchor:
+                out = anchor_colour_means(out, c.float(), a)
             for k, v in metrics.report(out, enc(out), c, cf, sf).items():
                 sums[k] = sums.get(k, 0.0) + float(v.sum())
             n += c.shape[0]
@@ -53,6 +58,8 @@ def main(argv=None):
     ap.add_argument("--model", required=True, help="folder with the trainable parts (a model package or an export)")
     ap.add_argument("--endpoint", help="strength endpoint folder (default: the model folder's own, if any)")
     ap.add_argument("--no-endpoint", action="store_true", help="strength moves the attention statistics only")
+    ap.add_argument("--no-colour-anchor", action="store_true",
+                    help="the model's own output, without the SDK's colour anchor below full strength")
     ap.add_argument("--variant", choices=("image", "video"), default="image")
     ap.add_argument("--strengths", default="0,0.25,0.5,0.75,1")
     ap.add_argument("--size", type=int, default=192)
@@ -68,9 +75,10 @@ def main(argv=None):
     endpoint = {} if args.no_endpoint or not (args.endpoint or has_own) else load_endpoint(folder, args.variant)
     val = {k: ImageBank(os.path.join(args.bundle, "val", k), "cpu").stack(args.size) for k in ("content", "style")}
     t0 = time.time()
-    for row in curve(model, enc, val, [float(x) for x in args.strengths.split(",")], base, endpoint):
+    for row in curve(model, enc, val, [float(x) for x in args.strengths.split(",")], base, endpoint, not args.no_colour_anchor):
         print(json.dumps(row), flush=True)
-    print(json.dumps({"endpoint": folder if endpoint else None, "seconds": round(time.time() - t0, 1)}), flush=True)
+    print(json.dumps({"endpoint": folder if endpoint else None, "colourAnchor": not args.no_colour_anchor,
+                      "seconds": round(time.time() - t0, 1)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,11 @@ export interface ControlOptions {
   readonly mix?: StyleMix;
   /** Region pairs (see model/regions.ts for the semantics of overlaps and uncovered content). Default: none. */
   readonly regions?: readonly RegionPair[];
-  /** α in [0, 1]: 1 is the model's output, 0 gives back the content's own feature statistics. Default: 1. */
+  /**
+   * α in [0, 1]: 1 is the model's output, 0 gives back the content's own feature statistics (and, with the
+   * model's strength endpoint, the photo). Below 1 the output's colour means are also moved toward the
+   * content's, by (1 − α)² (model/strength.ts). Default: 1.
+   */
   readonly strength?: number;
   /**
    * Keep the content's colours: 'luminance' keeps the content's chroma (YIQ) under the stylized luminance;

@@ -6,10 +6,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTfjsBackend } from '../backends/tfjs/index.js';
 import type { Backend } from '../tensor/backend.js';
 import { expectClose } from '../tensor/test-utils/compare.js';
+import { channelMeans } from '../pixels/color.js';
 import { pixelsToFloat } from '../pixels/image.js';
 import { randomImageWeights, randomStrengthEndpoint, randomVideoWeights, testPixels } from '../testing/index.js';
 import type { ImageModelWeights, VideoModelWeights, WeightMap } from '../weights/types.js';
-import { weightsAtStrength } from './strength.js';
+import { colorAnchorWeight, weightsAtStrength } from './strength.js';
 import { Stylizer } from './stylizer.js';
 import { VideoStylizer } from './video-stylizer.js';
 
@@ -30,6 +31,25 @@ describe('weightsAtStrength', () => {
     expect([...weightsAtStrength(base, endpoint, 0.25).get('a.weight')!.data]).toEqual([2.5, -1]);
     expect(weightsAtStrength(base, endpoint, 0.25).get('b.weight')).toBe(base.get('b.weight'));
   });
+});
+
+describe('the colour anchor', () => {
+  it('weighs (1 − α)²: the photo’s means at 0, a quarter of the way at 0.5, nothing at full strength', () => {
+    expect([0, 0.5, 0.75, 1].map(colorAnchorWeight)).toEqual([1, 0.25, 0.0625, 0]);
+  });
+
+  it('a stylizer at strength 0 writes the content’s channel means, whatever its decoder gives', async () => {
+    const b = await createTfjsBackend({ name: 'wasm' });
+    const plain = Stylizer.create(b, randomImageWeights(27));
+    try {
+      const pixels = testPixels(32, 32, 3, 1);
+      const out = await plain.stylize(pixels, testPixels(24, 28, 3, 2), { strength: 0 });
+      const [got, want] = [channelMeans(pixelsToFloat(out)), channelMeans(pixelsToFloat(pixels))];
+      got.forEach((m, k) => expect(Math.abs(m - want[k]!) * 255).toBeLessThan(0.6)); // 8-bit rounding
+    } finally {
+      plain.dispose();
+    }
+  }, 60_000);
 });
 
 describe('stylizers with a strength endpoint (tfjs-wasm, random weights)', () => {

@@ -12,8 +12,23 @@
  *
  * The weights of one strength are computed on the host and uploaded once; the last strength used is kept, so
  * a batch or a slider resting on one value uploads once.
+ *
+ * The endpoint rebuilds the photo's structure but not quite its colours: the channel means it gives at α = 0
+ * are off by 8.4/255 on average over the sample photos and by up to 21 on a blue one (docs/CONTROLS.md). So
+ * strength also anchors colour: below 1 the output's channel means move toward the photo's by
+ * `colorAnchorWeight(α)` (pixels/color.ts `anchorColorMeans`), every model, with or without an endpoint.
  */
 import type { ComponentName, StrengthEndpoint, WeightMap, WeightTensor } from '../weights/types.js';
+
+/**
+ * How far the colour anchor moves the output's channel means toward the photo's at strength α: (1 − α)², the
+ * weight training gives its strength-0 colour term (tools/train/train.py), so 1 at α = 0 and exactly 0 at
+ * full strength. Squared, so that mid strengths keep most of their own colour: 0.25 at α = 0.5.
+ * tools/pysrc/adaattn_torch/colour_anchor.py is the reference.
+ */
+export function colorAnchorWeight(alpha: number): number {
+  return (1 - alpha) ** 2;
+}
 
 /** One component's weights at strength α: the endpoint's keys interpolated, every other key as it is. */
 export function weightsAtStrength(base: WeightMap, endpoint: WeightMap | undefined, alpha: number): WeightMap {

@@ -10,7 +10,7 @@
  * and unbiased variance need two positions; PyTorch fails or gives NaN below that) — and the result is
  * cropped back. Style size is free down to `minStyleSide` (the same limit).
  */
-import { matchColors, transferLuminance, type PreserveColor } from '../pixels/color.js';
+import { anchorColorMeans, matchColors, transferLuminance, type PreserveColor } from '../pixels/color.js';
 import { DisposedError, InvalidArgumentError, StyleOptionsMismatchError } from '../errors.js';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from '../ops/chunked-attention.js';
 import { buildKey } from '../ops/keys.js';
@@ -29,6 +29,7 @@ import { contentRegionsAt, paddedContentMasks, prepareRegions, styleRegionsAt, t
 import { RunContext, type RunOptions, type StepReporter, type StylizeStage } from './run-context.js';
 import { DEFAULT_SEED, LEVEL_INDEX, type AttentionLevel, type Level, type NetworkSpec } from '../architecture.js';
 import { StyleFeatures, type AttentionMode } from './style-features.js';
+import { colorAnchorWeight } from './strength.js';
 
 /** A style given as pixels or as a float [1,3,H,W] image in [0,1]. */
 export type StyleImage = PixelImage | HostTensor;
@@ -589,7 +590,8 @@ async function readRecord<K extends string>(
 function finishOnHost(call: CheckedCall, decoded: HostTensor): HostTensor {
   const cropped =
     call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
-  return call.preserveColor === 'luminance' ? transferLuminance(cropped, call.content) : cropped;
+  const anchored = anchorColorMeans(cropped, call.content, colorAnchorWeight(call.strength));
+  return call.preserveColor === 'luminance' ? transferLuminance(anchored, call.content) : anchored;
 }
 
 /** The top-left height × width of [1,C,H,W] host data. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
-import { chroma, colorMoments, luminance, matchColors, transferLuminance } from './color.js';
+import { anchorColorMeans, channelMeans, chroma, colorMoments, luminance, matchColors, transferLuminance } from './color.js';
 import { applyToEigenvalues3, multiply3, symmetricEigen3 } from './linalg3.js';
 
 /** A [1,3,h,w] image in [0,1] with correlated channels, so its covariance is far from diagonal. */
@@ -64,5 +64,49 @@ describe('colour preservation', () => {
       expect(oq).toBeCloseTo(cq, 5);
     }
     expect(() => transferLuminance(stylized, image(5, 6, 1, [0, 0, 0]))).toThrow(/differ in size/);
+  });
+});
+
+describe('the colour anchor of the strength control', () => {
+  const clamped = (t: HostTensor): HostTensor => ({ shape: t.shape, data: t.data.map((v) => Math.min(1, Math.max(0, v))) });
+  /** An image stretched by `gain` about 0.5 and moved by `offset` per channel. */
+  const moved = (t: HostTensor, gain: number, offset: [number, number, number]): HostTensor => {
+    const plane = t.data.length / 3;
+    return { shape: t.shape, data: t.data.map((v, i) => 0.5 + gain * (v - 0.5) + offset[Math.floor(i / plane)]!) };
+  };
+
+  it('at weight 1 the clamped output has the content’s channel means, even when most values are clipped', () => {
+    const content = image(16, 12, 4, [0.3, -0.1, 0.2]);
+    for (const [gain, offset] of [
+      [3, [0.3, -0.4, 0.1]],
+      [20, [2, -3, 0.5]], // three in four values clipped in the first two channels
+    ] as const) {
+      const stylized = moved(image(16, 12, 8, [0.6, 0.5, -0.7]), gain, [...offset]);
+      expect(stylized.data.some((v) => v > 1) && stylized.data.some((v) => v < 0)).toBe(true);
+      const out = anchorColorMeans(stylized, content, 1);
+      const want = channelMeans(content);
+      channelMeans(clamped(out)).forEach((m, k) => expect(Math.abs(m - want[k]!)).toBeLessThan(2e-6));
+    }
+  });
+
+  it('moves each clamped mean by the weight’s share of the way, as one shift per channel', () => {
+    const content = image(9, 11, 5, [0.1, 0.2, 0.3]);
+    const stylized = moved(image(9, 11, 6, [-0.2, 0.1, 0.15]), 1.5, [0.2, -0.15, 0.3]);
+    const own = channelMeans(clamped(stylized));
+    const photo = channelMeans(content);
+    const out = anchorColorMeans(stylized, content, 0.25);
+    channelMeans(clamped(out)).forEach((m, k) => expect(m).toBeCloseTo(own[k]! + 0.25 * (photo[k]! - own[k]!), 5));
+    const plane = 99;
+    for (let k = 0; k < 3; k++) {
+      const shift = out.data[k * plane]! - stylized.data[k * plane]!;
+      expect(Math.abs(shift)).toBeGreaterThan(0.01);
+      for (let i = 0; i < plane; i++) expect(out.data[k * plane + i]! - stylized.data[k * plane + i]!).toBeCloseTo(shift, 5);
+    }
+  });
+
+  it('returns the output itself at weight 0 and refuses images of two sizes', () => {
+    const stylized = image(5, 5, 1, [0.1, 0.1, 0.1]);
+    expect(anchorColorMeans(stylized, image(5, 5, 2, [0, 0, 0]), 0)).toBe(stylized);
+    expect(() => anchorColorMeans(stylized, image(5, 6, 2, [0, 0, 0]), 0.5)).toThrow(/differ in size/);
   });
 });

@@ -50,17 +50,19 @@ export function transferLuminance(stylized: HostTensor, content: HostTensor): Ho
   return { shape: [1, 3, h, w], data: out };
 }
 
+/** The per-channel means of an image's pixels. */
+export function channelMeans(image: HostTensor): number[] {
+  const [h, w] = checkFloatImage(image, 'image');
+  const plane = h * w;
+  return [0, 1, 2].map((k) => image.data.subarray(k * plane, (k + 1) * plane).reduce((sum, v) => sum + v, 0) / plane);
+}
+
 /** Per-channel mean and the 3×3 population covariance of an image's pixels. */
 export function colorMoments(image: HostTensor): { mean: number[]; covariance: number[] } {
   const [h, w] = checkFloatImage(image, 'image');
   const plane = h * w;
   const d = image.data;
-  const mean = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    let sum = 0;
-    for (let i = 0; i < plane; i++) sum += d[k * plane + i]!;
-    mean[k] = sum / plane;
-  }
+  const mean = channelMeans(image);
   const covariance = new Array<number>(9).fill(0);
   for (let i = 0; i < plane; i++) {
     const x = [d[i]! - mean[0]!, d[plane + i]! - mean[1]!, d[2 * plane + i]! - mean[2]!];
@@ -92,4 +94,73 @@ export function matchColors(style: HostTensor, content: HostTensor): HostTensor 
     for (let k = 0; k < 3; k++) out[k * plane + i] = a[k * 3]! * x[0]! + a[k * 3 + 1]! * x[1]! + a[k * 3 + 2]! * x[2]! + c.mean[k]!;
   }
   return { shape: [1, 3, h, w], data: out };
+}
+
+/** `anchorColorMeans` stops when the clamped mean is this close to its target (a 4000th of an 8-bit level). */
+const ANCHOR_TOLERANCE = 1e-6;
+const ANCHOR_MAX_STEPS = 60;
+
+/**
+ * The colour anchor of the strength control (model/strength.ts `colorAnchorWeight`): the output shifted per
+ * channel so that its means move toward the content's by `weight` (0: unchanged, 1: the content's means). The
+ * means are those of the image as written, clamped to [0, 1]. Returns `output` itself when weight is 0.
+ */
+export function anchorColorMeans(output: HostTensor, content: HostTensor, weight: number): HostTensor {
+  if (weight === 0) return output;
+  const [h, w] = checkFloatImage(output, 'stylized image');
+  const [ch, cw] = checkFloatImage(content, 'content image');
+  if (h !== ch || w !== cw) throw new InvalidArgumentError(`anchorColorMeans: stylized ${w}×${h} and content ${cw}×${ch} differ in size`);
+  const plane = h * w;
+  const photo = channelMeans(content);
+  const out = new Float32Array(3 * plane);
+  for (let k = 0; k < 3; k++) {
+    const channel = output.data.subarray(k * plane, (k + 1) * plane);
+    const own = clampedMean(channel, 0).mean;
+    const shift = shiftToClampedMean(channel, own, own + weight * (photo[k]! - own));
+    for (let i = 0; i < plane; i++) out[k * plane + i] = channel[i]! + shift;
+  }
+  return { shape: [1, 3, h, w], data: out };
+}
+
+/** mean(clamp(x + shift, 0, 1)) and its slope in shift (the share of values not clipped). */
+function clampedMean(values: Float32Array, shift: number): { mean: number; slope: number } {
+  let sum = 0;
+  let inside = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]! + shift;
+    if (x >= 1) sum += 1;
+    else if (x > 0) {
+      sum += x;
+      inside++;
+    }
+  }
+  return { mean: sum / values.length, slope: inside / values.length };
+}
+
+/**
+ * The shift whose clamped mean is `target` (in [0, 1]), starting from the one that would be exact without
+ * clamping. The mean rises monotonically and piecewise linearly from 0 at −max(x) to 1 at 1 − min(x), so
+ * Newton steps land in a few sweeps; a step that leaves the bracket known to hold the answer bisects instead
+ * (heavily clipped outputs, where the slope is near 0).
+ */
+function shiftToClampedMean(values: Float32Array, own: number, target: number): number {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  let lo = -max;
+  let hi = 1 - min;
+  let shift = Math.min(hi, Math.max(lo, target - own));
+  for (let step = 0; step < ANCHOR_MAX_STEPS; step++) {
+    const { mean, slope } = clampedMean(values, shift);
+    if (Math.abs(mean - target) < ANCHOR_TOLERANCE) break;
+    if (mean < target) lo = shift;
+    else hi = shift;
+    const newton = slope > 0 ? shift + (target - mean) / slope : NaN;
+    shift = newton > lo && newton < hi ? newton : (lo + hi) / 2;
+  }
+  return shift;
 }

@@ -97,7 +97,8 @@ Creative controls:
                           more regions. '@k' is all of style k (with --mix concat), '@k:<f>' a region of it.
                           Content in several regions draws from the union of their style regions;
                           content in none draws from the whole style
-      --strength <a>      0..1: 1 the full style (default), 0 the content's own feature statistics
+      --strength <a>      0..1: 1 the full style (default), 0 the content back (its feature statistics and
+                          colour means; with the model's strength endpoint, the photo)
       --preserve-color <mode>
                           luminance | histogram: keep the content's colours, by transferring only the
                           luminance (content chroma, YIQ), or by matching the style's colour mean and

@@ -1,8 +1,8 @@
 /**
  * `--strength` with the shipped image model and its strength endpoint (issue #16), as a user runs it: a sample
- * photo (../shared/data/samples) at 256 px. Strength 0 must give the photo back, and full strength must be
- * exactly what the model gives without the endpoint (a copy of the model directory whose model.json drops its
- * `strength` block, the weight files linked).
+ * photo (../shared/data/samples) at 256 px. Strength 0 must give the photo back (its colour means exactly, by
+ * the colour anchor of model/strength.ts), and full strength must be exactly what the model gives without the
+ * endpoint (a copy of the model directory whose model.json drops its `strength` block, the weight files linked).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -57,14 +57,16 @@ describe('adaattn stylize --strength with the strength endpoint', () => {
     return Math.max(...sums.map((s) => Math.abs(s) / (a.length / 3)));
   }
 
-  it('gives the photo back at strength 0 (21.3 dB and 7.7 levels measured; 12.9 dB and 62 without the endpoint)', async () => {
+  // Measured: 21.8 dB and colour means within 0.0 levels (the model alone: 21.3 dB, 7.7 levels; with neither the
+  // endpoint nor the colour anchor: 12.9 dB, 62 levels).
+  it('gives the photo back at strength 0: its structure from the endpoint, its colour means from the anchor', async () => {
     const zero = await stylize('zero', '0');
     const full = await stylize('full', '1');
     console.log(
       `strength 0: ${psnr(zero, photo).toFixed(1)} dB, colour shift ${colourShift(zero, photo).toFixed(1)}; strength 1: ${psnr(full, photo).toFixed(1)} dB`,
     );
     expect(psnr(zero, photo)).toBeGreaterThan(20);
-    expect(colourShift(zero, photo)).toBeLessThan(12);
+    expect(colourShift(zero, photo)).toBeLessThan(0.5); // 8-bit rounding
     expect(psnr(full, photo)).toBeLessThan(17);
   });
 
