@@ -2,8 +2,9 @@
 // model, tubingen × udnie at --size, medians of --repeats calls at full strength, on the first call at a new
 // strength (the merge conv and decoder at that strength are computed and uploaded, and new sessions made), and
 // on the third call at it (kept uploaded; that tail runs in float32), and — to separate the two costs of a strength below 1 — a
-// stylizer without the endpoint at that strength (only the attention statistics blended); and the colour anchor
-// that every call below full strength ends with (median of its own time at strength 0, the most passes). Not a test.
+// stylizer without the endpoint at that strength (the attention statistics blended and the colour anchor, the
+// decoder the model's own); and the colour anchor that every call below full strength ends with, timed on its
+// own (weight 1 on a full-strength output of this size: how many passes it takes depends on clipping). Not a test.
 //
 //   node tools/bench/strength-switch.mjs [--size 512] [--repeats 5] [--threads 2]
 //
@@ -68,9 +69,9 @@ console.log(`${cpu.model}, ${values.threads} threads, ${size}², medians of ${re
 console.log(
   `full strength ${median(full).toFixed(2)} s; first call at a new strength ${median(first).toFixed(2)} s; again ${median(again).toFixed(2)} s`,
 );
-console.log(`without the endpoint at 0.5 (statistics only) ${median(statistics).toFixed(2)} s`);
+console.log(`without the endpoint at 0.5 (statistics and colour anchor) ${median(statistics).toFixed(2)} s`);
 const ratio = (xs) => (median(xs) / median(full)).toFixed(2);
-console.log(`÷ full strength: new strength ${ratio(first)}, again ${ratio(again)}, statistics only ${ratio(statistics)}`);
+console.log(`÷ full strength: new strength ${ratio(first)}, again ${ratio(again)}, without the endpoint ${ratio(statistics)}`);
 console.log(
   `colour anchor alone ${(median(anchor) * 1000).toFixed(1)} ms (${((100 * median(anchor)) / median(full)).toFixed(2)} % of a full-strength call)`,
 );

@@ -11,6 +11,7 @@
  * Run after `npm run build` (it uses @adaattn/node's dist):
  *   node tools/bench/temporal-stability.mjs [--frames 12] [--size 256] [--backend auto] [--content <photo>] [--style <painting>…]
  *     [--video-model <dir>] [--image-model <dir>]   (default: the shipped models; name an older export to compare)
+ *     [--strength <α>]   (default 1; below 1 every frame also gets the colour anchor of its own photo frame)
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     style: { type: 'string', multiple: true, default: [`${SAMPLES}/style/wave.jpg`, `${SAMPLES}/style/udnie.jpg`] },
     'video-model': { type: 'string', default: defaultVideoModelDir() },
     'image-model': { type: 'string', default: defaultModelDir() },
+    strength: { type: 'string', default: '1' },
   },
 });
 const FRAMES = Number(values.frames);
@@ -67,7 +69,7 @@ async function run(model, frames, style) {
   const encoded = await stylizer.encodeStyle(style, { size: SIZE });
   const started = Date.now();
   const out = [];
-  for (const frame of frames) out.push(await stylizer.stylize(frame, encoded, { size: 0 }));
+  for (const frame of frames) out.push(await stylizer.stylize(frame, encoded, { size: 0, strength: Number(values.strength) }));
   const seconds = (Date.now() - started) / 1000 / frames.length;
   encoded.dispose();
   await stylizer.dispose();
@@ -79,7 +81,7 @@ const input = motion(frames);
 console.log(
   `clip: ${FRAMES} frames ${frames[0].width}×${frames[0].height} from ${values.content.split('/').pop()}; input mean |Δ| between frames ${input.toFixed(2)} (0–255)`,
 );
-console.log(`models: video ${values['video-model']}, image ${values['image-model']}`);
+console.log(`models: video ${values['video-model']}, image ${values['image-model']}; strength ${values.strength}`);
 console.log('| style | model | output mean abs change | ÷ input change | s/frame |');
 console.log('|---|---|---|---|---|');
 const summary = { video: [], image: [] };

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from adaattn_torch import safetensors_io
-from adaattn_torch.colour_anchor import anchor_colour_means
+from adaattn_torch.colour_anchor import anchor_colour_means, anchor_weight
 from adaattn_torch.model import VideoModel, attention_stats, level_key, mean_std, mvn, state_at_strength
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
@@ -84,7 +84,7 @@ def controlled(model, content, styles, weights, alpha):
     mu, sigma = mean_std(c3)
     m = alpha * m_sum.view(n, ch, h, w) + (1 - alpha) * mu
     s = alpha * s_sum.view(n, ch, h, w) + (1 - alpha) * sigma
-    return anchor_colour_means(decoder_at(model, alpha)(s * mvn(c3) + m), content, alpha)
+    return anchor_colour_means(decoder_at(model, alpha)(s * mvn(c3) + m), content, anchor_weight(alpha))
 
 
 def main():

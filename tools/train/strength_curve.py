@@ -23,7 +23,7 @@ from train import build_model, load_endpoint, stylize, trainable_parts, validati
 from data import ImageBank  # noqa: E402
 from adaattn_torch import metrics, safetensors_io  # noqa: E402
 from adaattn_torch.model import state_at_strength  # noqa: E402
-from adaattn_torch.colour_anchor import anchor_colour_means  # noqa: E402
+from adaattn_torch.colour_anchor import anchor_colour_means, anchor_weight  # noqa: E402
 
 
 def load_at_strength(model, base, endpoint, alpha):
@@ -44,7 +44,7 @@ def curve(model, enc, val, strengths, base, endpoint, anchor=True):
             cf, sf = enc(c), enc(sb)
             out = stylize(model, cf, sf, gen, None if a == 1 else a).float()
             if anchor:
-                out = anchor_colour_means(out, c.float(), a)
+                out = anchor_colour_means(out, c.float(), anchor_weight(a))
             for k, v in metrics.report(out, enc(out), c, cf, sf).items():
                 sums[k] = sums.get(k, 0.0) + float(v.sum())
             n += c.shape[0]
@@ -57,7 +57,8 @@ def main(argv=None):
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--model", required=True, help="folder with the trainable parts (a model package or an export)")
     ap.add_argument("--endpoint", help="strength endpoint folder (default: the model folder's own, if any)")
-    ap.add_argument("--no-endpoint", action="store_true", help="strength moves the attention statistics only")
+    ap.add_argument("--no-endpoint", action="store_true", help="no strength endpoint: the layers after the attention keep W (add --no-colour-anchor for the "
+                         "attention statistics alone)")
     ap.add_argument("--no-colour-anchor", action="store_true",
                     help="the model's own output, without the SDK's colour anchor below full strength")
     ap.add_argument("--variant", choices=("image", "video"), default="image")

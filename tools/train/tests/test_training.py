@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(REPO, "tools", "pysrc"))
 
 from adaattn_torch import safetensors_io  # noqa: E402
 from adaattn_torch import metrics  # noqa: E402
-from adaattn_torch.colour_anchor import anchor_colour_means  # noqa: E402
+from adaattn_torch.colour_anchor import anchor_colour_means, anchor_weight  # noqa: E402
 from adaattn_torch.losses import blend_targets, global_style_loss, local_feature_targets  # noqa: E402
 from adaattn_torch.model import AdaAttN, Encoder, ImageModel, VideoModel, attention_stats, mean_std  # noqa: E402
 from adaattn_torch.normalise import normalise_encoder  # noqa: E402
@@ -160,7 +160,7 @@ class ColourAnchor(unittest.TestCase):
         torch.manual_seed(1)
         photo = torch.rand(2, 3, 16, 16)
         out = (torch.rand(2, 3, 16, 16) - 0.5) * 20 + torch.tensor([2.0, -3.0, 0.3]).view(1, 3, 1, 1)
-        anchored = anchor_colour_means(out, photo, 0.0)
+        anchored = anchor_colour_means(out, photo, anchor_weight(0.0))
         self.assertLess(float(metrics.colour_shift(anchored, photo).max()), 255 * 2e-6)
         shift = anchored - out  # one shift per sample and channel
         self.assertTrue(torch.allclose(shift, shift[:, :, :1, :1].expand_as(shift)))
@@ -169,9 +169,9 @@ class ColourAnchor(unittest.TestCase):
         torch.manual_seed(2)
         photo, out = torch.rand(1, 3, 8, 8), torch.rand(1, 3, 8, 8) * 1.2
         own, want = out.clamp(0, 1).mean((2, 3)), photo.mean((2, 3))
-        got = anchor_colour_means(out, photo, 0.5).clamp(0, 1).mean((2, 3))
+        got = anchor_colour_means(out, photo, anchor_weight(0.5)).clamp(0, 1).mean((2, 3))
         self.assertTrue(torch.allclose(got, own + 0.25 * (want - own), atol=2e-6))
-        self.assertIs(anchor_colour_means(out, photo, 1.0), out)
+        self.assertIs(anchor_colour_means(out, photo, anchor_weight(1.0)), out)
 
 
 class GridSharpness(unittest.TestCase):

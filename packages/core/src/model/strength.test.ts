@@ -38,7 +38,7 @@ describe('the colour anchor', () => {
     expect([0, 0.5, 0.75, 1].map(colorAnchorWeight)).toEqual([1, 0.25, 0.0625, 0]);
   });
 
-  it('a stylizer at strength 0 writes the content’s channel means, whatever its decoder gives', async () => {
+  it('a stylizer at strength 0 writes the content’s channel means (over what shows, for RGBA), whatever its decoder gives', async () => {
     const b = await createTfjsBackend({ name: 'wasm' });
     const plain = Stylizer.create(b, randomImageWeights(27));
     try {
@@ -46,6 +46,17 @@ describe('the colour anchor', () => {
       const out = await plain.stylize(pixels, testPixels(24, 28, 3, 2), { strength: 0 });
       const [got, want] = [channelMeans(pixelsToFloat(out)), channelMeans(pixelsToFloat(pixels))];
       got.forEach((m, k) => expect(Math.abs(m - want[k]!) * 255).toBeLessThan(0.6)); // 8-bit rounding
+      // RGBA: the means over what shows (alpha-weighted); the left half is transparent and its colours are junk.
+      const rgba = testPixels(32, 32, 4, 3);
+      for (let i = 0; i < 32 * 32; i++) if (i % 32 < 16) rgba.data.set([255, 0, 255, 0], 4 * i);
+      const visible = await plain.stylize(rgba, testPixels(24, 28, 3, 2), { strength: 0 });
+      const shownMean = (data: ArrayLike<number>, k: number) => {
+        let [sum, alpha] = [0, 0];
+        for (let i = 0; i < 32 * 32; i++)
+          [sum, alpha] = [sum + (data[4 * i + k]! * rgba.data[4 * i + 3]!) / 255, alpha + rgba.data[4 * i + 3]! / 255];
+        return sum / alpha;
+      };
+      for (let k = 0; k < 3; k++) expect(Math.abs(shownMean(visible.data, k) - shownMean(rgba.data, k))).toBeLessThan(0.6);
     } finally {
       plain.dispose();
     }

@@ -171,7 +171,7 @@ export abstract class StylizerBase<C = RawCapture> {
   /**
    * Whether `strength` below 1 also moves the layers after the attention towards the model's strength
    * endpoint (model.json `strength`; strength.ts), so that 0 gives back the photo. Without one, strength
-   * moves only the attention statistics.
+   * moves the attention statistics and the colour anchor only.
    */
   get strengthInterpolated(): boolean {
     return this.network.strengthInterpolated;
@@ -219,7 +219,7 @@ export abstract class StylizerBase<C = RawCapture> {
    */
   async stylize(content: PixelImage, style: StyleInput | readonly StyleInput[], options: StylizeOptions = {}): Promise<PixelImage> {
     checkPixelImage(content, 'content');
-    const result = await this.forward(pixelsToFloat(content), style, options, false);
+    const result = await this.forward(pixelsToFloat(content), style, options, false, alphaCoverage(content));
     return floatToPixels(result.output, content);
   }
 
@@ -324,6 +324,7 @@ export abstract class StylizerBase<C = RawCapture> {
     style: StyleInput | readonly StyleInput[],
     options: StylizeFloatOptions,
     capture: boolean,
+    coverage?: Float32Array,
   ): Promise<StylizeFloatResult> {
     this.assertAlive();
     const call = this.checkCall(content, style, options);
@@ -340,7 +341,7 @@ export abstract class StylizerBase<C = RawCapture> {
       const { decoded, intermediates } = await this.decode(outputs, call.strength, run, owned, capture);
       run.finish();
       const result: StylizeFloatResult = {
-        output: finishOnHost(call, decoded),
+        output: finishOnHost(call, decoded, coverage),
         paddedHeight: call.paddedHeight,
         paddedWidth: call.paddedWidth,
       };
@@ -586,12 +587,24 @@ async function readRecord<K extends string>(
   return out;
 }
 
-/** Stage 5, on the host: the padding cropped away and, for 'luminance', the content's chroma put back. */
-function finishOnHost(call: CheckedCall, decoded: HostTensor): HostTensor {
+/**
+ * Stage 5 on the host: crop off the padding, give the content's chroma back for 'luminance', and last, below
+ * full strength, the colour anchor, so that the means it sets are those of the image as written (`coverage`:
+ * the content's alpha, so that transparent pixels do not count).
+ */
+function finishOnHost(call: CheckedCall, decoded: HostTensor, coverage: Float32Array | undefined): HostTensor {
   const cropped =
     call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
-  const anchored = anchorColorMeans(cropped, call.content, colorAnchorWeight(call.strength));
-  return call.preserveColor === 'luminance' ? transferLuminance(anchored, call.content) : anchored;
+  const recoloured = call.preserveColor === 'luminance' ? transferLuminance(cropped, call.content) : cropped;
+  return anchorColorMeans(recoloured, call.content, colorAnchorWeight(call.strength), coverage);
+}
+
+/** The alpha channel of an RGBA image in [0, 1]; undefined for images without one. */
+function alphaCoverage(image: PixelImage): Float32Array | undefined {
+  if (image.channels !== 4) return undefined;
+  const coverage = new Float32Array(image.width * image.height);
+  for (let i = 0; i < coverage.length; i++) coverage[i] = (image.data[4 * i + 3] as number) / 255;
+  return coverage;
 }
 
 /** The top-left height × width of [1,C,H,W] host data. */

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { randomTensor } from '../tensor/test-utils/compare.js';
+import { expectClose } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
+import { readSafetensors } from '../weights/safetensors.js';
 import { anchorColorMeans, channelMeans, chroma, colorMoments, luminance, matchColors, transferLuminance } from './color.js';
 import { applyToEigenvalues3, multiply3, symmetricEigen3 } from './linalg3.js';
 
@@ -85,7 +88,7 @@ describe('the colour anchor of the strength control', () => {
       expect(stylized.data.some((v) => v > 1) && stylized.data.some((v) => v < 0)).toBe(true);
       const out = anchorColorMeans(stylized, content, 1);
       const want = channelMeans(content);
-      channelMeans(clamped(out)).forEach((m, k) => expect(Math.abs(m - want[k]!)).toBeLessThan(2e-6));
+      channelMeans(clamped(out)).forEach((m, k) => expect(Math.abs(m - want[k]!)).toBeLessThan(1e-6));
     }
   });
 
@@ -102,6 +105,48 @@ describe('the colour anchor of the strength control', () => {
       expect(Math.abs(shift)).toBeGreaterThan(0.01);
       for (let i = 0; i < plane; i++) expect(out.data[k * plane + i]! - stylized.data[k * plane + i]!).toBeCloseTo(shift, 5);
     }
+  });
+
+  it('solves as the Python reference does (tools/reference/make_colour_anchor_fixture.py): clipped, mild, slope 0, targets 0 and 1', async () => {
+    const bytes = await readFile(new URL('../__fixtures__/colour-anchor/colour-anchor.safetensors', import.meta.url));
+    const { tensors, metadata } = readSafetensors(new Uint8Array(bytes));
+    const weights = JSON.parse(metadata['weights']!) as Record<string, number>;
+    expect(Object.keys(weights)).toEqual(['clipped', 'mild', 'edges']);
+    for (const [name, weight] of Object.entries(weights)) {
+      const get = (part: string) => tensors.get(`${name}.${part}`) as HostTensor;
+      const got = anchorColorMeans(get('output'), get('content'), weight);
+      expectClose(got, get('anchored'), 1e-5, name);
+      if (weight === 1) {
+        const want = channelMeans(get('content'));
+        channelMeans(clamped(got)).forEach((m, k) => expect(Math.abs(m - want[k]!), `${name} channel ${k}`).toBeLessThan(1e-6));
+      }
+    }
+  });
+
+  it('weighs pixels by coverage (the content’s alpha): transparent ones count for nothing', () => {
+    const content = image(6, 8, 11, [0.2, -0.1, 0.3]);
+    const stylized = moved(image(6, 8, 12, [0.1, 0.3, -0.2]), 2, [0.2, -0.3, 0.1]);
+    const coverage = new Float32Array(48).map((_, i) => (i < 24 ? 1 : i < 36 ? 0.5 : 0));
+    const out = anchorColorMeans(stylized, content, 1, coverage);
+    const weightedMean = (t: HostTensor, k: number) =>
+      coverage.reduce((sum, a, i) => sum + a * Math.min(1, Math.max(0, t.data[k * 48 + i]!)), 0) / 30;
+    for (let k = 0; k < 3; k++) expect(Math.abs(weightedMean(out, k) - weightedMean(content, k))).toBeLessThan(1e-6);
+    expect(anchorColorMeans(stylized, content, 1, new Float32Array(48))).toBe(stylized); // nothing visible
+    expect(() => anchorColorMeans(stylized, content, 1, new Float32Array(47))).toThrow(/coverage has 47 values for 48 pixels/);
+  });
+
+  it('leaves non-finite values alone and counts them as clipped, instead of spreading them', () => {
+    const content = image(4, 4, 13, [0.1, 0.1, 0.1]);
+    const stylized = moved(image(4, 4, 14, [0.2, 0.2, 0.2]), 1, [-0.1, 0.1, 0]);
+    const data = Float32Array.from(stylized.data);
+    [data[0], data[1], data[16]] = [Infinity, -Infinity, NaN];
+    const out = anchorColorMeans({ shape: stylized.shape, data }, content, 1);
+    expect([out.data[0], out.data[1], out.data[16]]).toEqual([Infinity, -Infinity, NaN]);
+    expect(Array.from(out.data).filter((v) => !Number.isFinite(v))).toHaveLength(3);
+    const want = channelMeans(content);
+    channelMeans(clamped({ shape: out.shape, data: out.data.map((v) => (Number.isNaN(v) ? 0 : v)) })).forEach((m, k) =>
+      expect(Math.abs(m - want[k]!)).toBeLessThan(1e-6),
+    );
   });
 
   it('returns the output itself at weight 0 and refuses images of two sizes', () => {

@@ -96,71 +96,91 @@ export function matchColors(style: HostTensor, content: HostTensor): HostTensor 
   return { shape: [1, 3, h, w], data: out };
 }
 
-/** `anchorColorMeans` stops when the clamped mean is this close to its target (a 4000th of an 8-bit level). */
-const ANCHOR_TOLERANCE = 1e-6;
-const ANCHOR_MAX_STEPS = 60;
+/**
+ * `anchorColorMeans` stops when the clamped mean is this close to its target. Tight, because the shift's own
+ * error is this divided by the share of unclipped values, and every pixel of the channel carries it.
+ */
+const ANCHOR_TOLERANCE = 1e-9;
+const ANCHOR_MAX_STEPS = 80;
 
 /**
  * The colour anchor of the strength control (model/strength.ts `colorAnchorWeight`): the output shifted per
  * channel so that its means move toward the content's by `weight` (0: unchanged, 1: the content's means). The
- * means are those of the image as written, clamped to [0, 1]. Returns `output` itself when weight is 0.
+ * means are those of the image as written, clamped to [0, 1]; with `coverage` (per pixel, e.g. the content's
+ * alpha in [0, 1]) they are weighted by it, so that transparent pixels count for nothing. Returns `output`
+ * itself when weight is 0 or nothing is covered. Non-finite values count as clipped (NaN and −∞ as 0, +∞ as 1)
+ * and are left as they are.
  */
-export function anchorColorMeans(output: HostTensor, content: HostTensor, weight: number): HostTensor {
+export function anchorColorMeans(output: HostTensor, content: HostTensor, weight: number, coverage?: Float32Array): HostTensor {
   if (weight === 0) return output;
   const [h, w] = checkFloatImage(output, 'stylized image');
   const [ch, cw] = checkFloatImage(content, 'content image');
   if (h !== ch || w !== cw) throw new InvalidArgumentError(`anchorColorMeans: stylized ${w}×${h} and content ${cw}×${ch} differ in size`);
   const plane = h * w;
-  const photo = channelMeans(content);
-  const out = new Float32Array(3 * plane);
+  if (coverage !== undefined && coverage.length !== plane)
+    throw new InvalidArgumentError(`anchorColorMeans: coverage has ${coverage.length} values for ${plane} pixels`);
+  const total = coverage === undefined ? plane : coverage.reduce((sum, a) => sum + a, 0);
+  if (!(total > 0)) return output;
+  const out = new Float32Array(output.data);
   for (let k = 0; k < 3; k++) {
     const channel = output.data.subarray(k * plane, (k + 1) * plane);
-    const own = clampedMean(channel, 0).mean;
-    const shift = shiftToClampedMean(channel, own, own + weight * (photo[k]! - own));
-    for (let i = 0; i < plane; i++) out[k * plane + i] = channel[i]! + shift;
+    const photo = clampedMean(content.data.subarray(k * plane, (k + 1) * plane), 0, coverage, total).mean;
+    const own = clampedMean(channel, 0, coverage, total).mean;
+    const target = Math.min(1, Math.max(0, own + weight * (photo - own)));
+    const shift = shiftToClampedMean(channel, own, target, coverage, total);
+    if (shift === 0) continue;
+    for (let i = k * plane; i < (k + 1) * plane; i++) out[i] = out[i]! + shift;
   }
   return { shape: [1, 3, h, w], data: out };
 }
 
-/** mean(clamp(x + shift, 0, 1)) and its slope in shift (the share of values not clipped). */
-function clampedMean(values: Float32Array, shift: number): { mean: number; slope: number } {
+/** The (coverage-weighted) mean of clamp(x + shift, 0, 1), and its slope in shift (the unclipped share). */
+function clampedMean(
+  values: Float32Array,
+  shift: number,
+  coverage: Float32Array | undefined,
+  total: number,
+): { mean: number; slope: number } {
   let sum = 0;
   let inside = 0;
   for (let i = 0; i < values.length; i++) {
     const x = values[i]! + shift;
-    if (x >= 1) sum += 1;
+    const a = coverage === undefined ? 1 : coverage[i]!;
+    if (x >= 1) sum += a;
     else if (x > 0) {
-      sum += x;
-      inside++;
+      sum += a * x;
+      inside += a;
     }
   }
-  return { mean: sum / values.length, slope: inside / values.length };
+  return { mean: sum / total, slope: inside / total };
 }
 
 /**
  * The shift whose clamped mean is `target` (in [0, 1]), starting from the one that would be exact without
- * clamping. The mean rises monotonically and piecewise linearly from 0 at −max(x) to 1 at 1 − min(x), so
- * Newton steps land in a few sweeps; a step that leaves the bracket known to hold the answer bisects instead
- * (heavily clipped outputs, where the slope is near 0).
+ * clamping. The mean rises monotonically and piecewise linearly from its least at −max(x) to its most at
+ * 1 − min(x) (over the finite x), so Newton steps land in a few sweeps; a step that leaves the bracket known to
+ * hold the answer bisects instead (heavily clipped outputs, where the slope is near 0). 0 when no shift is
+ * finite (a channel with no finite value).
  */
-function shiftToClampedMean(values: Float32Array, own: number, target: number): number {
+function shiftToClampedMean(values: Float32Array, own: number, target: number, coverage: Float32Array | undefined, total: number): number {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
+    if (v < min && v > -Infinity) min = v;
+    if (v > max && v < Infinity) max = v;
   }
+  if (min > max) return 0;
   let lo = -max;
   let hi = 1 - min;
   let shift = Math.min(hi, Math.max(lo, target - own));
   for (let step = 0; step < ANCHOR_MAX_STEPS; step++) {
-    const { mean, slope } = clampedMean(values, shift);
+    const { mean, slope } = clampedMean(values, shift, coverage, total);
     if (Math.abs(mean - target) < ANCHOR_TOLERANCE) break;
     if (mean < target) lo = shift;
     else hi = shift;
     const newton = slope > 0 ? shift + (target - mean) / slope : NaN;
     shift = newton > lo && newton < hi ? newton : (lo + hi) / 2;
   }
-  return shift;
+  return Number.isFinite(shift) ? shift : 0;
 }

@@ -35,7 +35,7 @@ export interface LoadModelOptions {
   readonly onComponent?: (component: ComponentName, index: number, count: number) => void;
   /**
    * Read the strength endpoint when model.json has one (default true). With false its file is not read, and
-   * strength below 1 moves only the attention statistics, as in models without one.
+   * strength below 1 moves the attention statistics and the colour anchor only, as in models without one.
    */
   readonly strength?: boolean;
 }

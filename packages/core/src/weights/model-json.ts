@@ -66,7 +66,7 @@ export interface ModelConfig {
   readonly int8?: Int8Calibration;
   /**
    * The strength endpoint W₀ (model/strength.ts): below full strength, the layers after the attention run with
-   * W + (1 − α)(W₀ − W). Absent: strength moves only the attention statistics.
+   * W + (1 − α)(W₀ − W). Absent: strength moves the attention statistics and the colour anchor only.
    */
   readonly strength?: StrengthEndpointFile;
 }

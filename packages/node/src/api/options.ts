@@ -98,7 +98,7 @@ export interface ControlOptions {
    * regions, from the union of theirs; in none, from the whole style. Default: none.
    */
   regions?: readonly RegionPair[];
-  /** α in [0, 1]: 1 the full style, 0 the content back (core's `ControlOptions.strength`). Default: 1. */
+  /** α in [0, 1]: 1 the full style, 0 the content's own statistics and colour means (core's `ControlOptions.strength`). Default: 1. */
   strength?: number;
   /**
    * Keep the content's colours: `'luminance'` (stylized luminance, content chroma) or `'histogram'` (the
