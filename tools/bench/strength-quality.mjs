@@ -1,8 +1,9 @@
 // How close `--strength 0` comes to the photo, measured as issue 16 measures it: every sample photo × painting
 // (../shared/data/samples) through the `adaattn` CLI at --size, the output against the photo resized to the
 // output's size. Reports, per strength, the PSNR and the colour shift (the largest difference of channel means,
-// in 8-bit levels) averaged over the pairs, with the worst pair, and per photo both at the lowest strength. Not a test; tools/train/strength_curve.py gives the training tool's view of the same (192 px, with
-// the style and content ratios).
+// in 8-bit levels) averaged over the pairs, with the worst pair, and per photo both at the lowest strength.
+// Not a test; tools/train/strength_curve.py gives the training tool's view of the same (192 px, with the style
+// and content ratios).
 //
 //   node tools/bench/strength-quality.mjs [--size 384] [--strengths 0,0.5] [--model packages/model-image]
 //                                         [--styles N] [--backend auto]
@@ -76,7 +77,7 @@ const lowest = rows.get(Math.min(...strengths));
 const perPhoto = photos
   .map((p) => p.slice(SAMPLES.length + 1))
   .map((p) => {
-    const rows = lowest.filter((x) => x.photo === p);
-    return `${p} ${mean(rows.map((x) => x.psnr)).toFixed(2)} dB ${mean(rows.map((x) => x.colour)).toFixed(1)}/255`;
+    const ofPhoto = lowest.filter((x) => x.photo === p);
+    return `${p} ${mean(ofPhoto.map((x) => x.psnr)).toFixed(2)} dB ${mean(ofPhoto.map((x) => x.colour)).toFixed(1)}/255`;
   });
 console.log(`per photo at strength ${Math.min(...strengths)} (PSNR, colour shift): ${perPhoto.join(', ')}`);

@@ -57,8 +57,9 @@ def main(argv=None):
     ap.add_argument("--bundle", required=True)
     ap.add_argument("--model", required=True, help="folder with the trainable parts (a model package or an export)")
     ap.add_argument("--endpoint", help="strength endpoint folder (default: the model folder's own, if any)")
-    ap.add_argument("--no-endpoint", action="store_true", help="no strength endpoint: the layers after the attention keep W (add --no-colour-anchor for the "
-                         "attention statistics alone)")
+    ap.add_argument("--no-endpoint", action="store_true",
+                    help="no strength endpoint: the layers after the attention keep W "
+                         "(with --no-colour-anchor, the attention statistics alone)")
     ap.add_argument("--no-colour-anchor", action="store_true",
                     help="the model's own output, without the SDK's colour anchor below full strength")
     ap.add_argument("--variant", choices=("image", "video"), default="image")

@@ -89,10 +89,8 @@ export { checkStrength, normaliseWeights, STYLE_MIXES, type ControlOptions, type
 export type { RegionPair } from './model/regions.js';
 export { MASK_THRESHOLD, resizeMask, toBinaryMask, type BinaryMask, type RegionMask } from './pixels/mask.js';
 export { DEFAULT_FLOOD_TOLERANCE, floodFill, type FloodFillOptions, type Point } from './pixels/flood-fill.js';
-export { colorAnchorWeight } from './model/strength.js';
 export {
   anchorColorMeans,
-  channelMeans,
   chroma,
   colorMoments,
   luminance,

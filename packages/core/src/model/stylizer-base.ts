@@ -219,7 +219,7 @@ export abstract class StylizerBase<C = RawCapture> {
    */
   async stylize(content: PixelImage, style: StyleInput | readonly StyleInput[], options: StylizeOptions = {}): Promise<PixelImage> {
     checkPixelImage(content, 'content');
-    const result = await this.forward(pixelsToFloat(content), style, options, false, alphaCoverage(content));
+    const result = await this.forward(pixelsToFloat(content), style, options, false, content);
     return floatToPixels(result.output, content);
   }
 
@@ -324,7 +324,7 @@ export abstract class StylizerBase<C = RawCapture> {
     style: StyleInput | readonly StyleInput[],
     options: StylizeFloatOptions,
     capture: boolean,
-    coverage?: Float32Array,
+    pixels?: PixelImage,
   ): Promise<StylizeFloatResult> {
     this.assertAlive();
     const call = this.checkCall(content, style, options);
@@ -341,7 +341,7 @@ export abstract class StylizerBase<C = RawCapture> {
       const { decoded, intermediates } = await this.decode(outputs, call.strength, run, owned, capture);
       run.finish();
       const result: StylizeFloatResult = {
-        output: finishOnHost(call, decoded, coverage),
+        output: finishOnHost(call, decoded, pixels),
         paddedHeight: call.paddedHeight,
         paddedWidth: call.paddedWidth,
       };
@@ -589,14 +589,16 @@ async function readRecord<K extends string>(
 
 /**
  * Stage 5 on the host: crop off the padding, give the content's chroma back for 'luminance', and last, below
- * full strength, the colour anchor, so that the means it sets are those of the image as written (`coverage`:
- * the content's alpha, so that transparent pixels do not count).
+ * full strength, the colour anchor, so that the means it sets are those of the image as written (weighted by
+ * the alpha of `pixels`, the 8-bit content when it came as one, so that transparent pixels do not count).
  */
-function finishOnHost(call: CheckedCall, decoded: HostTensor, coverage: Float32Array | undefined): HostTensor {
+function finishOnHost(call: CheckedCall, decoded: HostTensor, pixels: PixelImage | undefined): HostTensor {
   const cropped =
     call.paddedHeight === call.height && call.paddedWidth === call.width ? decoded : cropHost(decoded, call.height, call.width);
   const recoloured = call.preserveColor === 'luminance' ? transferLuminance(cropped, call.content) : cropped;
-  return anchorColorMeans(recoloured, call.content, colorAnchorWeight(call.strength), coverage);
+  const weight = colorAnchorWeight(call.strength);
+  if (weight === 0) return recoloured; // full strength: the alpha plane is not even read
+  return anchorColorMeans(recoloured, call.content, weight, pixels === undefined ? undefined : alphaCoverage(pixels));
 }
 
 /** The alpha channel of an RGBA image in [0, 1]; undefined for images without one. */

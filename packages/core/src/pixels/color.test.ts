@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { randomTensor } from '../tensor/test-utils/compare.js';
-import { expectClose } from '../tensor/test-utils/compare.js';
+import { expectClose, randomTensor } from '../tensor/test-utils/compare.js';
 import type { HostTensor } from '../tensor/types.js';
 import { readSafetensors } from '../weights/safetensors.js';
 import { anchorColorMeans, channelMeans, chroma, colorMoments, luminance, matchColors, transferLuminance } from './color.js';
